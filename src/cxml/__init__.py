@@ -1,0 +1,47 @@
+"""cxml: machine-learned triage, knowledge suggestion and proactive help for helpdesks.
+
+Trained on a helpdesk's own ticket history; runs offline on a laptop or a batch cluster.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from cxml._version import __version__
+
+# Public names, imported lazily so that ``import cxml`` stays fast (torch loads only when
+# a neural encoder is used).
+_LAZY: dict[str, str] = {
+    "encoders": "cxml.encoders",
+    "datasets": "cxml.datasets",
+    "schema": "cxml.schema",
+    "pii": "cxml.pii",
+    "language": "cxml.language",
+    "persistence": "cxml.persistence",
+    "load": "cxml.persistence:load",
+    "save": "cxml.persistence:save",
+    "ValidationError": "cxml.schema:ValidationError",
+    "ArtifactError": "cxml.persistence:ArtifactError",
+    "make_webshop": "cxml.datasets:make_webshop",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cxml import datasets, encoders, language, persistence, pii, schema  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'cxml' has no attribute {name!r}")
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(module_name)
+    value = getattr(module, attr) if attr else module
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

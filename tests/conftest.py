@@ -1,0 +1,39 @@
+"""Shared fixtures. Tests run offline: the hub is never contacted."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Offline by default, like many of our users' servers: a test that tries to download fails.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _data_root() -> Path:
+    env = os.environ.get("CXML_DATA")
+    if env:
+        return Path(env)
+    here = Path.cwd() / "../shared/datasets"
+    if here.exists():
+        return here
+    return Path(__file__).resolve().parents[1] / "../shared/datasets"
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    """The public data sets (CXML_DATA, default ../shared/datasets); skips when absent."""
+    root = _data_root()
+    if not root.is_dir():
+        pytest.skip(f"public data sets not found at {root}: set CXML_DATA to the datasets folder")
+    return root
+
+
+@pytest.fixture(scope="session")
+def webshop_small():
+    """A small deterministic demo data set (synthetic)."""
+    from cxml.datasets import make_webshop
+
+    return make_webshop(n_tickets=600, seed=0)
