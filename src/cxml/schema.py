@@ -1,0 +1,973 @@
+"""Tickets and articles in one canonical shape, validated on the way in.
+
+Every helpdesk exports tickets differently: ``title`` and ``description`` here, ``subject``, ``body`` and
+``category`` there. :func:`as_tickets` maps the caller's columns onto the canonical fields below, builds the
+``text`` the models read, checks types, parses timestamps and, by default, scrubs personal data out of every
+free-text column (see :mod:`cxml.pii`). :func:`as_articles` does the same for knowledge-base articles,
+:func:`check_labels` for the labels a classifier is fitted on and :func:`check_texts` for a plain list of texts.
+
+Problems are reported as :class:`ValidationError` with the column, how many rows are affected, the first of them
+(positions and index labels), what was expected and what to do about it.
+
+Canonical ticket fields (:data:`TICKET_FIELDS`):
+
+=====================  ==============  ==========================================================================
+field                  type            meaning
+=====================  ==============  ==========================================================================
+id                     str or int      unique ticket id; made from the index (as strings) when absent
+subject                str             subject line or title written by the customer
+body                   str             the customer's message (first message or the whole thread)
+text                   str             what the models read: subject and body joined by a newline
+channel                category        email, chat, web_form, social, phone, ...
+created_at             datetime64      when the ticket arrived
+customer_id            str             customer identifier (pseudonymised)
+segment                category        new, returning, key, business, ...
+language               str             ISO 639-1 code: fi, en, sv, ...
+url                    str             page the customer was on when writing in
+page_title             str             title of that page
+error_code             str             error code the customer saw, e.g. ``card_declined``
+error_message          str             error message the customer saw
+reason                 category        contact reason: orders, deliveries, returns, invoices, payments, ...
+priority               category        low, normal, high, urgent, ...
+team                   category        team that handled the ticket
+agent                  str             agent that handled the ticket
+first_response_at      datetime64      first reply by an agent
+resolved_at            datetime64      when the ticket was resolved
+csat                   float           satisfaction after resolution (e.g. 1-5 smileys)
+ces                    float           customer effort score, 1-7
+nps                    float           likelihood to recommend, 0-10
+feedback               str             free-text feedback given with the CSAT score
+resolving_article_id   str or int      id of the knowledge-base article that resolved the ticket
+answer                 str             the agent's reply
+macro                  str             canned reply (macro) the agent used
+=====================  ==============  ==========================================================================
+
+Canonical article fields (:data:`ARTICLE_FIELDS`): id, title, body, url, language, tags.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxml.pii import scrub_many
+
+__all__ = [
+    "ARTICLE_FIELDS",
+    "TEXT_FIELDS",
+    "TICKET_FIELDS",
+    "TIMESTAMP_FIELDS",
+    "Field",
+    "ValidationError",
+    "as_articles",
+    "as_tickets",
+    "check_labels",
+    "check_texts",
+]
+
+
+@dataclass(frozen=True)
+class Field:
+    """Type and meaning of a canonical column.
+
+    Attributes
+    ----------
+    dtype : str
+        Expected type: ``"str"``, ``"category"``, ``"datetime64"``, ``"float"``, ``"str or int"``, ``"list[str]"``.
+    description : str
+        What the column holds.
+    """
+
+    dtype: str
+    description: str
+
+
+#: Canonical ticket columns, in a sensible display order.
+TICKET_FIELDS: dict[str, Field] = {
+    "id": Field("str or int", "unique ticket id; made from the index (as strings) when absent"),
+    "subject": Field("str", "subject line or title written by the customer"),
+    "body": Field("str", "the customer's message (first message or the whole thread)"),
+    "text": Field("str", "what the models read: subject and body joined by a newline"),
+    "channel": Field("category", "email, chat, web_form, social, phone, ..."),
+    "created_at": Field("datetime64", "when the ticket arrived"),
+    "customer_id": Field("str", "customer identifier (pseudonymised)"),
+    "segment": Field("category", "new, returning, key, business, ..."),
+    "language": Field("str", "ISO 639-1 code: fi, en, sv, ..."),
+    "url": Field("str", "page the customer was on when writing in"),
+    "page_title": Field("str", "title of that page"),
+    "error_code": Field("str", "error code the customer saw, e.g. card_declined"),
+    "error_message": Field("str", "error message the customer saw"),
+    "reason": Field("category", "contact reason: orders, deliveries, returns, invoices, payments, ..."),
+    "priority": Field("category", "low, normal, high, urgent, ..."),
+    "team": Field("category", "team that handled the ticket"),
+    "agent": Field("str", "agent that handled the ticket"),
+    "first_response_at": Field("datetime64", "first reply by an agent"),
+    "resolved_at": Field("datetime64", "when the ticket was resolved"),
+    "csat": Field("float", "satisfaction after resolution (e.g. 1-5 smileys)"),
+    "ces": Field("float", "customer effort score, 1-7"),
+    "nps": Field("float", "likelihood to recommend, 0-10"),
+    "feedback": Field("str", "free-text feedback given with the CSAT score"),
+    "resolving_article_id": Field("str or int", "id of the knowledge-base article that resolved the ticket"),
+    "answer": Field("str", "the agent's reply"),
+    "macro": Field("str", "canned reply (macro) the agent used"),
+}
+
+#: Canonical knowledge-base article columns.
+ARTICLE_FIELDS: dict[str, Field] = {
+    "id": Field("str or int", "unique article id"),
+    "title": Field("str", "article title"),
+    "body": Field("str", "article text"),
+    "url": Field("str", "where the article is published"),
+    "language": Field("str", "ISO 639-1 code: fi, en, sv, ..."),
+    "tags": Field("list[str]", "keywords; a comma-separated string is split"),
+}
+
+#: Free-text ticket columns: validated as text and scrubbed of personal data. Several caller columns may be
+#: joined into one of these.
+TEXT_FIELDS: tuple[str, ...] = (
+    "subject",
+    "body",
+    "text",
+    "answer",
+    "feedback",
+    "error_message",
+    "page_title",
+)
+
+#: Ticket columns parsed with :func:`pandas.to_datetime`.
+TIMESTAMP_FIELDS: tuple[str, ...] = ("created_at", "first_response_at", "resolved_at")
+
+_ARTICLE_TEXT_FIELDS: tuple[str, ...] = ("title", "body")
+_MAX_ROWS_SHOWN = 5
+
+
+class ValidationError(ValueError):
+    """Input data does not have the expected shape or content.
+
+    The message names the column, how many rows are affected, the first of them (positions and index labels),
+    what was expected and what to do next.
+
+    Attributes
+    ----------
+    column : str or None
+        The column at fault, when there is one.
+    rows : list of int
+        Positions (0-based) of the offending rows, when known; all of them, not only those in the message.
+    """
+
+    def __init__(self, message: str, *, column: Hashable | None = None, rows: Sequence[int] = ()) -> None:
+        super().__init__(message)
+        self.column = column
+        self.rows = list(rows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# small helpers
+
+
+def _is_missing(value: Any) -> bool:
+    """NaN, None, pd.NA and NaT count as missing; containers never do."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return math.isnan(value)
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    return False
+
+
+def _plain(label: Any) -> Any:
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _where(positions: Sequence[int], index: pd.Index) -> str:
+    """'rows 0, 4 (index labels 'a', 'e')', limited to the first few rows."""
+    shown = list(positions[:_MAX_ROWS_SHOWN])
+    more = f", ... ({len(positions) - len(shown)} more)" if len(positions) > len(shown) else ""
+    pos = ", ".join(str(p) for p in shown)
+    labels = ", ".join(repr(_plain(index[p])) for p in shown)
+    word = "row" if len(positions) == 1 else "rows"
+    label_word = "index label" if len(shown) == 1 else "index labels"
+    return f"{word} {pos}{more} ({label_word} {labels})"
+
+
+def _n(count: int, noun: str) -> str:
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count} {noun}es" if noun.endswith("s") else f"{count} {noun}s"
+
+
+def _suggest(name: Any, choices: Iterable[Any]) -> str:
+    if not isinstance(name, str):
+        return ""
+    options = [c for c in choices if isinstance(c, str)]
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in options}
+        close = [lowered[name.lower()]] if name.lower() in lowered else []
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _available(frame: pd.DataFrame) -> str:
+    cols = [_plain(c) for c in frame.columns]
+    if len(cols) > 30:
+        return f"{cols[:30]!r} and {len(cols) - 30} more"
+    return repr(cols)
+
+
+def _describe_column(column: Hashable, canonical: str | None) -> str:
+    if canonical is None or canonical == column:
+        return f"column {column!r}"
+    return f"column {column!r} (mapped to {canonical!r})"
+
+
+def _text_values(values: pd.Series, column: Hashable, canonical: str | None = None) -> list[str | None]:
+    """Validate a text column: str kept, valid UTF-8 bytes decoded, missing values as None."""
+    out: list[str | None] = []
+    non_text: list[int] = []
+    bad_bytes: list[int] = []
+    example: Any = None
+    for pos, value in enumerate(values.tolist()):
+        if isinstance(value, str):
+            out.append(str(value))
+        elif _is_missing(value):
+            out.append(None)
+        elif isinstance(value, (bytes, bytearray)):
+            try:
+                out.append(bytes(value).decode("utf-8"))
+            except UnicodeDecodeError:
+                bad_bytes.append(pos)
+                out.append(None)
+        else:
+            if not non_text:
+                example = value
+            non_text.append(pos)
+            out.append(None)
+    what = _describe_column(column, canonical)
+    if non_text:
+        raise ValidationError(
+            f"{what} has {_n(len(non_text), 'non-text value')} at {_where(non_text, values.index)}, "
+            f"e.g. {example!r} of type {type(example).__name__}. Expected str (NaN or None for a missing part). "
+            f"If the values are meant as text convert them first, e.g. df[{column!r}] = "
+            f"df[{column!r}].astype('string'); otherwise set them to None or drop those rows.",
+            column=column,
+            rows=non_text,
+        )
+    if bad_bytes:
+        raise ValidationError(
+            f"{what} has {_n(len(bad_bytes), 'bytes value')} that {'is' if len(bad_bytes) == 1 else 'are'} not valid "
+            f"UTF-8 at "
+            f"{_where(bad_bytes, values.index)}. Decode them with the encoding they were written in, e.g. "
+            f"df[{column!r}] = df[{column!r}].str.decode('latin-1'), before passing the data.",
+            column=column,
+            rows=bad_bytes,
+        )
+    return out
+
+
+def _scrub_values(values: list[str | None]) -> list[str | None]:
+    present = [v for v in values if v is not None]
+    if not present:
+        return values
+    cleaned = iter(scrub_many(present))
+    return [None if v is None else next(cleaned) for v in values]
+
+
+def _join(parts: Sequence[list[str | None]]) -> list[str]:
+    if len(parts) == 1:
+        return [v if v is not None else "" for v in parts[0]]
+    return ["\n".join(p for p in row if p is not None and p.strip()) for row in zip(*parts, strict=True)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# input shapes and column mapping
+
+
+def _as_frame(data: Any, what: str, *, texts_allowed: bool) -> pd.DataFrame:
+    """A private copy of ``data`` as a DataFrame; a list or Series of texts becomes a ``text`` column."""
+    accepted = (
+        "a DataFrame, a list of texts or a list of dicts"
+        if texts_allowed
+        else "a DataFrame or a list of dicts"
+    )
+    if data is None:
+        raise ValidationError(f"expected {accepted} of {what}, got None.")
+    if isinstance(data, (str, bytes, bytearray)):
+        raise ValidationError(
+            "expected a list of texts or a DataFrame, got a single string; wrap it in a list: [text]"
+            if texts_allowed
+            else f"expected {accepted} of {what}, got a single string."
+        )
+    if isinstance(data, pd.DataFrame):
+        dupes = data.columns[data.columns.duplicated()].unique().tolist()
+        if dupes:
+            raise ValidationError(
+                f"the {what} DataFrame has duplicated column names {dupes!r}; rename them so that each column "
+                "name is unique (e.g. df.columns = [...]) before passing it."
+            )
+        return data.copy()
+    if isinstance(data, pd.Series):
+        if not texts_allowed:
+            raise ValidationError(f"expected {accepted} of {what}, got a Series; pass a DataFrame.")
+        return pd.DataFrame({"text": data.astype(object)}, index=data.index)
+    if isinstance(data, np.ndarray):
+        if data.ndim != 1:
+            raise ValidationError(
+                f"expected a 1-D array of texts, got an array of shape {data.shape}; pass a DataFrame for "
+                "several columns, or flatten the array."
+            )
+        data = data.tolist()
+    if isinstance(data, Mapping):
+        raise ValidationError(
+            f"expected {accepted} of {what}, got a single dict; wrap one record in a list: [record], or "
+            "build a DataFrame from a dict of columns: pd.DataFrame(data)."
+        )
+    if isinstance(data, (list, tuple)):
+        if len(data) == 0:
+            raise ValidationError(f"no {what}: the data is empty. Pass at least one record.")
+        is_map = [isinstance(row, Mapping) for row in data]
+        if all(is_map):
+            return pd.DataFrame(list(data))
+        if not texts_allowed or any(is_map):
+            others = [i for i, m in enumerate(is_map) if not m]
+            index = pd.RangeIndex(len(data))
+            raise ValidationError(
+                f"expected a list of dicts (one per record) but {_n(len(others), 'item')} "
+                f"{'is not a dict' if len(others) == 1 else 'are not dicts'} at "
+                f"{_where(others, index)}, e.g. {data[others[0]]!r}. Pass either a list of texts or a list of "
+                "dicts, not a mix.",
+                rows=others,
+            )
+        return pd.DataFrame({"text": pd.Series(list(data), dtype=object)})
+    raise ValidationError(
+        f"expected {accepted} of {what}, got {type(data).__name__}. Convert it first, e.g. list(data) or "
+        "pd.DataFrame(data)."
+    )
+
+
+def _normalise_mapping(
+    columns: Mapping[str, Any] | None,
+    fields: Mapping[str, Field],
+    joinable: Sequence[str],
+    frame: pd.DataFrame,
+    what: str,
+) -> dict[str, list[Hashable]]:
+    """Canonical name -> list of the caller's columns, checked against the fields and the data."""
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise ValidationError(
+            f"columns must map canonical names to your column names, e.g. {{'text': ['title', 'description'], "
+            f"'reason': 'category'}}; got {type(columns).__name__}."
+        )
+    mapping: dict[str, list[Hashable]] = {}
+    for key, value in columns.items():
+        if key not in fields:
+            hint = _suggest(key, fields)
+            if not hint and key in frame.columns and isinstance(value, str) and value in fields:
+                hint = f" The mapping goes from canonical name to your column: {{{value!r}: {key!r}}}."
+            raise ValidationError(
+                f"columns has an unknown {what} field {key!r}.{hint} Canonical {what} fields: {list(fields)}."
+            )
+        if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray, pd.Index)):
+            sources = [value]
+        else:
+            sources = list(value)
+        if not sources:
+            raise ValidationError(f"columns[{key!r}] is empty; name at least one of your columns.")
+        if len(sources) > 1 and key not in joinable:
+            raise ValidationError(
+                f"columns[{key!r}] names {len(sources)} columns {sources!r}, but only free-text fields "
+                f"{list(joinable)} can join several columns; name one column for {key!r}."
+            )
+        if len(set(sources)) != len(sources):
+            raise ValidationError(f"columns[{key!r}] names the same column twice: {sources!r}.")
+        for source in sources:
+            if source not in frame.columns:
+                raise ValidationError(
+                    f"columns maps {key!r} to {source!r}, but the data has no column {source!r}."
+                    f"{_suggest(source, frame.columns)} Available columns: {_available(frame)}.",
+                    column=source,
+                )
+        mapping[key] = sources
+    return mapping
+
+
+def _apply_mapping(
+    frame: pd.DataFrame,
+    mapping: dict[str, list[Hashable]],
+    fields: Mapping[str, Field],
+    joinable: Sequence[str],
+    what: str,
+) -> tuple[pd.DataFrame, dict[Hashable, Hashable], dict[str, list[Hashable]]]:
+    """Apply the mapping: rename single columns, copy canonical ones, and list the free-text joins to build.
+
+    Returns the frame, new column name -> the caller's column it came from, and the free-text fields to build by
+    joining (or copying) the caller's columns. A source column that is itself a canonical field (``{"text":
+    "subject"}``) is copied rather than renamed, so the canonical column stays.
+    """
+    rename: dict[Hashable, str] = {}
+    copies: dict[str, Hashable] = {}
+    joins: dict[str, list[Hashable]] = {}
+    for canonical, sources in mapping.items():
+        source = sources[0]
+        if len(sources) > 1 or (source != canonical and source in fields):
+            if canonical in joinable:
+                joins[canonical] = sources
+            else:
+                copies[canonical] = source
+            continue
+        if source in rename:
+            raise ValidationError(
+                f"columns maps both {rename[source]!r} and {canonical!r} to column {source!r}; a column can "
+                f"be renamed to one field only. Copy it first, e.g. df[{canonical!r}] = df[{source!r}].",
+                column=source,
+            )
+        rename[source] = canonical
+    for source, canonical in [*rename.items(), *((s, c) for c, s in copies.items())]:
+        if canonical != source and canonical in frame.columns and canonical not in rename:
+            raise ValidationError(
+                f"columns maps {canonical!r} to {source!r}, but the {what} data already has a column "
+                f"{canonical!r}; drop or rename one of them first.",
+                column=canonical,
+            )
+    out = frame.rename(columns=rename) if rename else frame
+    origin: dict[Hashable, Hashable] = {c: c for c in frame.columns if c not in rename}
+    origin.update({canonical: source for source, canonical in rename.items()})
+    for canonical, source in copies.items():
+        out[canonical] = frame[source]
+        origin[canonical] = source
+    return out, origin, joins
+
+
+class _TextCache:
+    """Validated (and optionally scrubbed) values of the caller's text columns, computed once each."""
+
+    def __init__(self, frame: pd.DataFrame, scrub: bool) -> None:
+        self.frame = frame
+        self.scrub = scrub
+        self._cache: dict[Hashable, list[str | None]] = {}
+
+    def get(self, source: Hashable, canonical: str | None) -> list[str | None]:
+        if source not in self._cache:
+            values = _text_values(self.frame[source], source, canonical)
+            self._cache[source] = _scrub_values(values) if self.scrub else values
+        return self._cache[source]
+
+
+def _set_text_column(
+    out: pd.DataFrame, column: Hashable, original: pd.Series, values: list[str | None]
+) -> None:
+    """Write ``values`` back only where something changed (decoded bytes, scrubbed text)."""
+    before = original.tolist()
+    if any(v is not None and v is not b and v != b for v, b in zip(values, before, strict=True)):
+        out[column] = pd.Series(
+            [b if v is None else v for v, b in zip(values, before, strict=True)],
+            index=out.index,
+            dtype=object,
+        )
+
+
+_DAY_FIRST = re.compile(r"\s*[0-3]?[0-9]\.[01]?[0-9]\.[0-9]{4}")
+
+
+def _parse_timestamps(out: pd.DataFrame, column: str) -> None:
+    values = out[column]
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return
+    first = next((v for v in values.tolist() if isinstance(v, str)), None)
+    # Finnish dates are day first (12.3.2025 is 12 March); pandas would otherwise guess month first.
+    dayfirst = first is not None and _DAY_FIRST.match(first) is not None
+    try:
+        out[column] = pd.to_datetime(values, errors="raise", dayfirst=dayfirst)
+        return
+    except (ValueError, TypeError, OverflowError) as exc:
+        error = exc
+    try:
+        coerced = pd.to_datetime(values, errors="coerce", dayfirst=dayfirst)
+        bad = np.flatnonzero((values.notna() & coerced.isna()).to_numpy()).tolist()
+    except (ValueError, TypeError, OverflowError):
+        bad = []
+    if not bad:
+        bad = [
+            i
+            for i, v in enumerate(values.tolist())
+            if not _is_missing(v) and _is_missing(pd.to_datetime(v, errors="coerce", dayfirst=dayfirst))
+        ]
+    reason = (
+        " ".join(str(error).split("You might want to try")[0].split()).rstrip(".:") or type(error).__name__
+    )
+    if bad:
+        examples = ", ".join(repr(_plain(values.iloc[i])) for i in bad[:3])
+        found = f"{_n(len(bad), 'value')} could not be parsed at {_where(bad, values.index)}, e.g. {examples}"
+    else:
+        found = "the values mix formats or time zones"
+    raise ValidationError(
+        f"column {column!r} should hold timestamps (datetime64 or date strings), but {found} ({reason}). "
+        f"Fix or blank those values, or convert the column yourself first, e.g. "
+        f"df[{column!r}] = pd.to_datetime(df[{column!r}], format='mixed', dayfirst=True).",
+        column=column,
+        rows=bad,
+    )
+
+
+def _check_ids(out: pd.DataFrame, what: str) -> None:
+    ids = out["id"]
+    values = ids.tolist()
+    missing = [i for i, v in enumerate(values) if _is_missing(v)]
+    if missing:
+        raise ValidationError(
+            f"column 'id' has {_n(len(missing), 'missing value')} at {_where(missing, out.index)}. Every "
+            f"{what} needs an id: fill them, drop those rows, or drop the column to number {what}s by the index.",
+            column="id",
+            rows=missing,
+        )
+    try:
+        dup_mask = ids.duplicated(keep=False).to_numpy()
+    except TypeError:  # unhashable ids
+        raise ValidationError(
+            f"column 'id' holds unhashable values such as {values[0]!r}; ids must be strings or integers.",
+            column="id",
+        ) from None
+    if dup_mask.any():
+        dups = np.flatnonzero(dup_mask).tolist()
+        examples = list(dict.fromkeys(_plain(values[i]) for i in dups))[:_MAX_ROWS_SHOWN]
+        raise ValidationError(
+            f"column 'id' has {_n(len(dups), 'row')} with duplicated ids at {_where(dups, out.index)}, "
+            f"e.g. {examples!r}. {what.capitalize()} ids must be unique: drop the duplicates "
+            f"(df.drop_duplicates('id')) or map a unique column with columns={{'id': ...}}.",
+            column="id",
+            rows=dups,
+        )
+
+
+def _require(
+    out: pd.DataFrame,
+    require: Sequence[str],
+    fields: Mapping[str, Field],
+    what: str,
+    skip: Sequence[str] = (),
+) -> None:
+    if isinstance(require, str):
+        require = [require]
+    for name in require:
+        if name not in fields:
+            raise ValidationError(
+                f"require names an unknown {what} field {name!r}.{_suggest(name, fields)} Choose from {list(fields)}."
+            )
+        if name not in out.columns and name not in skip:
+            raise ValidationError(
+                f"required field {name!r} is missing: the data has no {name!r} column and columns= does not "
+                f"map one. Map it, e.g. columns={{{name!r}: '<your column>'}}.{_suggest(name, out.columns)} "
+                f"Available columns: {_available(out)}.",
+                column=name,
+            )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# public API
+
+
+def as_tickets(
+    data: Any,
+    columns: Mapping[str, str | Sequence[str]] | None = None,
+    *,
+    require: Sequence[str] = ("text",),
+    allow_empty_text: bool = False,
+    scrub_pii: bool = True,
+) -> pd.DataFrame:
+    """Validate tickets and bring them into the canonical shape.
+
+    Parameters
+    ----------
+    data : DataFrame, Series, list of str, ndarray of str or list of dict
+        The tickets. A Series, list or 1-D array holds one text per ticket. A bare string is refused: wrap it in
+        a list.
+    columns : mapping, optional
+        Canonical field name -> your column name, or a list of column names for a free-text field
+        (:data:`TEXT_FIELDS`), joined by newlines: ``{"text": ["title", "description"], "reason": "category",
+        "id": "ticket_no"}``. Mapped columns are renamed; other columns are kept as they are.
+    require : sequence of str, default ("text",)
+        Canonical fields that must be present, e.g. ``("text", "reason")`` for training.
+    allow_empty_text : bool, default False
+        Keep tickets whose text is empty or whitespace, marking them in a boolean ``empty_text`` column
+        (prediction). By default they are an error.
+    scrub_pii : bool, default True
+        Replace personal data in the free-text columns (:data:`TEXT_FIELDS` and the columns joined into one)
+        with placeholders, see :func:`cxml.pii.scrub`. Turning it off is the caller's explicit choice.
+
+    Returns
+    -------
+    DataFrame
+        A new frame with the caller's index, canonical column names and always a ``text`` column. ``text`` is
+        built from the mapped text columns, else from ``subject`` and ``body`` where present, else from an
+        existing ``text`` column; missing parts are skipped. ``id`` is kept when present, else made from the
+        index as strings. Timestamp columns (:data:`TIMESTAMP_FIELDS`) are parsed; strings like ``12.3.2025``
+        are read day first.
+
+    Raises
+    ------
+    ValidationError
+        With the column, the number and first of the offending rows, and what to do, when: ``data`` has the
+        wrong type or is empty; a mapped column does not exist; a required field is missing; a text column holds
+        non-text values or bytes that are not UTF-8; a text is empty (unless ``allow_empty_text``); ids are
+        missing or duplicated; timestamps do not parse.
+
+    Notes
+    -----
+    An empty DataFrame or Series gives an empty frame (a batch may be empty), while None or an empty list is an
+    error.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"title": ["Missing parcel", "Refund"],
+    ...                    "description": ["Order #100234 has not arrived", "Call me: 040 123 4567"],
+    ...                    "category": ["deliveries", "returns"]})
+    >>> tickets = as_tickets(df, {"text": ["title", "description"], "reason": "category"})
+    >>> tickets["text"].tolist()
+    ['Missing parcel\\nOrder #100234 has not arrived', 'Refund\\nCall me: [PHONE]']
+    >>> tickets["id"].tolist(), tickets["reason"].tolist()
+    (['0', '1'], ['deliveries', 'returns'])
+    """
+    frame = _as_frame(data, "tickets", texts_allowed=True)
+    mapping = _normalise_mapping(columns, TICKET_FIELDS, TEXT_FIELDS, frame, "ticket")
+    out, origin, joins = _apply_mapping(frame, mapping, TICKET_FIELDS, TEXT_FIELDS, "ticket")
+    texts = _TextCache(frame, scrub_pii)
+    _require(out, require, TICKET_FIELDS, "ticket", skip=("text",))  # text is built below
+
+    # free-text columns: validate, decode bytes, scrub
+    joined_sources = {s for sources in joins.values() for s in sources}
+    text_rebuilt = "text" in joins or ("text" not in mapping and ("subject" in out or "body" in out))
+    for column in list(out.columns):
+        canonical = column if column in TEXT_FIELDS else None
+        source = origin.get(column, column)
+        if (canonical is None and source not in joined_sources) or (column == "text" and text_rebuilt):
+            continue  # not free text, or a stale text column about to be replaced
+        _set_text_column(out, column, out[column], texts.get(source, canonical))
+    built: dict[str, list[str | None]] = {}
+    for canonical, sources in joins.items():
+        built[canonical] = list(_join([texts.get(s, canonical) for s in sources]))
+        out[canonical] = pd.Series(built[canonical], index=out.index, dtype=object)
+
+    # the text the models read
+    text_from: list[Hashable]
+    if "text" in joins or "text" in mapping:
+        text_from = mapping["text"]
+    elif "subject" in out.columns or "body" in out.columns:
+        present = [c for c in ("subject", "body") if c in out.columns]
+        parts = [built[c] if c in built else texts.get(origin[c], c) for c in present]
+        text_from = list(present)
+        out["text"] = pd.Series(_join(parts), index=out.index, dtype=object)
+    elif "text" in out.columns:
+        text_from = ["text"]
+        out["text"] = pd.Series(_join([texts.get(origin["text"], "text")]), index=out.index, dtype=object)
+    else:
+        raise ValidationError(
+            "no text to read: the data has none of the columns 'text', 'subject' or 'body'. Map your text "
+            "columns, e.g. columns={'text': ['title', 'description']}. Available columns: "
+            f"{_available(out)}."
+        )
+    if "text" in mapping and "text" not in joins:  # a single renamed column: missing values become ""
+        out["text"] = pd.Series(_join([texts.get(mapping["text"][0], "text")]), index=out.index, dtype=object)
+
+    empty = [i for i, t in enumerate(out["text"].tolist()) if not t.strip()]
+    if allow_empty_text:
+        out["empty_text"] = pd.Series(False, index=out.index, dtype=bool)
+        if empty:
+            out.iloc[empty, out.columns.get_loc("empty_text")] = True
+    elif empty:
+        raise ValidationError(
+            f"{_n(len(empty), 'ticket')} {'has' if len(empty) == 1 else 'have'} empty text (built from "
+            f"{[_plain(c) for c in text_from]!r}) at {_where(empty, out.index)}. Drop them before fitting, or pass "
+            "allow_empty_text=True to keep them, marked in an 'empty_text' column (for prediction).",
+            column="text",
+            rows=empty,
+        )
+
+    if "id" in out.columns:
+        _check_ids(out, "ticket")
+    else:
+        if out.index.has_duplicates:
+            dups = np.flatnonzero(out.index.duplicated(keep=False)).tolist()
+            raise ValidationError(
+                f"the data has no 'id' column and its index, used for ids, has duplicated labels at "
+                f"{_where(dups, out.index)}. Reset the index (df.reset_index(drop=True)) or map a unique id "
+                "column with columns={'id': ...}.",
+                column="id",
+                rows=dups,
+            )
+        out.insert(0, "id", pd.Series([str(_plain(i)) for i in out.index], index=out.index, dtype=object))
+    for column in TIMESTAMP_FIELDS:
+        if column in out.columns:
+            _parse_timestamps(out, column)
+    return out
+
+
+def _tags(value: Any, pos: int, index: pd.Index) -> list[str]:
+    if isinstance(value, str):
+        return [t.strip() for t in re.split(r"[,;|]", value) if t.strip()]
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray, pd.Series)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
+        tags = []
+        for item in items:
+            if _is_missing(item):
+                continue
+            if not isinstance(item, (str, int, np.integer)) or isinstance(item, bool):
+                raise ValidationError(
+                    f"column 'tags' has a non-text tag {item!r} at {_where([pos], index)}; tags must be strings.",
+                    column="tags",
+                    rows=[pos],
+                )
+            if str(item).strip():
+                tags.append(str(item).strip())
+        return tags
+    if _is_missing(value):
+        return []
+    raise ValidationError(
+        f"column 'tags' holds {value!r} of type {type(value).__name__} at {_where([pos], index)}; expected a list "
+        "of strings, a comma-separated string, or a missing value.",
+        column="tags",
+        rows=[pos],
+    )
+
+
+def as_articles(
+    data: Any,
+    columns: Mapping[str, str | Sequence[str]] | None = None,
+    *,
+    scrub_pii: bool = False,
+) -> pd.DataFrame:
+    """Validate knowledge-base articles and bring them into the canonical shape.
+
+    Parameters
+    ----------
+    data : DataFrame or list of dict
+        The articles.
+    columns : mapping, optional
+        Canonical field name -> your column name (a list of columns for ``title`` or ``body``, joined by
+        newlines), e.g. ``{"id": "article_id", "body": ["summary", "content"]}``.
+    scrub_pii : bool, default False
+        Scrub personal data from ``title`` and ``body``. Published articles rarely hold any; turn this on for
+        articles mined from past e-mail answers.
+
+    Returns
+    -------
+    DataFrame
+        A new frame with the caller's index and the columns ``id``, ``title``, ``body`` (missing bodies become
+        ``""``), plus ``url``, ``language`` and ``tags`` (always a list of str) when present, and any other
+        columns as they are.
+
+    Raises
+    ------
+    ValidationError
+        When ``data`` has the wrong type or is empty, ``id``, ``title`` or ``body`` is missing, a title is empty,
+        ids are missing or duplicated, or a text or tag is not a string.
+
+    Examples
+    --------
+    >>> articles = as_articles([{"id": "kb-1", "title": "Returns", "body": "Return within 14 days.",
+    ...                          "tags": "returns, refunds"}])
+    >>> articles.loc[0, "tags"]
+    ['returns', 'refunds']
+    """
+    frame = _as_frame(data, "articles", texts_allowed=False)
+    mapping = _normalise_mapping(columns, ARTICLE_FIELDS, _ARTICLE_TEXT_FIELDS, frame, "article")
+    out, origin, joins = _apply_mapping(frame, mapping, ARTICLE_FIELDS, _ARTICLE_TEXT_FIELDS, "article")
+    texts = _TextCache(frame, scrub_pii)
+    _require(out, [f for f in ("id", "title", "body") if f not in joins], ARTICLE_FIELDS, "article")
+
+    for field in _ARTICLE_TEXT_FIELDS:
+        sources = joins.get(field) or [origin[field]]
+        values = _join([texts.get(s, field) for s in sources])
+        out[field] = pd.Series(values, index=out.index, dtype=object)
+    empty = [i for i, t in enumerate(out["title"].tolist()) if not t.strip()]
+    if empty:
+        raise ValidationError(
+            f"{_n(len(empty), 'article')} {'has' if len(empty) == 1 else 'have'} an empty title at "
+            f"{_where(empty, out.index)}. Give every article a title, or drop those rows.",
+            column="title",
+            rows=empty,
+        )
+    _check_ids(out, "article")
+    if "tags" in out.columns:
+        out["tags"] = pd.Series(
+            [_tags(v, i, out.index) for i, v in enumerate(out["tags"].tolist())],
+            index=out.index,
+            dtype=object,
+        )
+    return out
+
+
+def _label_str(value: Any) -> str:
+    value = _plain(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 3.0 from an integer column that once held NaN
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return str(value)
+
+
+def check_labels(y: Any, *, name: str = "reason", min_per_class: int = 2) -> pd.Series:
+    """Validate the labels a classifier is fitted on.
+
+    Parameters
+    ----------
+    y : Series, list or 1-D ndarray
+        One label per ticket, aligned with the tickets.
+    name : str, default "reason"
+        What the labels are, for messages and the name of the returned Series.
+    min_per_class : int, default 2
+        Fewest examples a class may have.
+
+    Returns
+    -------
+    Series
+        The labels as strings (``3.0`` from a float column becomes ``"3"``), with ``y``'s index when it is a
+        Series.
+
+    Raises
+    ------
+    ValidationError
+        When a label is missing or empty (count and first rows are named: drop those tickets), there is a single
+        class, or classes have fewer than ``min_per_class`` examples (they are listed with their counts).
+
+    Examples
+    --------
+    >>> check_labels(["orders", "returns", "orders", "returns"]).tolist()
+    ['orders', 'returns', 'orders', 'returns']
+    """
+    if (
+        not isinstance(min_per_class, (int, np.integer))
+        or isinstance(min_per_class, bool)
+        or min_per_class < 1
+    ):
+        raise ValueError(f"min_per_class must be a positive integer, got {min_per_class!r}.")
+    if y is None:
+        raise ValidationError(f"expected one {name} label per ticket, got None.")
+    if isinstance(y, (str, bytes)):
+        raise ValidationError(
+            f"expected one {name} label per ticket, got a single string; pass a list or Series of labels."
+        )
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise ValidationError(
+                f"expected one {name} label per ticket, got a DataFrame with {y.shape[1]} columns; pass one "
+                f"column, e.g. df[{name!r}]."
+            )
+        y = y.iloc[:, 0]
+    if isinstance(y, pd.Series):
+        series = y
+    elif isinstance(y, np.ndarray):
+        if y.ndim != 1:
+            raise ValidationError(f"expected a 1-D array of {name} labels, got shape {y.shape}; flatten it.")
+        series = pd.Series(y.tolist(), dtype=object)
+    elif isinstance(y, (list, tuple)):
+        series = pd.Series(list(y), dtype=object)
+    else:
+        raise ValidationError(
+            f"expected a Series, list or 1-D array of {name} labels, got {type(y).__name__}; convert it with list()."
+        )
+    if len(series) == 0:
+        raise ValidationError(f"no {name} labels: y is empty.")
+    values = series.tolist()
+    missing = [i for i, v in enumerate(values) if _is_missing(v) or (isinstance(v, str) and not v.strip())]
+    if missing:
+        raise ValidationError(
+            f"{name!r} has {_n(len(missing), 'missing or empty label')} at {_where(missing, series.index)}. "
+            f"Drop those tickets before fitting, e.g. df = df[df[{name!r}].notna()], or give them a label such as "
+            "'other'.",
+            column=name,
+            rows=missing,
+        )
+    labels = [_label_str(v) for v in values]
+    counts = Counter(labels)
+    if len(counts) == 1:
+        [(only, n)] = counts.items()
+        raise ValidationError(
+            f"{name!r} has a single class {only!r} ({_n(n, 'ticket')}); a classifier needs at least two classes. "
+            "Add tickets of other classes.",
+            column=name,
+        )
+    rare = sorted(((c, n) for c, n in counts.items() if n < min_per_class), key=lambda cn: (cn[1], cn[0]))
+    if rare:
+        listed = ", ".join(f"{c!r} ({n})" for c, n in rare[:20])
+        more = f" and {len(rare) - 20} more" if len(rare) > 20 else ""
+        raise ValidationError(
+            f"{_n(len(rare), 'class')} of {name!r} {'has' if len(rare) == 1 else 'have'} fewer than "
+            f"min_per_class={min_per_class} examples: {listed}{more}. Merge them into a broader class (e.g. "
+            "'other'), drop those tickets, or lower min_per_class.",
+            column=name,
+        )
+    return pd.Series(labels, index=series.index, name=name, dtype=object)
+
+
+def check_texts(X: Any, *, name: str = "X") -> list[str]:
+    """Validate a list of texts handed to an estimator.
+
+    Parameters
+    ----------
+    X : list of str, Series, 1-D ndarray or DataFrame with a ``text`` column
+        One text per item. A bare string is refused: wrap it in a list.
+    name : str, default "X"
+        Name used in messages.
+
+    Returns
+    -------
+    list of str
+        May be empty; empty strings are allowed.
+
+    Raises
+    ------
+    ValidationError
+        When ``X`` is a single string, None, or of another type, or holds values that are not strings (the count,
+        first rows and an example are named).
+
+    Examples
+    --------
+    >>> check_texts(["Missing parcel", "Refund please"])
+    ['Missing parcel', 'Refund please']
+    """
+    if X is None:
+        raise ValidationError(f"{name} should be a list of texts, got None.")
+    if isinstance(X, (str, bytes)):
+        raise ValidationError(
+            f"{name} should be a list of texts, got a single string; wrap it in a list: [text]"
+        )
+    if isinstance(X, pd.DataFrame):
+        if "text" not in X.columns:
+            raise ValidationError(
+                f"{name} is a DataFrame without a 'text' column; pass one column, e.g. df['description'], or "
+                f"prepare it with cxml.schema.as_tickets(df). Available columns: {_available(X)}."
+            )
+        X = X["text"]
+    if isinstance(X, pd.Series):
+        values, index = X.tolist(), X.index
+    elif isinstance(X, np.ndarray):
+        if X.ndim != 1:
+            raise ValidationError(f"{name} should be a 1-D list of texts, got an array of shape {X.shape}.")
+        values = X.tolist()
+        index = pd.RangeIndex(len(values))
+    elif isinstance(X, Iterable) and not isinstance(X, Mapping):
+        values = list(X)
+        index = pd.RangeIndex(len(values))
+    else:
+        raise ValidationError(f"{name} should be a list of texts, got {type(X).__name__}.")
+    bad = [i for i, v in enumerate(values) if not isinstance(v, str)]
+    if bad:
+        example = values[bad[0]]
+        raise ValidationError(
+            f"{name} has {_n(len(bad), 'value')} that {'is' if len(bad) == 1 else 'are'} not a string at "
+            f"{_where(bad, index)}, e.g. {example!r} of type {type(example).__name__}. Pass one str per text: "
+            "replace missing texts with '' or drop them, and convert other values with str().",
+            rows=bad,
+        )
+    return [str(v) for v in values]
