@@ -1,0 +1,614 @@
+"""Proactive help: the right article from a web session's URL, page and error, before the customer asks.
+
+:class:`ProactiveHelper` learns from history which article resolves which context: sessions
+(or tickets) with a URL, page title, error code / message and the article that resolved them
+(read before leaving without contacting support, or attached to the resulting ticket). It
+estimates P(article | context) with additive smoothing towards the overall article mix, along a
+back-off chain from the most specific context to the most general:
+
+1. exact error code on this URL template  (``error+url``)
+2. exact error code                        (``error``)
+3. error family (payments, login, ...)     (``family``)
+4. URL template (``/orders/{id}/return``)  (``url``)
+5. URL prefix (``/orders``)                (``prefix``)
+6. semantic search of the error message and page title in the knowledge base (``semantic``)
+
+Teams can pin rules that override the model ("on /checkout/payment with card_declined show
+article KB012"); pinned suggestions are reported as such. Every suggestion carries a
+human-readable ``why``, and every answer says whether to offer help now (``should_offer``)
+and why.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pandas as pd
+
+from cxml import persistence
+from cxml.persistence import register_artifact
+
+__all__ = [
+    "ProactiveHelper",
+    "PinnedRule",
+    "normalize_url",
+    "url_prefix",
+    "normalize_error_code",
+    "error_family",
+    "mask_error_message",
+    "evaluate_proactive",
+    "url_keyword_baseline",
+    "semantic_baseline",
+]
+
+LEVELS = ("pinned", "error+url", "error", "family", "url", "prefix", "semantic")
+_LEARNED = ("error+url", "error", "family", "url", "prefix")
+
+# --------------------------------------------------------------------------- normalisation
+_LOCALE = re.compile(r"^[a-z]{2}([-_][a-z]{2})?$")
+_UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
+_HEX = re.compile(r"^[0-9a-f]{12,}$")
+_NUMBER = re.compile(r"^\d+([.,]\d+)?$")
+# order / product codes: letters and digits mixed, or digit-bearing segments with separators
+_CODE = re.compile(r"^(?=[a-z0-9_-]*\d)[a-z0-9]+([_-][a-z0-9]+)*$")
+_TRACKING_PARAMS = re.compile(r"^(utm_.*|ref|fbclid|gclid|mc_[a-z]+|_ga|source|lang|locale)$")
+_WORDY = re.compile(r"^[a-zäöå]+(-[a-zäöå]+)*$")
+
+
+def _is_id(segment: str) -> bool:
+    if _NUMBER.match(segment) or _UUID.match(segment) or _HEX.match(segment):
+        return True
+    if _WORDY.match(segment):
+        return False
+    # a segment with digits that is not a plain word: order codes (ord-100234, a1b2c3), skus
+    return bool(_CODE.match(segment)) and sum(c.isdigit() for c in segment) >= 2
+
+
+def normalize_url(url: Any) -> str:
+    """Turn a URL into a template: no scheme, host, locale prefix, query values or trailing slash.
+
+    Ids, numbers, uuids and order codes become ``{id}``; query keys are kept (sorted, without
+    values), tracking parameters (``utm_*``, ``ref``, ``gclid``, ...) dropped.
+
+    Examples
+    --------
+    >>> normalize_url("https://shop.example.fi/fi/orders/100234/return/?utm_source=mail&step=2")
+    '/orders/{id}/return?step'
+    >>> normalize_url("/checkout/payment")
+    '/checkout/payment'
+    """
+    if url is None or (isinstance(url, float) and np.isnan(url)):
+        return ""
+    text = str(url).strip()
+    if not text:
+        return ""
+    if "://" not in text and not text.startswith("/"):
+        first = text.split("/", 1)[0]
+        text = ("//" + text) if "." in first else "/" + text
+    parts = urlsplit(text.lower())
+    segments = [s for s in parts.path.split("/") if s]
+    if segments and _LOCALE.match(segments[0]) and segments[0] not in {"id"}:
+        segments = segments[1:]
+    segments = ["{id}" if _is_id(s) else s for s in segments]
+    keys = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)})
+    path = "/" + "/".join(segments)
+    return path + ("?" + "&".join(keys) if keys else "")
+
+
+def url_prefix(template: str, depth: int = 1) -> str:
+    """The first ``depth`` path segments of a URL template (``/orders/{id}/return`` -> ``/orders``)."""
+    path = template.split("?", 1)[0]
+    segments = [s for s in path.split("/") if s][:depth]
+    return "/" + "/".join(segments) if segments else ""
+
+
+def normalize_error_code(code: Any) -> str:
+    """Case- and punctuation-insensitive error code, without an ``err``/``error`` prefix.
+
+    >>> [normalize_error_code(c) for c in ("Card-Declined", "ERR_CARD_DECLINED", "card declined")]
+    ['card_declined', 'card_declined', 'card_declined']
+    """
+    if code is None or (isinstance(code, float) and np.isnan(code)):
+        return ""
+    norm = re.sub(r"[^0-9a-zäöå]+", "_", str(code).strip().lower()).strip("_")
+    return re.sub(r"^(err|error)_(?=[a-zäöå])", "", norm)
+
+
+#: Keywords that put an error code in a family; the first family whose keyword occurs wins.
+ERROR_FAMILIES: dict[str, tuple[str, ...]] = {
+    "payment": ("card", "3ds", "fund", "payment", "pay", "bank", "declin", "cvc", "expired_card", "klarna",
+                "mobilepay", "invoice"),
+    "account": ("login", "session", "password", "auth", "account", "locked", "token", "otp", "mfa"),
+    "address": ("address", "postal", "postcode", "zip", "street"),
+    "delivery": ("delivery", "shipping", "courier", "pickup", "parcel", "tracking"),
+    "discount": ("coupon", "discount", "promo", "voucher", "gift"),
+    "stock": ("stock", "inventory", "availab", "sold_out"),
+    "cart": ("cart", "basket", "checkout"),
+}
+
+
+def error_family(code: str, families: Mapping[str, Sequence[str]] | None = None) -> str:
+    """The family of a normalised error code (``card_declined`` -> ``payment``); its first token otherwise."""
+    if not code:
+        return ""
+    for family, keywords in (families or ERROR_FAMILIES).items():
+        if any(k in code for k in keywords):
+            return family
+    return code.split("_", 1)[0]
+
+
+_MASKS = (
+    (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"), "<email>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
+    (re.compile(r"\b(?=[a-z_-]*\d)[a-z0-9]+(?:[-_][a-z0-9]+)*\b", re.I), "<id>"),
+)
+
+
+def mask_error_message(message: Any) -> str:
+    """Lower-case an error message and mask numbers, ids and e-mail addresses.
+
+    >>> mask_error_message("Payment 88123 failed: card declined (code 05)")
+    'payment <id> failed: card declined (code <id>)'
+    """
+    if message is None or (isinstance(message, float) and np.isnan(message)):
+        return ""
+    text = str(message).strip().lower()
+    for pattern, repl in _MASKS:
+        text = pattern.sub(repl, text)
+    return re.sub(r"\s+", " ", text)
+
+
+# --------------------------------------------------------------------------- model
+@dataclass(frozen=True)
+class PinnedRule:
+    """A team's rule: in this context, show this article (overrides the model).
+
+    ``url`` is matched as a URL template (after :func:`normalize_url`) or, ending in ``*``, as a
+    prefix; ``error_code`` after :func:`normalize_error_code`. Empty fields match anything.
+    """
+
+    article_id: str
+    url: str = ""
+    error_code: str = ""
+    name: str = ""
+
+    def matches(self, url_template: str, code: str) -> bool:
+        """Whether a normalised context matches this rule."""
+        if self.error_code and normalize_error_code(self.error_code) != code:
+            return False
+        if self.url:
+            if self.url.endswith("*"):
+                return url_template.startswith(normalize_url(self.url[:-1]).rstrip("/"))
+            return url_template.split("?", 1)[0] == normalize_url(self.url).split("?", 1)[0]
+        return True
+
+
+@dataclass
+class _Context:
+    url: str
+    prefix: str
+    code: str
+    family: str
+    message: str
+    title: str
+
+    def key(self, level: str) -> str:
+        return {
+            "error+url": f"{self.code} @ {self.url.split('?', 1)[0]}" if self.code and self.url else "",
+            "error": self.code,
+            "family": self.family,
+            "url": self.url.split("?", 1)[0],
+            "prefix": self.prefix,
+        }[level]
+
+    def describe(self, level: str) -> str:
+        return {
+            "error+url": f"error {self.code} on {self.url.split('?', 1)[0]}",
+            "error": f"error {self.code}",
+            "family": f"{self.family} errors",
+            "url": f"page {self.url.split('?', 1)[0]}",
+            "prefix": f"pages under {self.prefix}",
+        }[level]
+
+
+def _clean(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+@register_artifact("proactive")
+class ProactiveHelper:
+    """Suggest help articles from a web session's context, learned from history.
+
+    Parameters
+    ----------
+    knowledge : cxml.KnowledgeBase, optional
+        For the semantic fallback and for articles' titles, urls and languages.
+    alpha : float, default=1.0
+        Additive smoothing towards the overall article distribution.
+    min_support : int, default=3
+        Past cases a context needs before its own statistics are trusted; rarer contexts back off.
+    offer_threshold : float, default=0.35
+        Offer help when the top article's estimated probability reaches this (or a rule pins one).
+    offer_without_error : bool, default=False
+        Also offer on pages without an error when the history is that clear.
+    families : mapping, optional
+        Error family keywords (default :data:`ERROR_FAMILIES`).
+    pinned : sequence of PinnedRule or dict, optional
+        Rules that override the model.
+    semantic_min_score : float, optional
+        Calibrated knowledge-base score a semantic fallback needs (default: the knowledge
+        base's own "no good article" threshold).
+    """
+
+    def __init__(self, knowledge: Any = None, *, alpha: float = 1.0, min_support: int = 3,
+                 offer_threshold: float = 0.35, offer_without_error: bool = False,
+                 families: Mapping[str, Sequence[str]] | None = None,
+                 pinned: Sequence[PinnedRule | Mapping[str, Any]] = (),
+                 semantic_min_score: float | None = None) -> None:
+        self.knowledge = knowledge
+        self.alpha = alpha
+        self.min_support = min_support
+        self.offer_threshold = offer_threshold
+        self.offer_without_error = offer_without_error
+        self.families = families
+        self.pinned = [p if isinstance(p, PinnedRule) else PinnedRule(**p) for p in pinned]
+        self.semantic_min_score = semantic_min_score
+
+    # ------------------------------------------------------------------ helpers
+    def _context(self, url: Any = None, page_title: Any = None, error_code: Any = None,
+                 error_message: Any = None) -> _Context:
+        template = normalize_url(url)
+        code = normalize_error_code(error_code)
+        return _Context(url=template, prefix=url_prefix(template), code=code,
+                        family=error_family(code, self.families), message=mask_error_message(error_message),
+                        title=_clean(page_title))
+
+    def _catalog(self) -> tuple[dict[str, str], dict[str, list[dict[str, Any]]]]:
+        """(article id -> group, group -> its articles), from the knowledge base; cached."""
+        kb = self.knowledge
+        table = getattr(kb, "articles_", None) if kb is not None else None
+        cached = getattr(self, "_catalog_cache", None)
+        if cached is not None and cached[0] is table:
+            return cached[1], cached[2]
+        groups: dict[str, str] = {}
+        members: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        if table is not None:
+            has_group = "group_id" in table
+            for r in table.to_dict("records"):
+                aid = str(r["id"])
+                g = str(r["group_id"]) if has_group and _clean(r.get("group_id")) else aid
+                groups[aid] = g
+                members[g].append({"article_id": aid, "title": _clean(r.get("title")), "url": _clean(r.get("url")),
+                                   "language": r.get("language")})
+        self._catalog_cache = (table, groups, dict(members))
+        return groups, dict(members)
+
+    def _group_of(self, article_id: str) -> str:
+        return self._catalog()[0].get(article_id, article_id)
+
+    def _article_in(self, group: str, language: str | None) -> dict[str, Any]:
+        """The article of a translation group in the wanted language, with its title and url."""
+        versions = self._catalog()[1].get(group)
+        if not versions:
+            return {"article_id": group, "title": "", "url": "", "language": None}
+        for v in versions:
+            if language is not None and v["language"] == language:
+                return dict(v)
+        return dict(versions[0])
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, history: Any, *, article_col: str = "article_id",
+            columns: Mapping[str, str] | None = None) -> ProactiveHelper:
+        """Learn P(article | context) from sessions or tickets.
+
+        Parameters
+        ----------
+        history : DataFrame
+            One row per session or ticket with some of ``url``, ``page_title``, ``error_code``,
+            ``error_message`` and the resolving article in ``article_col`` (rows without one are
+            ignored; for tickets use ``article_col="resolving_article_id"``).
+        article_col : str, default="article_id"
+        columns : mapping, optional
+            Your column names for the context fields, e.g. ``{"url": "page_url"}``.
+
+        Returns
+        -------
+        self
+        """
+        if not isinstance(history, pd.DataFrame):
+            history = pd.DataFrame(list(history))
+        df = history.rename(columns={v: k for k, v in (columns or {}).items()})
+        if article_col not in df:
+            raise ValueError(f"history has no column {article_col!r} naming the resolving article; "
+                             f"columns are {list(df.columns)}. Pass article_col=...")
+        context_cols = [c for c in ("url", "error_code", "error_message", "page_title") if c in df]
+        if not context_cols:
+            raise ValueError("history has none of the context columns url, error_code, error_message, "
+                             "page_title; map yours with columns={'url': 'your_column', ...}")
+        df = df[df[article_col].map(_clean) != ""]
+        if df.empty:
+            raise ValueError(f"no row of history names a resolving article in {article_col!r}")
+        counts: dict[str, dict[str, Counter[str]]] = {lvl: defaultdict(Counter) for lvl in _LEARNED}
+        overall: Counter[str] = Counter()
+        get = {c: (df[c].tolist() if c in df else [None] * len(df))
+               for c in ("url", "page_title", "error_code", "error_message")}
+        for i, article in enumerate(df[article_col].map(str)):
+            ctx = self._context(get["url"][i], get["page_title"][i], get["error_code"][i], get["error_message"][i])
+            group = self._group_of(article)
+            overall[group] += 1
+            for level in _LEARNED:
+                key = ctx.key(level)
+                if key:
+                    counts[level][key][group] += 1
+        self.counts_ = {lvl: {k: dict(c) for k, c in d.items()} for lvl, d in counts.items()}
+        total = sum(overall.values())
+        self.prior_ = {g: c / total for g, c in overall.most_common()}
+        self.n_cases_ = int(total)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "counts_"):
+            raise RuntimeError("This ProactiveHelper is not fitted yet. Call 'fit' with past sessions or "
+                               "tickets and the articles that resolved them.")
+
+    def pin(self, article_id: str, *, url: str = "", error_code: str = "", name: str = "") -> ProactiveHelper:
+        """Add a rule that overrides the model in a context; returns self."""
+        if not url and not error_code:
+            raise ValueError("a pinned rule needs a url and/or an error_code to match")
+        self.pinned.append(PinnedRule(article_id=str(article_id), url=url, error_code=error_code,
+                                      name=name or f"pin {article_id}"))
+        return self
+
+    # ------------------------------------------------------------------ suggest
+    def suggest(self, url: str | None = None, page_title: str | None = None, error_code: str | None = None,
+                error_message: str | None = None, events: Sequence[str] | None = None,
+                language: str | None = None, segment: str | None = None, k: int = 3) -> dict[str, Any]:
+        """Suggest articles for one web-session context.
+
+        Returns
+        -------
+        dict
+            JSON-ready: ``suggestions`` (list of dicts with rank, article_id, title, url, language,
+            score, level, why), ``should_offer`` (bool), ``reason`` (str) and ``context`` (the
+            normalised context). :meth:`suggest_many` gives a DataFrame for many sessions.
+        """
+        self._check_fitted()
+        ctx = self._context(url, page_title, error_code, error_message)
+        has_error = bool(ctx.code or ctx.message) or (events is not None and any(
+            "error" in str(e).lower() or "fail" in str(e).lower() for e in events))
+        rows: list[dict[str, Any]] = []
+        seen: set[str] = set()
+
+        def add(group: str, score: float, level: str, why: str) -> None:
+            if group in seen or len(rows) >= k:
+                return
+            seen.add(group)
+            art = self._article_in(group, language)
+            rows.append({"rank": len(rows) + 1, **art, "score": float(score), "level": level, "why": why})
+
+        for rule in self.pinned:
+            if rule.matches(ctx.url, ctx.code):
+                add(self._group_of(rule.article_id), 1.0, "pinned",
+                    f"pinned rule '{rule.name or rule.article_id}'")
+        for level in _LEARNED:
+            if len(rows) >= k:
+                break
+            key = ctx.key(level)
+            dist = self.counts_[level].get(key) if key else None
+            if not dist:
+                continue
+            n = sum(dist.values())
+            if n < self.min_support:
+                continue
+            scored = sorted(((c + self.alpha * self.prior_.get(g, 0.0)) / (n + self.alpha), c, g)
+                            for g, c in dist.items())
+            for p, c, g in reversed(scored):
+                add(g, p, level, f"{ctx.describe(level)}: {c} of {n} past cases resolved by this article")
+        if len(rows) < k and self.knowledge is not None and (ctx.message or ctx.title or ctx.code):
+            text = " ".join(t for t in (ctx.title, ctx.code.replace("_", " "), ctx.message) if t)
+            res = self.knowledge.suggest(text, k=k, language=language, min_score=self.semantic_min_score)
+            for _, r in res.iterrows():
+                add(self._group_of(str(r["article_id"])), 0.5 * float(r["score"]), "semantic",
+                    f"no history for this context; the article matches '{text[:60]}'")
+        offer, reason = self._offer(rows, has_error)
+        return {"suggestions": rows, "should_offer": offer, "reason": reason, "context": asdict(ctx)}
+
+    def _offer(self, rows: list[dict[str, Any]], has_error: bool) -> tuple[bool, str]:
+        if not rows:
+            return False, "no article fits this context"
+        top = rows[0]
+        if top["level"] == "pinned":
+            return True, str(top["why"])
+        if not has_error and not self.offer_without_error:
+            return False, "no error in this session: not interrupting the customer"
+        if top["level"] == "semantic":
+            return False, "context never seen in history: suggestion is a guess, not offered proactively"
+        if top["score"] < self.offer_threshold:
+            return False, (f"top article's estimated probability {top['score']:.2f} is below the offer "
+                           f"threshold {self.offer_threshold:.2f}")
+        return True, f"{top['why']} (estimated probability {top['score']:.2f})"
+
+    def suggest_many(self, sessions: pd.DataFrame, k: int = 3) -> pd.DataFrame:
+        """Suggestions for a DataFrame of sessions (columns as :meth:`suggest`'s arguments).
+
+        Returns
+        -------
+        DataFrame
+            One row per session and suggestion: ``session`` (the caller's index label), ``rank``,
+            ``article_id``, ``title``, ``url``, ``score``, ``level``, ``why``, ``should_offer``,
+            ``reason``. Sessions with no suggestion get one row with ``rank`` 0 and no article.
+        """
+        frames = []
+        for label, row in sessions.iterrows():
+            res = self.suggest(
+                url=row.get("url"), page_title=row.get("page_title"), error_code=row.get("error_code"),
+                error_message=row.get("error_message"),
+                events=row.get("events") if isinstance(row.get("events"), (list, tuple, np.ndarray)) else None,
+                language=_clean(row.get("language")) or None, k=k)
+            f = pd.DataFrame(res["suggestions"] or [{"rank": 0, "article_id": None}])
+            f.insert(0, "session", label)
+            f["should_offer"] = res["should_offer"]
+            f["reason"] = res["reason"]
+            frames.append(f)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path, **kwargs: Any) -> Path:
+        """Save as an artifact directory (with its knowledge base in ``knowledge/``)."""
+        return persistence.save(self, path, **kwargs)
+
+    def _save_artifact(self, directory: Path, *, allow_pickle: bool) -> dict[str, Any]:
+        self._check_fitted()
+        rows = [(lvl, key, g, c) for lvl, d in self.counts_.items() for key, dist in d.items()
+                for g, c in dist.items()]
+        pd.DataFrame(rows, columns=["level", "key", "group", "count"]).to_parquet(directory / "contexts.parquet",
+                                                                                 index=False)
+        settings = {"alpha": self.alpha, "min_support": self.min_support, "offer_threshold": self.offer_threshold,
+                    "offer_without_error": self.offer_without_error,
+                    "families": {k: list(v) for k, v in self.families.items()} if self.families else None,
+                    "pinned": [asdict(p) for p in self.pinned], "semantic_min_score": self.semantic_min_score,
+                    "prior": self.prior_, "n_cases": self.n_cases_}
+        (directory / "proactive.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+        meta: dict[str, Any] = {"n_cases": self.n_cases_, "with_knowledge": False}
+        if self.knowledge is not None and not getattr(self, "_save_without_knowledge", False):
+            persistence.save(self.knowledge, directory / "knowledge", allow_pickle=allow_pickle)
+            meta["with_knowledge"] = True
+        meta["card"] = {"Proactive help": f"Learned from {self.n_cases_} resolved sessions/tickets; "
+                        f"{sum(len(d) for d in self.counts_.values())} contexts; "
+                        f"{len(self.pinned)} pinned rules."}
+        return meta
+
+    @classmethod
+    def _load_artifact(cls, directory: Path, manifest: dict[str, Any], *, allow_pickle: bool,
+                       trusted: tuple[str, ...]) -> ProactiveHelper:
+        s = json.loads((directory / "proactive.json").read_text(encoding="utf-8"))
+        kb = None
+        if manifest["model"].get("with_knowledge"):
+            kb = persistence.load(directory / "knowledge", allow_pickle=allow_pickle, trusted=trusted)
+        helper = cls(kb, alpha=s["alpha"], min_support=s["min_support"], offer_threshold=s["offer_threshold"],
+                     offer_without_error=s["offer_without_error"], families=s["families"], pinned=s["pinned"],
+                     semantic_min_score=s["semantic_min_score"])
+        table = pd.read_parquet(directory / "contexts.parquet")
+        counts: dict[str, dict[str, dict[str, int]]] = {lvl: {} for lvl in _LEARNED}
+        for lvl, key, g, c in table.itertuples(index=False):
+            counts[lvl].setdefault(key, {})[g] = int(c)
+        helper.counts_ = counts
+        helper.prior_ = s["prior"]
+        helper.n_cases_ = s["n_cases"]
+        return helper
+
+
+# --------------------------------------------------------------------------- evaluation
+def _hits(ranked: list[list[str]], truth: list[str], k: int) -> float:
+    return float(np.mean([t in r[:k] for r, t in zip(ranked, truth, strict=True)])) if truth else float("nan")
+
+
+def url_keyword_baseline(knowledge: Any, sessions: pd.DataFrame, k: int = 3) -> list[list[str]]:
+    """Zendesk-style baseline: a keyword search of the words in the page URL (groups, ranked)."""
+    out = []
+    langs = sessions["language"] if "language" in sessions else pd.Series([None] * len(sessions))
+    for url, lang in zip(sessions["url"], langs, strict=True):
+        words = [w for w in re.split(r"[/_\-?=&.{}]+", normalize_url(url)) if w and w != "id"]
+        text = " ".join(words) or "help"
+        res = knowledge.suggest(text, k=k, language=_clean(lang) or None, min_score=0)
+        out.append(_group_list(knowledge, res["article_id"].tolist()))
+    return out
+
+
+def semantic_baseline(knowledge: Any, sessions: pd.DataFrame, k: int = 3) -> list[list[str]]:
+    """Semantic-only baseline: search the page title and masked error message in the knowledge base."""
+    out = []
+    for _, row in sessions.iterrows():
+        text = " ".join(t for t in (_clean(row.get("page_title")), normalize_error_code(row.get("error_code")).replace(
+            "_", " "), mask_error_message(row.get("error_message"))) if t) or "help"
+        res = knowledge.suggest(text, k=k, language=_clean(row.get("language")) or None, min_score=0)
+        out.append(_group_list(knowledge, res["article_id"].tolist()))
+    return out
+
+
+def _group_list(knowledge: Any, ids: Iterable[str]) -> list[str]:
+    table = getattr(knowledge, "articles_", None)
+    if table is None or "group_id" not in table:
+        return [str(i) for i in ids]
+    mapping = dict(zip(table["id"].map(str), table["group_id"].map(str), strict=True))
+    return [mapping.get(str(i), str(i)) for i in ids]
+
+
+@dataclass
+class ProactiveEvaluation:
+    """hit@1 / hit@3 of the helper and the baselines, overall and on unseen contexts."""
+
+    table: pd.DataFrame
+    latency_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_markdown(self) -> str:
+        """The table as Markdown."""
+        from cxml.io import to_markdown
+
+        return to_markdown(self.table)
+
+
+def evaluate_proactive(helper: ProactiveHelper, sessions: pd.DataFrame, *, article_col: str = "article_id",
+                       k: int = 3, baselines: bool = True) -> ProactiveEvaluation:
+    """Measure hit@1 and hit@k on held-out sessions, against baselines measured in the same run.
+
+    "Unseen" sessions are those whose (error code, URL template) pair never occurred in training:
+    they test the back-off chain. "Error sessions" had an error code or message (where proactive
+    help matters most); "offered hit@1" is the precision of the suggestions the helper would
+    actually show (``should_offer``), "offered share" how often it would show one.
+    """
+    test = sessions[sessions[article_col].map(_clean) != ""].reset_index(drop=True)
+    truth = [helper._group_of(str(a)) for a in test[article_col]]
+    ranked, seen, offered, has_error, lat_seen, lat_unseen = [], [], [], [], [], []
+    for _, row in test.iterrows():
+        t0 = time.perf_counter()
+        res = helper.suggest(url=row.get("url"), page_title=row.get("page_title"), error_code=row.get("error_code"),
+                             error_message=row.get("error_message"), language=_clean(row.get("language")) or None,
+                             k=k)
+        dt = (time.perf_counter() - t0) * 1000
+        sugg = res["suggestions"]
+        ranked.append([helper._group_of(r["article_id"]) for r in sugg])
+        ctx = helper._context(row.get("url"), row.get("page_title"), row.get("error_code"), row.get("error_message"))
+        key = ctx.key("error+url") or ctx.key("url")
+        was_seen = bool(key) and (key in helper.counts_["error+url"] or key in helper.counts_["url"])
+        seen.append(was_seen)
+        offered.append(bool(res["should_offer"]))
+        has_error.append(bool(ctx.code or ctx.message))
+        (lat_seen if sugg and sugg[0]["level"] != "semantic" else lat_unseen).append(dt)
+    seen_arr = np.array(seen, dtype=bool)
+    err_idx = np.flatnonzero(np.array(has_error, dtype=bool))
+    off_idx = np.flatnonzero(np.array(offered, dtype=bool))
+    methods = {"cxml ProactiveHelper": ranked}
+    if baselines and helper.knowledge is not None:
+        methods["URL keyword search (baseline)"] = url_keyword_baseline(helper.knowledge, test, k)
+        methods["semantic search only (baseline)"] = semantic_baseline(helper.knowledge, test, k)
+    rows = []
+    for name, r in methods.items():
+        unseen_idx = np.flatnonzero(~seen_arr)
+        rows.append({
+            "method": name, "sessions": len(test), "hit@1": _hits(r, truth, 1), f"hit@{k}": _hits(r, truth, k),
+            "unseen contexts": int(len(unseen_idx)),
+            "unseen hit@1": _hits([r[i] for i in unseen_idx], [truth[i] for i in unseen_idx], 1),
+            f"unseen hit@{k}": _hits([r[i] for i in unseen_idx], [truth[i] for i in unseen_idx], k),
+            "error sessions": int(len(err_idx)),
+            f"error hit@{k}": _hits([r[i] for i in err_idx], [truth[i] for i in err_idx], k),
+        })
+    rows[0]["offered share"] = len(off_idx) / max(len(test), 1)
+    rows[0]["offered hit@1"] = _hits([ranked[i] for i in off_idx], [truth[i] for i in off_idx], 1)
+    lat = {}
+    for name, values in (("history", lat_seen), ("semantic fallback", lat_unseen)):
+        if values:
+            lat[f"{name} p50 ms"] = float(np.percentile(values, 50))
+            lat[f"{name} p99 ms"] = float(np.percentile(values, 99))
+    return ProactiveEvaluation(table=pd.DataFrame(rows), latency_ms=lat)

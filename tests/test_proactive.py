@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import cxml
+from cxml.datasets import make_webshop
+from cxml.knowledge import KnowledgeBase
+from cxml.persistence import ChecksumError
+from cxml.proactive import (
+    ProactiveHelper,
+    error_family,
+    evaluate_proactive,
+    mask_error_message,
+    normalize_error_code,
+    normalize_url,
+    url_prefix,
+)
+
+
+@pytest.mark.parametrize("url, template", [
+    ("https://shop.example.fi/fi/orders/100234/return/?utm_source=mail&step=2", "/orders/{id}/return?step"),
+    ("HTTPS://Shop.Example.fi/en-GB/Orders/ORD-100234", "/orders/{id}"),
+    ("shop.example.fi/checkout/payment/", "/checkout/payment"),
+    ("/account/3f2b9c1e-8a7d-4c1b-9e2f-1a2b3c4d5e6f/settings", "/account/{id}/settings"),
+    ("/product/SKU-4411-B?ref=home", "/product/{id}"),
+    ("/help/returning-shoes", "/help/returning-shoes"),
+    ("", ""),
+    (None, ""),
+])
+def test_normalize_url(url, template):
+    assert normalize_url(url) == template
+
+
+def test_url_prefix_and_error_codes():
+    assert url_prefix("/orders/{id}/return?step") == "/orders"
+    assert {normalize_error_code(c) for c in ("CARD_DECLINED", "card-declined", "Card Declined", "ERR_CARD_DECLINED",
+                                                " card.declined ")} == {"card_declined"}
+    assert error_family("card_declined") == "payment"
+    assert error_family("3ds_failed") == "payment"
+    assert error_family("login_locked") == "account"
+    assert error_family("widget_broken") == "widget"
+    assert mask_error_message("Payment 88123 failed: card declined (code 05) ORD-1234") == \
+        "payment <id> failed: card declined (code <id>) <id>"
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    train = make_webshop(n_tickets=2000, seed=0)
+    kb = KnowledgeBase(encoder="hash").add(train.articles)
+    return ProactiveHelper(kb).fit(train.sessions), train
+
+
+def test_suggest_explains_and_offers(fitted):
+    helper, _ = fitted
+    res = helper.suggest(url="https://shop.example.fi/checkout/payment?step=3", error_code="CARD-DECLINED",
+                         error_message="Payment 77 failed: card declined", language="en")
+    top = res["suggestions"][0]
+    assert top["level"] == "error+url"
+    assert "card" in top["title"].lower() and top["language"] == "en"
+    assert "error card_declined on /checkout/payment" in top["why"] and "past cases" in top["why"]
+    assert res["should_offer"] and "estimated probability" in res["reason"]
+    json.dumps(res)  # ready for a web widget
+
+
+def test_same_context_other_language_gets_translation(fitted):
+    helper, _ = fitted
+    fi = helper.suggest(url="/checkout/payment", error_code="card_declined", language="fi")["suggestions"][0]
+    en = helper.suggest(url="/checkout/payment", error_code="card_declined", language="en")["suggestions"][0]
+    assert fi["article_id"].split("-")[0] == en["article_id"].split("-")[0]
+    assert fi["language"] == "fi" and en["language"] == "en"
+
+
+def test_back_off_chain(fitted):
+    helper, train = fitted
+    # a URL never seen, with a known error code: backs off to the error code
+    r = helper.suggest(url="/brand-new-page", error_code="card_declined", language="en")
+    assert r["suggestions"][0]["level"] == "error"
+    # an unknown code of a known family: backs off to the family
+    r = helper.suggest(url="/brand-new-page", error_code="card_expired_xyz", language="en")
+    assert r["suggestions"][0]["level"] == "family"
+    # nothing known but a message: semantic search in the knowledge base, not offered proactively
+    lenient = ProactiveHelper(helper.knowledge, semantic_min_score=0.5).fit(train.sessions)
+    r = lenient.suggest(url="/zzz", error_message="why was my card declined", language="en")
+    assert r["suggestions"] and r["suggestions"][0]["level"] == "semantic"
+    assert "card" in r["suggestions"][0]["title"].lower()
+    assert not r["should_offer"]
+    # no error on an ordinary page: do not interrupt
+    r = helper.suggest(url="/checkout/payment", language="en")
+    assert not r["should_offer"] and "no error" in r["reason"]
+
+
+def test_pinned_rule_overrides_and_is_reported(fitted):
+    helper, train = fitted
+    pinned = ProactiveHelper(helper.knowledge, pinned=[{"article_id": "KB031-en", "url": "/checkout/payment",
+                                                        "error_code": "card_declined", "name": "declined card"}])
+    pinned.fit(train.sessions)
+    r = pinned.suggest(url="/checkout/payment?step=2", error_code="CARD_DECLINED", language="en")
+    assert r["suggestions"][0]["article_id"] == "KB031-en"
+    assert r["suggestions"][0]["level"] == "pinned" and "declined card" in r["suggestions"][0]["why"]
+    assert r["should_offer"]
+    other = pinned.suggest(url="/cart", error_code="card_declined", language="en")
+    assert other["suggestions"][0]["level"] != "pinned"
+    with pytest.raises(ValueError, match="needs a url"):
+        pinned.pin("KB001-en")
+
+
+def test_fit_errors_are_clear():
+    with pytest.raises(ValueError, match="article_col"):
+        ProactiveHelper().fit([{"url": "/x"}])
+    with pytest.raises(ValueError, match="none of the context columns"):
+        ProactiveHelper().fit([{"article_id": "a", "foo": 1}])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        ProactiveHelper().suggest(url="/x")
+
+
+def test_beats_url_keyword_baseline_on_held_out_sessions(fitted):
+    helper, _ = fitted
+    test = make_webshop(n_tickets=500, seed=1).sessions
+    table = evaluate_proactive(helper, test).table.set_index("method")
+    ours = table.loc["cxml ProactiveHelper"]
+    url = table.loc["URL keyword search (baseline)"]
+    assert ours["hit@3"] >= url["hit@3"] + 0.20
+    assert ours["hit@1"] > table.loc["semantic search only (baseline)", "hit@1"]
+    assert ours["offered hit@1"] > ours["hit@1"]  # what it chooses to show is more precise
+
+
+def test_suggest_many_and_round_trip(fitted, tmp_path):
+    helper, train = fitted
+    sessions = train.sessions.head(20)
+    before = helper.suggest_many(sessions)
+    assert set(before["session"]) == set(sessions.index)
+    path = helper.save(tmp_path / "proactive")
+    loaded = cxml.load(path)
+    after = loaded.suggest_many(sessions)
+    assert before.drop(columns="why").equals(after.drop(columns="why"))
+    assert before["why"].tolist() == after["why"].tolist()
+    (path / "contexts.parquet").write_bytes(b"tampered")
+    with pytest.raises(ChecksumError):
+        cxml.load(path)
