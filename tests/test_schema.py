@@ -643,3 +643,15 @@ def test_check_texts_validates_or_raises(values):
         assert re.search(r"at rows? \d", str(err))
         return
     assert out == values
+
+
+def test_text_is_optional_when_not_required():
+    import pandas as pd
+
+    from cxml.schema import as_tickets
+
+    df = pd.DataFrame({"id": ["a", "b"], "created_at": ["2026-01-05 10:00", "2026-01-06 11:00"], "channel": ["email", "chat"]})
+    out = as_tickets(df, require=("created_at",))
+    assert out["text"].tolist() == ["", ""]
+    with pytest.raises(ValidationError, match="no text to read"):
+        as_tickets(df)

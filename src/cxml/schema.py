@@ -596,7 +596,9 @@ def as_tickets(
         (:data:`TEXT_FIELDS`), joined by newlines: ``{"text": ["title", "description"], "reason": "category",
         "id": "ticket_no"}``. Mapped columns are renamed; other columns are kept as they are.
     require : sequence of str, default ("text",)
-        Canonical fields that must be present, e.g. ``("text", "reason")`` for training.
+        Canonical fields that must be present, e.g. ``("text", "reason")`` for training. Without
+        ``"text"``, data with no text columns gets an empty ``text`` and empty texts are not an
+        error (reports need no free text).
     allow_empty_text : bool, default False
         Keep tickets whose text is empty or whitespace, marking them in a boolean ``empty_text`` column
         (prediction). By default they are an error.
@@ -670,6 +672,9 @@ def as_tickets(
     elif "text" in out.columns:
         text_from = ["text"]
         out["text"] = pd.Series(_join([texts.get(origin["text"], "text")]), index=out.index, dtype=object)
+    elif "text" not in require:  # e.g. reporting on an export without free text
+        text_from = []
+        out["text"] = pd.Series("", index=out.index, dtype=object)
     else:
         raise ValidationError(
             "no text to read: the data has none of the columns 'text', 'subject' or 'body'. Map your text "
@@ -684,7 +689,7 @@ def as_tickets(
         out["empty_text"] = pd.Series(False, index=out.index, dtype=bool)
         if empty:
             out.iloc[empty, out.columns.get_loc("empty_text")] = True
-    elif empty:
+    elif empty and "text" in require:
         raise ValidationError(
             f"{_n(len(empty), 'ticket')} {'has' if len(empty) == 1 else 'have'} empty text (built from "
             f"{[_plain(c) for c in text_from]!r}) at {_where(empty, out.index)}. Drop them before fitting, or pass "

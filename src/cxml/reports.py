@@ -1,0 +1,1328 @@
+"""Helpdesk operations reports: tables (DataFrames) and figures (matplotlib) from a ticket frame.
+
+Every function takes a ticket frame with cxml's canonical columns (see :func:`cxml.schema.as_tickets`)
+and returns a :class:`pandas.DataFrame` (or a small result object holding frames); every
+``plot_*`` function returns a :class:`matplotlib.figure.Figure` built without pyplot (so nothing
+is shown or kept open, and any backend works headless). :func:`write_report` puts it all into
+one self-contained HTML page.
+
+=================================  ==============================================================
+function                           needs
+=================================  ==============================================================
+:func:`volumes`                    created_at (+ channel)
+:func:`weekday_hour`               created_at
+:func:`reason_mix`                 created_at, reason
+:func:`detect_spikes`              created_at, reason (or another category column)
+:func:`response_times`             created_at, first_response_at and/or resolved_at (+ group column)
+:func:`sla_attainment`             created_at (+ first_response_at, resolved_at, channel, priority)
+:func:`satisfaction`               csat, ces and/or nps
+:func:`self_service_rate`          a sessions frame (help sessions, whether they contacted support)
+:func:`repeat_contacts`            customer_id, created_at (+ reason, channel)
+:func:`feedback_themes`            feedback (+ csat)
+=================================  ==============================================================
+
+Times are shown in the local time of ``tz`` (default Europe/Helsinki): time-zone-aware
+timestamps are converted, naive ones are taken as already local.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+from cxml._version import __version__
+
+__all__ = [
+    "volumes",
+    "weekday_hour",
+    "reason_mix",
+    "detect_spikes",
+    "response_times",
+    "sla_attainment",
+    "satisfaction",
+    "self_service_rate",
+    "repeat_contacts",
+    "RepeatContacts",
+    "feedback_themes",
+    "FeedbackThemes",
+    "plot_volumes",
+    "plot_weekday_hour",
+    "plot_reason_mix",
+    "plot_spikes",
+    "plot_response_times",
+    "plot_sla_attainment",
+    "plot_repeat_switches",
+    "plot_feedback_themes",
+    "write_report",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TZ = "Europe/Helsinki"
+Freq = Literal["D", "W", "M"]
+_FREQ_NAMES = {"D": "day", "W": "week", "M": "month"}
+_FREQ_ALIASES = {"d": "D", "day": "D", "daily": "D", "w": "W", "week": "W", "weekly": "W", "m": "M",
+                 "month": "M", "monthly": "M", "ms": "M", "me": "M"}
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+#: Stable colours for the usual channels (others get the next colours of the palette).
+CHANNEL_COLOURS = {"email": "#1f77b4", "chat": "#ff7f0e", "web_form": "#2ca02c", "social": "#d62728",
+                   "phone": "#9467bd"}
+_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+            "#bcbd22", "#17becf")
+
+
+class _Classifier(Protocol):
+    def predict(self, X: Any) -> Any: ...  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _need(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{what} expects a pandas DataFrame of tickets, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what} needs column(s) {missing}; the frame has {list(map(str, df.columns))[:15]}. "
+                         f"Map yours with cxml.schema.as_tickets(df, columns={{...}}).")
+
+
+def _freq(freq: str) -> str:
+    key = str(freq).strip()
+    out = key.upper() if key.upper() in _FREQ_NAMES else _FREQ_ALIASES.get(key.lower())
+    if out is None:
+        raise ValueError(f"freq must be 'D' (day), 'W' (week) or 'M' (month), got {freq!r}")
+    return out
+
+
+def _local(values: pd.Series, tz: str | None) -> pd.Series:
+    """Timestamps as naive local wall-clock times of ``tz`` (aware values converted, naive kept)."""
+    s = values
+    if not isinstance(s.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(s.dtype):
+        s = pd.to_datetime(s, errors="coerce", format="mixed")
+        if s.dtype == object:
+            s = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert(tz or DEFAULT_TZ).dt.tz_localize(None)
+    return s
+
+
+def _period_start(local: pd.Series, freq: str) -> pd.Series:
+    day = local.dt.normalize()
+    if freq == "D":
+        return day
+    if freq == "W":  # ISO weeks, starting on Monday
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    return day - pd.to_timedelta(day.dt.day - 1, unit="D")
+
+
+def _full_range(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    step = {"D": "D", "W": "W-MON", "M": "MS"}[freq]
+    return pd.date_range(start, end, freq=step, name=_FREQ_NAMES[freq])
+
+
+def _labels(series: pd.Series, missing: str = "(none)") -> pd.Series:
+    return series.astype(object).where(series.notna(), missing).astype(str)
+
+
+def _colour_for(names: Sequence[str]) -> dict[str, str]:
+    out, k = {}, 0
+    for name in names:
+        if name in CHANNEL_COLOURS:
+            out[name] = CHANNEL_COLOURS[name]
+        else:
+            while _PALETTE[k % len(_PALETTE)] in CHANNEL_COLOURS.values() and k < len(_PALETTE):
+                k += 1
+            out[name] = _PALETTE[k % len(_PALETTE)]
+            k += 1
+    return out
+
+
+def _require_matplotlib() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ImportError("cxml's figures and HTML report need matplotlib: pip install 'cxml[reports]'") from None
+
+
+def _figure(width: float = 10.0, height: float = 4.0) -> Any:
+    _require_matplotlib()
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _empty_figure(message: str) -> Any:
+    fig = _figure(8, 2)
+    ax = fig.subplots()
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color="#616e7c")
+    return fig
+
+
+def _style(ax: Any) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#e4e7eb", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def _date_axis(ax: Any, maxticks: int = 9) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(minticks=3, maxticks=maxticks)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+
+
+def _hours(delta: pd.Series) -> pd.Series:
+    return delta.dt.total_seconds() / 3600.0
+
+
+# --------------------------------------------------------------------------- volumes
+
+
+def volumes(tickets: pd.DataFrame, freq: str = "D", by: str | None = "channel", *,
+            tz: str | None = DEFAULT_TZ) -> pd.DataFrame:
+    """Ticket counts per day, week (ISO, from Monday) or month, one column per channel.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        Needs ``created_at``; ``by`` (default ``channel``) when given and present.
+    freq : {"D", "W", "M"}, default="D"
+    by : str or None, default="channel"
+        Column to split by; None (or a missing column) gives a single ``total`` column.
+    tz : str, default="Europe/Helsinki"
+        Time zone whose calendar days count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: start of each period (no gaps, zeros filled); columns: the ``by`` values,
+        largest first, and ``total``.
+    """
+    _need(tickets, ["created_at"], "volumes")
+    f = _freq(freq)
+    local = _local(tickets["created_at"], tz)
+    ok = local.notna()
+    period = _period_start(local[ok], f)
+    if by is not None and by in tickets.columns:
+        keys = _labels(tickets.loc[ok, by])
+        table = pd.crosstab(period, keys)
+        table = table[table.sum().sort_values(ascending=False).index]
+    else:
+        table = period.value_counts().sort_index().to_frame("total")
+    table.columns = [str(c) for c in table.columns]
+    if len(table):
+        table = table.reindex(_full_range(table.index.min(), table.index.max(), f), fill_value=0)
+    table.index.name = _FREQ_NAMES[f]
+    table.columns.name = by if by in tickets.columns else None
+    if "total" not in table.columns:
+        table["total"] = table.sum(axis=1)
+    return table.astype(np.int64)
+
+
+def plot_volumes(table: pd.DataFrame, title: str | None = None) -> Any:
+    """Line chart of a :func:`volumes` table: one line per channel, total dashed.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if table.empty:
+        return _empty_figure("No tickets with a creation time")
+    fig = _figure(10, 3.8)
+    ax = fig.subplots()
+    channels = [c for c in table.columns if c != "total"]
+    colours = _colour_for(channels)
+    marker = "o" if len(table) <= 40 else None
+    for c in channels:
+        ax.plot(table.index, table[c], label=c, color=colours[c], linewidth=1.6, marker=marker, markersize=3)
+    if "total" in table.columns and len(channels) > 1:
+        ax.plot(table.index, table["total"], label="total", color="#333", linestyle="--", linewidth=1.4)
+    _style(ax)
+    _date_axis(ax)
+    ax.set_ylabel(f"tickets per {table.index.name or 'period'}")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title or f"Ticket volume per {table.index.name or 'period'} by channel", loc="left")
+    ax.legend(frameon=False, ncol=min(6, len(channels) + 1), loc="upper left", bbox_to_anchor=(0, -0.12))
+    return fig
+
+
+def weekday_hour(tickets: pd.DataFrame, *, tz: str | None = DEFAULT_TZ, per_week: bool = False) -> pd.DataFrame:
+    """Ticket counts by weekday (rows, Mon-Sun) and hour of day (columns 0-23), local time.
+
+    Parameters
+    ----------
+    per_week : bool, default=False
+        Divide by the number of weeks covered: the average load of an hour in a typical week,
+        the unit shift planning works in.
+    """
+    _need(tickets, ["created_at"], "weekday_hour")
+    local = _local(tickets["created_at"], tz).dropna()
+    table = pd.crosstab(local.dt.day_of_week, local.dt.hour).reindex(index=range(7), columns=range(24), fill_value=0)
+    table.index = pd.Index(_WEEKDAYS, name="weekday")
+    table.columns = pd.Index(range(24), name="hour")
+    if per_week:
+        weeks = max((local.max() - local.min()) / pd.Timedelta(days=7), 1.0) if len(local) else 1.0
+        return table / weeks
+    return table
+
+
+def plot_weekday_hour(table: pd.DataFrame, title: str | None = None) -> Any:
+    """Heatmap of a :func:`weekday_hour` table."""
+    fig = _figure(10, 3.6)
+    ax = fig.subplots()
+    values = table.to_numpy(dtype=float)
+    im = ax.imshow(values, aspect="auto", cmap="Blues", interpolation="nearest", vmin=0)
+    ax.set_yticks(range(len(table.index)), [str(i) for i in table.index])
+    ax.set_xticks(range(0, 24), [f"{h:02d}" for h in range(24)], fontsize=8)
+    ax.set_xlabel("hour of day (local time)")
+    vmax = values.max() if values.size else 0
+    if vmax > 0:  # label the busiest cells only
+        flat = np.sort(values.ravel())[::-1]
+        cut = max(0.75 * vmax, flat[min(11, flat.size - 1)])
+        for (i, j), v in np.ndenumerate(values):
+            if v >= cut and v > 0:
+                ax.text(j, i, f"{v:.0f}" if v >= 10 else f"{v:.1f}", ha="center", va="center", fontsize=7,
+                        color="white")
+    ax.set_title(title or "When tickets arrive: weekday x hour", loc="left")
+    fig.colorbar(im, ax=ax, shrink=0.9, label="tickets")
+    return fig
+
+
+# --------------------------------------------------------------------------- reasons and spikes
+
+
+def reason_mix(tickets: pd.DataFrame, freq: str = "W", column: str = "reason", *, share: bool = False,
+               tz: str | None = DEFAULT_TZ) -> pd.DataFrame:
+    """Tickets per period and reason (or another category ``column``).
+
+    Parameters
+    ----------
+    share : bool, default=False
+        Give each reason's share of the period's tickets instead of counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: period start; columns: reasons, most frequent first.
+    """
+    _need(tickets, ["created_at", column], "reason_mix")
+    table = volumes(tickets, freq=freq, by=column, tz=tz).drop(columns="total")
+    if share:
+        totals = table.sum(axis=1).replace(0, np.nan)
+        return table.div(totals, axis=0).fillna(0.0)
+    return table
+
+
+def plot_reason_mix(table: pd.DataFrame, title: str | None = None, top: int = 8) -> Any:
+    """Stacked area chart of a :func:`reason_mix` table (the ``top`` reasons, the rest as "other")."""
+    if table.empty:
+        return _empty_figure("No tickets with a reason and a creation time")
+    cols = list(table.columns)
+    data = table[cols[:top]].copy()
+    if len(cols) > top:
+        data["other"] = table[cols[top:]].sum(axis=1)
+    fig = _figure(10, 3.8)
+    ax = fig.subplots()
+    colours = [_PALETTE[i % len(_PALETTE)] for i in range(data.shape[1])]
+    ax.stackplot(data.index, data.to_numpy(dtype=float).T, labels=[str(c) for c in data.columns], colors=colours,
+                 alpha=0.85)
+    _style(ax)
+    _date_axis(ax)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"tickets per {table.index.name or 'period'}")
+    ax.set_title(title or "Reason mix over time", loc="left")
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
+    return fig
+
+
+def detect_spikes(tickets: pd.DataFrame, column: str = "reason", freq: str = "W", *, window: int = 8,
+                  min_history: int = 4, threshold: float = 3.5, alpha: float = 1e-5, min_count: int = 5,
+                  min_ratio: float = 1.5, seasonal: bool | None = None, relative: bool = False,
+                  tz: str | None = DEFAULT_TZ) -> pd.DataFrame:
+    """Find periods in which a reason's volume is far above its expected level.
+
+    For each reason and period the *expected* volume is the median of the previous
+    ``window`` periods (for daily data by default the same weekday of the previous
+    ``window`` weeks, as Mondays differ from Sundays). The upper edge of the expected band
+    is the larger of
+
+    * a robust band, expected + ``threshold`` x 1.4826 x MAD of those periods (the median
+      absolute deviation, which one past surge does not inflate), and
+    * a Poisson band, the count a Poisson variable with the expected mean (at least 1)
+      exceeds with probability ``alpha`` only (so that small, steady counts are not flagged
+      for a couple of extra tickets, however small their MAD).
+
+    A period is a spike when its count is above the band, at least ``min_count`` and at
+    least ``min_ratio`` times the expected level. A first period that the data covers only
+    in part (an export starting mid-week) is left out, so its low count does not drag the
+    expected level down.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        Needs ``created_at`` and ``column``.
+    column : str, default="reason"
+    freq : {"W", "D", "M"}, default="W"
+    window : int, default=8
+        Past periods (or past same weekdays) the expected level is taken from.
+    min_history : int, default=4
+        Periods of history needed before a period can be judged.
+    threshold : float, default=3.5
+        Width of the robust band in robust standard deviations.
+    alpha : float, default=1e-5
+        Tail probability of the Poisson band (small, as every reason and period is a test:
+        12 reasons over a year of weeks are some 600).
+    min_count : int, default=5
+    min_ratio : float, default=1.5
+    seasonal : bool, optional
+        Compare with the same weekday (default: True for daily data, else False).
+    relative : bool, default=False
+        Scale each period's expected levels by the period's overall level, the median over
+        reasons of count / usual count, so that a jump that every reason shares (a sale, a
+        campaign) is not a spike, while one surging reason does not raise the others'
+        expected levels.
+    tz : str, default="Europe/Helsinki"
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period and reason: ``period``, ``column``, ``count``, ``expected``,
+        ``lower``, ``upper``, ``score`` (robust z-score) and ``spike`` (bool). Filter
+        ``df[df.spike]`` for the findings.
+
+    Examples
+    --------
+    >>> found = detect_spikes(tickets)            # doctest: +SKIP
+    >>> found[found.spike][["period", "reason", "count", "expected"]]  # doctest: +SKIP
+    """
+    from scipy.stats import poisson
+
+    _need(tickets, ["created_at", column], "detect_spikes")
+    f = _freq(freq)
+    if window < 1 or min_history < 1 or min_history > window:
+        raise ValueError(f"need 1 <= min_history <= window, got min_history={min_history}, window={window}")
+    if not 0 < alpha < 0.5:
+        raise ValueError(f"alpha must be in (0, 0.5), got {alpha!r}")
+    counts = volumes(tickets, freq=f, by=column, tz=tz)
+    counts = _drop_partial(counts, _local(tickets["created_at"], tz), f, last=False)
+    counts = counts.drop(columns="total").astype(float)
+    seasonal = (f == "D") if seasonal is None else bool(seasonal)
+    med = pd.DataFrame(index=counts.index, columns=counts.columns, dtype=float)
+    mad = med.copy()
+    for reason in counts.columns:
+        series = counts[reason]
+        if seasonal:
+            groups = series.groupby(series.index.day_of_week)
+            med[reason] = groups.transform(lambda s: s.shift(1).rolling(window, min_periods=min_history).median())
+            mad[reason] = groups.transform(lambda s: s.shift(1).rolling(window, min_periods=min_history)
+                                           .apply(_mad, raw=True))
+        else:
+            past = series.shift(1).rolling(window, min_periods=min_history)
+            med[reason], mad[reason] = past.median(), past.apply(_mad, raw=True)
+    if relative:
+        # the period's overall level: the median over reasons of count / usual count, which one
+        # surging reason does not move but a sale that lifts every reason does
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = counts.where(med >= 1) / med.where(med >= 1)
+        level = ratios.median(axis=1, skipna=True).clip(0.25, 4.0).fillna(1.0)
+        med, mad = med.mul(level, axis=0), mad.mul(level, axis=0)
+    rows = []
+    for reason in counts.columns:
+        c = counts[reason]
+        expected = med[reason]
+        robust = 1.4826 * mad[reason]
+        # a median of small counts runs below their mean: the Poisson band expects at least 1 ticket
+        lam = np.maximum(expected.to_numpy(float), 1.0)
+        ok = expected.notna().to_numpy()
+        p_hi = np.where(ok, poisson.isf(alpha, np.where(ok, lam, 1.0)), np.nan)
+        p_lo = np.where(ok, poisson.ppf(alpha, np.where(ok, lam, 1.0)), np.nan)
+        upper = np.fmax(expected + threshold * robust, p_hi)
+        lower = np.maximum(np.fmin(expected - threshold * robust, p_lo), 0.0)
+        scale = np.maximum(robust, np.sqrt(np.maximum(expected, 1.0)))
+        score = (c - expected) / scale
+        spike = (c > upper) & (c >= min_count) & (c >= min_ratio * expected) & expected.notna()
+        rows.append(pd.DataFrame({"period": counts.index, column: reason, "count": c.astype(np.int64).to_numpy(),
+                                  "expected": expected.to_numpy(), "lower": np.asarray(lower, float),
+                                  "upper": np.asarray(upper, float), "score": score.to_numpy(),
+                                  "spike": spike.fillna(False).to_numpy(dtype=bool)}))
+    if not rows:
+        out = pd.DataFrame(columns=["period", column, "count", "expected", "lower", "upper", "score", "spike"])
+    else:
+        out = pd.concat(rows, ignore_index=True)
+    out.attrs.update({"freq": f, "column": column, "window": window, "threshold": threshold, "alpha": alpha,
+                      "relative": relative})
+    return out
+
+
+def _drop_partial(table: pd.DataFrame, local: pd.Series, freq: str, *, first: bool = True,
+                  last: bool = True, coverage: float = 0.85) -> pd.DataFrame:
+    """``table`` (indexed by period start) without a first / last period the data covers only in part."""
+    local = local.dropna()
+    if len(table) < 3 or not len(local) or freq == "D":
+        return table
+    length = {"W": pd.Timedelta(days=7), "M": pd.Timedelta(days=30.44)}[freq]
+    keep = np.ones(len(table), dtype=bool)
+    if first:
+        start = table.index[0]
+        if (local.min() - start) > (1 - coverage) * length:
+            keep[0] = False
+    if last:
+        start = table.index[-1]
+        if (local.max() - start) < coverage * length:
+            keep[-1] = False
+    return table[keep]
+
+
+def _mad(values: np.ndarray) -> float:
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return float("nan")
+    return float(np.median(np.abs(values - np.median(values))))
+
+
+def plot_spikes(spikes: pd.DataFrame, reasons: Sequence[str] | None = None, max_panels: int = 6,
+                title: str | None = None) -> Any:
+    """Small multiples of :func:`detect_spikes` output: volume, expected level, band and spikes.
+
+    Parameters
+    ----------
+    reasons : sequence of str, optional
+        Which to draw (default: those with spikes, then the largest, up to ``max_panels``).
+    """
+    column = spikes.attrs.get("column") or next((c for c in spikes.columns if c not in
+                                                 ("period", "count", "expected", "lower", "upper", "score",
+                                                  "spike")), "reason")
+    if spikes.empty:
+        return _empty_figure("No data for spike detection")
+    if reasons is None:
+        flagged = spikes[spikes["spike"]].groupby(column)["score"].max().sort_values(ascending=False).index.tolist()
+        volume = spikes.groupby(column)["count"].sum().sort_values(ascending=False).index.tolist()
+        reasons = list(dict.fromkeys(flagged + volume))[:max_panels]
+    reasons = list(reasons)[:max_panels]
+    n = len(reasons)
+    ncols = 2 if n > 1 else 1
+    nrows = math.ceil(n / ncols)
+    fig = _figure(11, 2.5 * nrows + 0.6)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
+    freq = spikes.attrs.get("freq", "W")
+    for ax, reason in zip(axes, reasons, strict=False):
+        d = spikes[spikes[column] == reason].sort_values("period")
+        ax.fill_between(d["period"], d["lower"], d["upper"], color="#1f77b4", alpha=0.15, linewidth=0,
+                        label="expected band")
+        ax.plot(d["period"], d["expected"], color="#1f77b4", linestyle="--", linewidth=1.2, label="expected")
+        ax.plot(d["period"], d["count"], color="#333", linewidth=1.5, label="tickets")
+        hit = d[d["spike"]]
+        ax.scatter(hit["period"], hit["count"], color="#d62728", zorder=5, s=36, label="spike")
+        for _, row in hit.iterrows():
+            ax.annotate(row["period"].strftime("%d.%m." if freq != "M" else "%m/%Y"), (row["period"], row["count"]),
+                        textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8, color="#d62728")
+        _style(ax)
+        ax.set_ylim(bottom=0, top=max(float(d["count"].max()), float(np.nanmax(d["upper"].to_numpy(float)))
+                                      if d["upper"].notna().any() else 1.0) * 1.25 + 1)
+        ax.set_title(str(reason), loc="left", fontsize=10)
+        _date_axis(ax, maxticks=6)
+        ax.tick_params(axis="x", labelsize=8)
+    for ax in axes[n:]:
+        ax.axis("off")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, frameon=False)
+    fig.suptitle(title or f"Contact reasons per {_FREQ_NAMES.get(freq, 'period')}: volume against the "
+                 f"expected band", x=0.01, ha="left", fontsize=12)
+    return fig
+
+
+# --------------------------------------------------------------------------- handling times and SLA
+
+
+def response_times(tickets: pd.DataFrame, by: str | None = "channel", *, sla: Any = None,
+                   min_tickets: int = 1, tz: str | None = DEFAULT_TZ) -> pd.DataFrame:
+    """First-response and resolution times (median and 90th percentile, hours) per group.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        Needs ``created_at`` and ``first_response_at`` and/or ``resolved_at``.
+    by : str or None, default="channel"
+        Group column (``channel``, ``team``, ``agent``, ...); None for one overall row.
+    sla : SLAPolicy, optional
+        Count business hours of this policy instead of calendar hours.
+    min_tickets : int, default=1
+        Leave out groups with fewer tickets (e.g. agents with a handful of tickets).
+    tz : str, default="Europe/Helsinki"
+        Time zone of naive timestamps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: groups (largest first); columns ``tickets``, and for each of
+        ``first_response`` and ``resolution`` the ``*_n`` (tickets with that event),
+        ``*_median_h`` and ``*_p90_h``.
+    """
+    _need(tickets, ["created_at"], "response_times")
+    events = [c for c in ("first_response_at", "resolved_at") if c in tickets.columns]
+    if not events:
+        raise ValueError("response_times needs 'first_response_at' and/or 'resolved_at'")
+    if by is not None:
+        _need(tickets, [by], "response_times")
+    data = pd.DataFrame(index=tickets.index)
+    for event in events:
+        name = "first_response" if event == "first_response_at" else "resolution"
+        if sla is not None:
+            delta = sla.elapsed(tickets["created_at"], tickets[event])
+        else:  # real elapsed time (naive times are local time of ``tz``, so DST switches count right)
+            delta = _utc(tickets[event], tz) - _utc(tickets["created_at"], tz)
+        hours = _hours(pd.Series(delta, index=tickets.index))
+        data[name] = hours.where(hours >= 0)
+    keys = _labels(tickets[by]) if by is not None else pd.Series("all", index=tickets.index)
+    grouped = data.groupby(keys)
+    out = pd.DataFrame({"tickets": keys.value_counts()})
+    for name in data.columns:
+        out[f"{name}_n"] = grouped[name].count()
+        out[f"{name}_median_h"] = grouped[name].median()
+        out[f"{name}_p90_h"] = grouped[name].quantile(0.9)
+    out = out[out["tickets"] >= min_tickets].sort_values("tickets", ascending=False)
+    out.index.name = by or "group"
+    return out
+
+
+def _utc(values: pd.Series, tz: str | None = DEFAULT_TZ) -> pd.Series:
+    """Timestamps in UTC; naive values are local time of ``tz``."""
+    s = values if isinstance(values.dtype, pd.DatetimeTZDtype) else _local(values, tz)
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert("UTC")
+    return s.dt.tz_localize(tz or DEFAULT_TZ, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
+
+
+def plot_response_times(table: pd.DataFrame, title: str | None = None, max_groups: int = 15) -> Any:
+    """Bars of median times with a marker at the 90th percentile, one panel per event."""
+    events = [e for e in ("first_response", "resolution") if f"{e}_median_h" in table.columns]
+    if table.empty or not events:
+        return _empty_figure("No response times")
+    t = table.head(max_groups).iloc[::-1]
+    fig = _figure(10, 0.35 * len(t) + 1.6)
+    axes = np.atleast_1d(fig.subplots(1, len(events), sharey=True))
+    labels = [str(i) for i in t.index]
+    for ax, event in zip(axes, events, strict=False):
+        med, p90 = t[f"{event}_median_h"], t[f"{event}_p90_h"]
+        y = np.arange(len(t))
+        ax.barh(y, med, color="#1f77b4", alpha=0.85, label="median")
+        ax.scatter(p90, y, marker="|", s=160, color="#d62728", linewidths=2, label="90th percentile", zorder=4)
+        ax.set_yticks(y, labels)
+        ax.set_xlabel("hours")
+        ax.set_title(event.replace("_", " "), loc="left", fontsize=10)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="x", color="#e4e7eb")
+        ax.set_axisbelow(True)
+    handles, labels_ = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels_, loc="outside lower center", ncol=2, frameon=False, fontsize=8)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left")
+    return fig
+
+
+def _default_now(tickets: pd.DataFrame) -> pd.Timestamp | None:
+    latest = []
+    for c in ("created_at", "first_response_at", "resolved_at"):
+        if c in tickets.columns:
+            v = _utc(tickets[c]).max()
+            if pd.notna(v):
+                latest.append(v)
+    return max(latest) if latest else None
+
+
+def sla_attainment(tickets: pd.DataFrame, sla: Any = None, by: str | None = "channel", *,
+                   freq: str | None = None, now: Any = None, tz: str | None = DEFAULT_TZ) -> pd.DataFrame:
+    """Share of tickets answered and resolved within target, per group (and period).
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        Needs ``created_at``; uses ``first_response_at``, ``resolved_at``, ``channel``,
+        ``priority``, ``segment``.
+    sla : SLAPolicy, optional
+        Default: :class:`cxml.sla.SLAPolicy` with its documented defaults.
+    by : str or None, default="channel"
+        Group column; None for one row per period (or a single ``all`` row).
+    freq : {"D", "W", "M"}, optional
+        Also split by period of creation.
+    now : time, optional
+        For tickets still open; default: the latest timestamp in the data (so an old export
+        is judged as of its own end, not today).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``tickets``, ``first_response_met``, ``first_response_decided``,
+        ``first_response_attainment``, ``resolution_met``, ``resolution_decided``,
+        ``resolution_attainment``, ``breached``, ``open_at_risk``; attainment is met / decided
+        (tickets still inside their deadline are not decided yet). Without ``freq`` a last
+        row ``all`` sums every group.
+    """
+    from cxml.sla import SLAPolicy
+
+    _need(tickets, ["created_at"], "sla_attainment")
+    policy = sla if sla is not None else SLAPolicy()
+    if now is None:
+        now = _default_now(tickets)
+    status = policy.evaluate(tickets, now=now)
+    frame = pd.DataFrame({
+        "fr_met": status["first_response_met"].eq(True).fillna(False).astype(int),
+        "fr_dec": status["first_response_met"].notna().astype(int),
+        "res_met": status["resolution_met"].eq(True).fillna(False).astype(int),
+        "res_dec": status["resolution_met"].notna().astype(int),
+        "breached": status["breached"].astype(int),
+        "at_risk": status["at_risk"].astype(int),
+        "tickets": 1,
+    }, index=tickets.index)
+    keys: list[pd.Series] = []
+    if freq is not None:
+        keys.append(_period_start(_local(tickets["created_at"], tz), _freq(freq)).rename(_FREQ_NAMES[_freq(freq)]))
+    if by is not None and by in tickets.columns:
+        keys.append(_labels(tickets[by]).rename(by))
+    if not keys:
+        keys = [pd.Series("all", index=tickets.index, name="group")]
+    sums = frame.groupby(keys).sum()
+    if freq is None and by is not None and by in tickets.columns:
+        sums = sums.sort_values("tickets", ascending=False)
+        sums.loc["all"] = frame.sum()
+    out = pd.DataFrame({
+        "tickets": sums["tickets"],
+        "first_response_met": sums["fr_met"],
+        "first_response_decided": sums["fr_dec"],
+        "first_response_attainment": sums["fr_met"] / sums["fr_dec"].replace(0, np.nan),
+        "resolution_met": sums["res_met"],
+        "resolution_decided": sums["res_dec"],
+        "resolution_attainment": sums["res_met"] / sums["res_dec"].replace(0, np.nan),
+        "breached": sums["breached"],
+        "open_at_risk": sums["at_risk"],
+    })
+    return out
+
+
+def plot_sla_attainment(table: pd.DataFrame, title: str | None = None, goal: float | None = 0.9) -> Any:
+    """Grouped bars of first-response and resolution attainment per group, with a goal line."""
+    t = table.drop(index="all", errors="ignore")
+    if t.empty:
+        return _empty_figure("No SLA results")
+    fig = _figure(10, 3.4)
+    ax = fig.subplots()
+    x = np.arange(len(t))
+    w = 0.38
+    ax.bar(x - w / 2, t["first_response_attainment"] * 100, w, label="first response", color="#1f77b4")
+    ax.bar(x + w / 2, t["resolution_attainment"] * 100, w, label="resolution", color="#2ca02c")
+    for xi, (a, b) in enumerate(zip(t["first_response_attainment"], t["resolution_attainment"], strict=False)):
+        for dx, v in ((-w / 2, a), (w / 2, b)):
+            if pd.notna(v):
+                ax.text(xi + dx, v * 100 + 1, f"{v * 100:.0f}%", ha="center", va="bottom", fontsize=8)
+    if goal is not None:
+        ax.axhline(goal * 100, color="#d62728", linestyle=":", linewidth=1.2, label=f"goal {goal * 100:.0f}%")
+    ax.set_xticks(x, [str(i) for i in t.index])
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("% within target")
+    _style(ax)
+    ax.legend(frameon=False, ncol=3, loc="upper left", bbox_to_anchor=(0, -0.1))
+    ax.set_title(title or "SLA attainment", loc="left")
+    return fig
+
+
+# --------------------------------------------------------------------------- customer experience
+
+
+def satisfaction(tickets: pd.DataFrame, by: str | None = None, *, csat_scale: int | None = None) -> pd.DataFrame:
+    """CSAT, CES (1-7) and NPS per group.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        Uses whichever of ``csat``, ``ces`` and ``nps`` are present (at least one).
+    by : str or None
+        Group column; None for one ``all`` row.
+    csat_scale : int, optional
+        Top of the CSAT scale (default: 5 when every score is at most 5, else 10). The
+        satisfied share counts the top two points (4-5 of 5, 9-10 of 10).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``csat_n``, ``csat_mean``, ``csat_satisfied`` (share); ``ces_n``, ``ces_mean``,
+        ``ces_low_effort`` (share scoring 5-7, "easy"); ``nps_n``, ``promoters``,
+        ``detractors`` (shares), ``nps`` (promoters minus detractors, -100..100).
+    """
+    present = [c for c in ("csat", "ces", "nps") if c in tickets.columns]
+    if not present:
+        raise ValueError("satisfaction needs at least one of the columns 'csat', 'ces', 'nps'")
+    if by is not None:
+        _need(tickets, [by], "satisfaction")
+    keys = _labels(tickets[by]) if by is not None else pd.Series("all", index=tickets.index)
+    parts = {}
+    if "csat" in present:
+        csat = pd.to_numeric(tickets["csat"], errors="coerce")
+        top = csat_scale or (5 if not (csat > 5).any() else 10)
+        g = csat.groupby(keys)
+        parts["csat_n"] = g.count()
+        parts["csat_mean"] = g.mean()
+        parts["csat_satisfied"] = (csat >= top - 1).where(csat.notna()).groupby(keys).mean()
+    if "ces" in present:
+        ces = pd.to_numeric(tickets["ces"], errors="coerce")
+        g = ces.groupby(keys)
+        parts["ces_n"] = g.count()
+        parts["ces_mean"] = g.mean()
+        parts["ces_low_effort"] = (ces >= 5).where(ces.notna()).groupby(keys).mean()
+    if "nps" in present:
+        nps = pd.to_numeric(tickets["nps"], errors="coerce")
+        prom = (nps >= 9).where(nps.notna()).groupby(keys).mean()
+        det = (nps <= 6).where(nps.notna()).groupby(keys).mean()
+        parts["nps_n"] = nps.groupby(keys).count()
+        parts["promoters"] = prom
+        parts["detractors"] = det
+        parts["nps"] = (prom - det) * 100
+    out = pd.DataFrame(parts)
+    out.index.name = by or "group"
+    n_col = next(c for c in ("csat_n", "ces_n", "nps_n") if c in out.columns)
+    return out.sort_values(n_col, ascending=False)
+
+
+def self_service_rate(sessions: pd.DataFrame, freq: str | None = None, *, tz: str | None = DEFAULT_TZ,
+                      contacted: str | None = None, time: str | None = None,
+                      help_only: bool = True) -> pd.DataFrame:
+    """Self-service (deflection) rate: share of help sessions that did not contact support.
+
+    Parameters
+    ----------
+    sessions : pandas.DataFrame
+        One row per help-centre / chatbot session. Whether it ended in a contact is read
+        from ``contacted`` (a boolean column; default: the first of ``contacted``,
+        ``contacted_support``, ``escalated``, or a non-empty ``ticket_id``).
+    freq : {"D", "W", "M"}, optional
+        Split by period of the session's start (``time``; default: the first of
+        ``started_at``, ``created_at``, ``timestamp``, ``start``).
+    help_only : bool, default=True
+        Keep only sessions marked as help sessions when the frame has a boolean
+        ``is_help`` / ``help_session`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``sessions``, ``contacted``, ``self_served`` and ``deflection_rate``, per period
+        (or one ``all`` row).
+    """
+    if not isinstance(sessions, pd.DataFrame):
+        raise TypeError(f"self_service_rate expects a DataFrame of sessions, got {type(sessions).__name__}")
+    flag = _contact_flag(sessions, contacted)
+    if help_only:
+        help_col = next((c for c in ("is_help", "help_session") if c in sessions.columns), None)
+        if help_col is not None:
+            keep = sessions[help_col].fillna(False).astype(bool)
+            sessions, flag = sessions[keep], flag[keep]
+    if freq is not None:
+        time = time or next((c for c in ("started_at", "created_at", "timestamp", "start") if c in sessions.columns),
+                            None)
+        if time is None:
+            raise ValueError("self_service_rate with freq needs a session start column (started_at)")
+        keys = _period_start(_local(sessions[time], tz), _freq(freq)).rename(_FREQ_NAMES[_freq(freq)])
+    else:
+        keys = pd.Series("all", index=sessions.index, name="group")
+    g = flag.groupby(keys)
+    out = pd.DataFrame({"sessions": g.size(), "contacted": g.sum()})
+    out["self_served"] = out["sessions"] - out["contacted"]
+    out["deflection_rate"] = out["self_served"] / out["sessions"].replace(0, np.nan)
+    return out
+
+
+def _contact_flag(sessions: pd.DataFrame, contacted: str | None) -> pd.Series:
+    if contacted is not None:
+        _need(sessions, [contacted], "self_service_rate")
+        found: str | None = contacted
+    else:
+        found = next((c for c in ("contacted", "contacted_support", "escalated", "ticket_id")
+                      if c in sessions.columns), None)
+    if found is None:
+        raise ValueError("self_service_rate needs a column saying whether the session contacted support: "
+                         "'contacted' (bool) or 'ticket_id'; name yours with contacted=...")
+    col = found
+    s = sessions[col]
+    if pd.api.types.is_bool_dtype(s.dtype) or col != "ticket_id" and pd.api.types.is_numeric_dtype(s.dtype):
+        return s.fillna(False).astype(bool)
+    if col == "ticket_id" or s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        low = s.astype(object).map(lambda v: str(v).strip().lower() if v is not None and not
+                                   (isinstance(v, float) and math.isnan(v)) else "")
+        if col != "ticket_id" and set(low.unique()) <= {"true", "false", "yes", "no", "1", "0", ""}:
+            return low.isin({"true", "yes", "1"})
+        return low.ne("") & low.ne("nan") & low.ne("<na>")
+    return s.notna()
+
+
+# --------------------------------------------------------------------------- repeat contacts
+
+
+@dataclass
+class RepeatContacts:
+    """Result of :func:`repeat_contacts`.
+
+    Attributes
+    ----------
+    tickets : pandas.DataFrame
+        Per ticket (caller's index): ``is_repeat``, ``previous_id``, ``previous_channel``,
+        ``days_since_previous``, ``channel_switch``.
+    count : int
+        Tickets that repeat an earlier contact.
+    rate : float
+        ``count`` / tickets that could be matched (with a customer id, and a reason when
+        ``same_reason``).
+    cross_channel : int
+        Repeats made in another channel than the previous contact.
+    by_reason : pandas.DataFrame
+        Per reason: ``tickets``, ``repeats``, ``repeat_rate``, ``cross_channel``.
+    switch_matrix : pandas.DataFrame
+        Repeats by previous channel (rows) and the channel of the repeat (columns).
+    days : float
+        The window used.
+    """
+
+    tickets: pd.DataFrame
+    count: int
+    rate: float
+    cross_channel: int
+    by_reason: pd.DataFrame
+    switch_matrix: pd.DataFrame
+    days: float
+
+
+def repeat_contacts(tickets: pd.DataFrame, days: float = 7, *, same_reason: bool = True) -> RepeatContacts:
+    """Contacts that repeat an earlier one: same customer, same reason, within ``days``, any channel.
+
+    Each ticket is compared with the same customer's previous ticket (with the same reason
+    when ``same_reason``); it is a repeat when that one was created at most ``days`` before.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        Needs ``customer_id`` and ``created_at``; ``reason`` when ``same_reason``; uses
+        ``channel`` and ``id``.
+    days : float, default=7
+    same_reason : bool, default=True
+
+    Returns
+    -------
+    RepeatContacts
+    """
+    need = ["customer_id", "created_at"] + (["reason"] if same_reason else [])
+    _need(tickets, need, "repeat_contacts")
+    if days <= 0:
+        raise ValueError(f"days must be positive, got {days!r}")
+    t = pd.DataFrame({
+        "pos": np.arange(len(tickets)),
+        "customer": _labels(tickets["customer_id"], missing="").to_numpy(),
+        "time": _utc(tickets["created_at"]).dt.tz_localize(None).to_numpy(),
+        "reason": _labels(tickets["reason"], missing="").to_numpy() if same_reason else "all",
+        "channel": _labels(tickets["channel"]).to_numpy() if "channel" in tickets.columns else "(none)",
+        "id": tickets["id"].to_numpy() if "id" in tickets.columns else tickets.index.to_numpy(),
+    })
+    usable = (tickets["customer_id"].notna().to_numpy() & t["time"].notna().to_numpy()
+              & (tickets["reason"].notna().to_numpy() if same_reason else True))
+    usable = pd.Series(usable, index=t.index)
+    u = t[usable].sort_values(["customer", "reason", "time", "pos"], kind="stable")
+    grp = u.groupby(["customer", "reason"], sort=False)
+    prev_time = grp["time"].shift(1)
+    gap = (u["time"] - prev_time).dt.total_seconds() / 86400.0
+    is_rep = gap.le(days).fillna(False).astype(bool)
+    per = pd.DataFrame({"is_repeat": False, "previous_id": None, "previous_channel": None,
+                        "days_since_previous": np.nan, "channel_switch": False}, index=range(len(tickets)))
+    per = per.astype({"previous_id": object, "previous_channel": object})
+    pos = u["pos"].to_numpy()
+    per.loc[pos, "days_since_previous"] = gap.to_numpy()
+    per.loc[pos, "previous_id"] = grp["id"].shift(1).to_numpy()
+    per.loc[pos, "previous_channel"] = grp["channel"].shift(1).to_numpy()
+    per.loc[pos, "is_repeat"] = is_rep.to_numpy()
+    per["channel_switch"] = per["is_repeat"] & (per["previous_channel"].astype(object)
+                                                != pd.Series(t["channel"].to_numpy(), dtype=object))
+    per.loc[~per["is_repeat"], ["previous_id", "previous_channel"]] = None
+    per.loc[~per["is_repeat"], "days_since_previous"] = np.nan
+    per.index = tickets.index
+    count = int(per["is_repeat"].sum())
+    eligible = int(usable.sum())
+    reps = per[per["is_repeat"]]
+    rep_channel = pd.Series(t["channel"].to_numpy(), index=tickets.index)[per["is_repeat"]]
+    if len(reps):
+        switch = pd.crosstab(reps["previous_channel"].rename("previous channel"),
+                             rep_channel.rename("repeat channel"))
+    else:
+        switch = pd.DataFrame()
+    if same_reason:
+        reason = _labels(tickets["reason"])[usable.to_numpy()]
+        flags = per.loc[usable.to_numpy()]
+        by_reason = pd.DataFrame({
+            "tickets": reason.value_counts(),
+            "repeats": flags["is_repeat"].groupby(reason).sum(),
+            "cross_channel": flags["channel_switch"].groupby(reason).sum(),
+        }).fillna(0).astype(int)
+        by_reason["repeat_rate"] = by_reason["repeats"] / by_reason["tickets"].replace(0, np.nan)
+        by_reason = by_reason[["tickets", "repeats", "repeat_rate", "cross_channel"]].sort_values(
+            ["repeats", "repeat_rate"], ascending=False)
+        by_reason.index.name = "reason"
+    else:
+        by_reason = pd.DataFrame(columns=["tickets", "repeats", "repeat_rate", "cross_channel"])
+    return RepeatContacts(tickets=per, count=count, rate=count / eligible if eligible else float("nan"),
+                          cross_channel=int(per["channel_switch"].sum()), by_reason=by_reason,
+                          switch_matrix=switch, days=float(days))
+
+
+def plot_repeat_switches(result: RepeatContacts, title: str | None = None) -> Any:
+    """Heatmap of the channel-switch matrix of a :func:`repeat_contacts` result."""
+    m = result.switch_matrix
+    if m.empty:
+        return _empty_figure("No repeat contacts")
+    fig = _figure(5.5, 0.5 * len(m) + 1.8)
+    ax = fig.subplots()
+    values = m.to_numpy(dtype=float)
+    im = ax.imshow(values, cmap="Oranges", aspect="auto")
+    ax.set_xticks(range(m.shape[1]), [str(c) for c in m.columns], rotation=30, ha="right")
+    ax.set_yticks(range(m.shape[0]), [str(i) for i in m.index])
+    ax.set_xlabel("channel of the repeat")
+    ax.set_ylabel("previous channel")
+    vmax = values.max() if values.size else 0
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=9,
+                color="white" if v > 0.6 * vmax else "#1f2933")
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    ax.set_title(title or f"Repeat contacts within {result.days:g} days: channel switches", loc="left",
+                 fontsize=10)
+    return fig
+
+
+# --------------------------------------------------------------------------- feedback themes
+
+#: Words ignored when clustering feedback (Finnish, Swedish and English function words).
+FEEDBACK_STOP_WORDS = frozenset("""
+a an and are as at be been but by can could did do does for from had has have i if in into is it its
+just me my no not of on or our so that the their them then there this to too very was we were what
+when which will with would you your yours am thanks thank ok okay
+ja on oli ei että se sen mutta kun niin myös vain jo en olisi ole olla olen minä mä minun mun te he hän
+tämä tuo kuin kanssa sitä siitä sekä tai nyt vielä koska jos joka jotka mitä mikä miten hyvin ihan
+aika kyllä vaan sain saanut kiitos kiitokset asia asian mulle minulle meille teille oma kaikki mitään
+att och det en ett är var jag du som på med för inte till av om har men så
+""".split())
+
+
+@dataclass
+class FeedbackThemes:
+    """Result of :func:`feedback_themes`.
+
+    Attributes
+    ----------
+    assignments : pandas.Series
+        Theme per ticket (caller's index); <NA> where there is no feedback text.
+    summary : pandas.DataFrame
+        Per theme: ``tickets``, ``share``, ``mean_csat`` (when ``csat`` is present),
+        ``keywords`` and an ``example`` comment (the most frequent one, personal data
+        scrubbed); largest first.
+    method : str
+        ``"kmeans"``, ``"keywords"`` or ``"classifier"``.
+    """
+
+    assignments: pd.Series
+    summary: pd.DataFrame
+    method: str
+
+
+def feedback_themes(tickets: pd.DataFrame, n_themes: int | None = None, *,
+                    themes: Mapping[str, Sequence[str]] | None = None, classifier: _Classifier | None = None,
+                    column: str = "feedback", random_state: int = 0, min_texts: int = 10) -> FeedbackThemes:
+    """Sort free-text CSAT comments into themes, with volume and mean CSAT per theme.
+
+    Three ways, in this order of preference when several are given:
+
+    * ``classifier``: any object with ``predict(list_of_texts)`` (e.g. a fitted
+      :class:`cxml.triage.Triage`-like model or a scikit-learn pipeline) names the theme;
+    * ``themes``: keywords per theme, ``{"speed": ["nopea", "fast", "odot"], ...}``; a
+      comment goes to the first theme with a keyword found in it (case-insensitive,
+      prefixes match: "odot" finds "odotin"), else to ``"other"``;
+    * otherwise clustering: TF-IDF (words and word pairs, function words removed), a
+      30-dimensional LSA projection and k-means with a fixed ``random_state`` (k by the
+      best silhouette between 3 and 10 unless ``n_themes`` is given); each theme is named
+      after its top terms, and a catch-all cluster whose comments have little in common
+      (cohesion under half the median) is prefixed ``"mixed: "``. TF-IDF does not match
+      words across languages: for bilingual comments pass ``themes`` with keywords in
+      each language, or a ``classifier``.
+
+    Parameters
+    ----------
+    n_themes : int, optional
+        Clusters for k-means (default: between 2 and 8, about one per 40 comments).
+    min_texts : int, default=10
+        Fewer comments than this are not clustered (one theme ``"all feedback"``).
+
+    Returns
+    -------
+    FeedbackThemes
+    """
+    _need(tickets, [column], "feedback_themes")
+    raw = tickets[column]
+    text = raw.astype(object).map(lambda v: v.strip() if isinstance(v, str) else "")
+    has = text.str.len() > 0
+    texts = text[has]
+    labels = pd.Series(pd.NA, index=tickets.index, dtype=object)
+    keywords: dict[str, str] = {}
+    if classifier is not None:
+        method = "classifier"
+        if len(texts):
+            labels[has] = [str(p) for p in np.asarray(classifier.predict(texts.tolist())).ravel()]
+    elif themes is not None:
+        method = "keywords"
+        if not isinstance(themes, Mapping) or not themes:
+            raise ValueError("themes must be a non-empty mapping theme -> list of keywords")
+        patterns = {}
+        for name, words in themes.items():
+            if isinstance(words, str):
+                words = [words]
+            words = [w.strip().lower() for w in words if w and w.strip()]
+            if not words:
+                raise ValueError(f"theme {name!r} has no keywords")
+            patterns[str(name)] = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + ")",
+                                             re.IGNORECASE)
+            keywords[str(name)] = ", ".join(words[:6])
+        labels[has] = [next((n for n, p in patterns.items() if p.search(t)), "other") for t in texts]
+        keywords.setdefault("other", "")
+    else:
+        method = "kmeans"
+        labels[has], keywords = _cluster_feedback(texts.tolist(), n_themes, random_state, min_texts)
+    summary = _theme_summary(tickets, labels, text, keywords)
+    return FeedbackThemes(assignments=labels.rename("theme"), summary=summary, method=method)
+
+
+def _cluster_feedback(texts: list[str], n_themes: int | None, random_state: int,
+                      min_texts: int) -> tuple[list[str], dict[str, str]]:
+    """TF-IDF -> LSA (truncated SVD, normalised) -> k-means; k by silhouette unless given."""
+    single = (["all feedback"] * len(texts), {"all feedback": ""})
+    if len(texts) < max(min_texts, 2):
+        return single
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import normalize
+
+    vec = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
+                          stop_words=sorted(FEEDBACK_STOP_WORDS), token_pattern=r"(?u)\b[^\W\d_]{2,}\b")
+    try:
+        X = vec.fit_transform(texts)
+    except ValueError:  # every word too rare or too common
+        return single
+    n_unique = len(set(texts))
+    if X.shape[1] < 3 or n_unique < 2:
+        return single
+    # short comments share few words: a low-rank (LSA) space spreads them into even clusters
+    dims = min(30, X.shape[1] - 1, X.shape[0] - 1)
+    Z = normalize(TruncatedSVD(n_components=dims, random_state=random_state).fit_transform(X))
+    if n_themes is not None:
+        candidates = [max(1, min(int(n_themes), n_unique))]
+    else:
+        candidates = list(range(3, min(10, n_unique - 1) + 1)) or [min(2, n_unique)]
+    from threadpoolctl import threadpool_limits
+
+    best: tuple[float, Any] | None = None
+    # small inputs: one thread is faster than OpenMP threads fighting over a busy machine
+    with threadpool_limits(limits=1 if len(texts) < 20_000 else None):
+        for k in candidates:
+            km = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(Z)
+            if len(candidates) == 1:
+                best = (0.0, km)
+                break
+            score = silhouette_score(Z, km.labels_, sample_size=min(len(texts), 2000),
+                                     random_state=random_state)
+            if best is None or score > best[0] + 1e-9:
+                best = (score, km)
+    assert best is not None
+    assign = best[1].labels_
+    k = int(assign.max()) + 1
+    terms = np.asarray(vec.get_feature_names_out())
+    names: dict[int, str] = {}
+    keywords: dict[str, str] = {}
+    # cohesion: mean cosine of a theme's comments to their centroid; a catch-all cluster of unrelated
+    # comments scores far below the others and is named "mixed" so that nobody reads it as one theme
+    cohesion = np.zeros(k)
+    for c in range(k):
+        members = X[assign == c]
+        if members.shape[0]:
+            centre = np.asarray(members.mean(axis=0)).ravel()
+            norm = np.linalg.norm(centre)
+            cohesion[c] = float(np.asarray(members @ (centre / norm)).mean()) if norm > 0 else 0.0
+    mixed_below = 0.5 * float(np.median(cohesion)) if k > 2 else -1.0
+    for c in range(k):
+        members = X[assign == c]
+        weight = np.asarray(members.mean(axis=0)).ravel() if members.shape[0] else np.zeros(X.shape[1])
+        order = np.argsort(-weight)
+        top = [(terms[i], weight[i]) for i in order[:15] if weight[i] > 0]
+        # a word pair that carries most of its word's weight names the theme better ("liian kauan")
+        preferred = []
+        for term, w in top:
+            if " " not in term:
+                pair = next((t for t, w2 in top if " " in t and term in t.split() and w2 >= 0.6 * w), None)
+                term = pair or term
+            if term not in preferred:
+                preferred.append(term)
+        picked: list[str] = []
+        for term in preferred:
+            if not any(set(term.split()) & set(p.split()) for p in picked):
+                picked.append(term)
+            if len(picked) == 3:
+                break
+        name = " / ".join(picked[:2]) or f"theme {c + 1}"
+        if cohesion[c] < mixed_below:
+            name = f"mixed: {name}"
+        while name in keywords:
+            name += "'"
+        names[c] = name
+        rest = [t for t, _ in top if t not in picked]
+        keywords[name] = ", ".join(picked + rest[: max(0, 6 - len(picked))])
+    return [names[int(a)] for a in assign], keywords
+
+
+def _theme_summary(tickets: pd.DataFrame, labels: pd.Series, text: pd.Series,
+                   keywords: Mapping[str, str]) -> pd.DataFrame:
+    has = labels.notna()
+    if not has.any():
+        return pd.DataFrame(columns=["tickets", "share", "mean_csat", "keywords", "example"])
+    lab = labels[has].astype(str)
+    out = pd.DataFrame({"tickets": lab.value_counts()})
+    out["share"] = out["tickets"] / out["tickets"].sum()
+    if "csat" in tickets.columns:
+        csat = pd.to_numeric(tickets.loc[has, "csat"], errors="coerce")
+        out["mean_csat"] = csat.groupby(lab).mean()
+    out["keywords"] = [keywords.get(str(name), "") for name in out.index]
+    examples = {}
+    for name in out.index:
+        sample = text[has][lab == name]
+        # a typical, readable comment: the most frequent one of median-ish length
+        counts = sample.value_counts()
+        examples[name] = str(counts.index[0]) if len(counts) else ""
+    # examples end up in reports: scrub personal data even if the caller skipped as_tickets
+    from cxml.pii import scrub_many
+
+    shown = scrub_many([examples[n] for n in out.index])
+    out["example"] = [(e[:117] + "...") if len(e) > 120 else e for e in shown]
+    out.index.name = "theme"
+    return out.sort_values("tickets", ascending=False)
+
+
+def plot_feedback_themes(result: FeedbackThemes, title: str | None = None, max_themes: int = 12) -> Any:
+    """Bars of comments per theme, coloured by mean CSAT when available."""
+    s = result.summary.head(max_themes).iloc[::-1]
+    if s.empty:
+        return _empty_figure("No feedback comments")
+    fig = _figure(10, 0.42 * len(s) + 1.4)
+    ax = fig.subplots()
+    y = np.arange(len(s))
+    if "mean_csat" in s.columns and s["mean_csat"].notna().any():
+        from matplotlib import colormaps
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        lo, hi = 1.0, max(5.0, float(np.nanmax(s["mean_csat"].to_numpy(float))))
+        norm = Normalize(lo, hi)
+        cmap = colormaps["RdYlGn"]
+        colours = [cmap(norm(v)) if pd.notna(v) else "#bbb" for v in s["mean_csat"]]
+        bars = ax.barh(y, s["tickets"], color=colours, edgecolor="#555", linewidth=0.4)
+        for b, v in zip(bars, s["mean_csat"], strict=False):
+            if pd.notna(v):
+                ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f"  CSAT {v:.1f}", va="center",
+                        fontsize=8)
+        fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8, label="mean CSAT")
+    else:
+        ax.barh(y, s["tickets"], color="#1f77b4")
+    ax.set_yticks(y, [str(i) for i in s.index])
+    ax.set_xlabel("comments")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlim(0, float(s["tickets"].max()) * 1.2)
+    ax.set_title(title or "Feedback themes", loc="left")
+    return fig
+
+
+# --------------------------------------------------------------------------- the HTML report
+
+
+def write_report(tickets: pd.DataFrame, out_dir: str | os.PathLike[str], sessions: pd.DataFrame | None = None,
+                 sla: Any = None, title: str = "Helpdesk report", *, freq: str = "W", repeat_days: float = 7,
+                 feedback: Mapping[str, Sequence[str]] | _Classifier | None = None, now: Any = None,
+                 tz: str | None = None, filename: str = "report.html", strict: bool = False) -> Path:
+    """Write one self-contained HTML report (figures embedded) and return its path.
+
+    The page opens with the figures a team lead reads first (volume trend, SLA attainment,
+    spikes with their dates, top repeat-contact reasons, feedback themes) and then one
+    section each: volumes, weekday x hour load, reason mix and spikes, response times,
+    SLA, customer experience, self-service, repeat contacts, feedback themes. A section
+    whose columns are missing is replaced by a visible note; nothing crashes for a lack of
+    optional data.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        Canonical ticket columns (:func:`cxml.schema.as_tickets`); only ``created_at`` is
+        needed for the volume sections.
+    out_dir : path
+        Directory to write into (created if needed).
+    sessions : pandas.DataFrame, optional
+        Help-centre sessions for the self-service rate (:func:`self_service_rate`).
+    sla : SLAPolicy, optional
+        Policy for SLA attainment (default: :class:`cxml.sla.SLAPolicy()`).
+    title : str, default="Helpdesk report"
+    freq : {"W", "D", "M"}, default="W"
+        Period of the trend charts and of spike detection.
+    repeat_days : float, default=7
+        Window of :func:`repeat_contacts`.
+    feedback : mapping or classifier, optional
+        Keywords per theme, or a classifier with ``predict``, for :func:`feedback_themes`
+        (default: clustering).
+    now : time, optional
+        Reference time for open tickets (default: the latest timestamp in the data).
+    tz : str, optional
+        Time zone of the report (default: the SLA policy's, Europe/Helsinki).
+    filename : str, default="report.html"
+    strict : bool, default=False
+        Re-raise an unexpected error in a section instead of noting it in the report.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file.
+    """
+    _require_matplotlib()
+    from cxml import _report_html as H
+    from cxml.sla import SLAPolicy
+
+    if not isinstance(tickets, pd.DataFrame):
+        raise TypeError(f"write_report expects a DataFrame of tickets, got {type(tickets).__name__}")
+    f = _freq(freq)
+    policy = sla if sla is not None else SLAPolicy()
+    tz = tz or policy.timezone
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = H.ReportContext(tickets=tickets, sessions=sessions, sla=policy, sla_given=sla is not None, freq=f,
+                          repeat_days=repeat_days, feedback=feedback, now=now, tz=tz)
+    sections = H.build_sections(ctx, strict=strict)
+    period = ""
+    if "created_at" in tickets.columns:
+        local = _local(tickets["created_at"], tz).dropna()
+        if len(local):
+            period = f"{local.min():%d.%m.%Y} – {local.max():%d.%m.%Y}"
+    subtitle = (f"{len(tickets):,} tickets".replace(",", "\u202f") + (f" · {period}" if period else "")
+                + f" · generated {_dt.datetime.now():%d.%m.%Y %H:%M} · times in {tz}")
+    page = H.page_html(title, subtitle, H.kpis_html(ctx.kpis), H.headline(sections), sections,
+                       f"cxml {__version__} · figures are embedded; this file needs no network access.")
+    path = out / filename
+    path.write_text(page, encoding="utf-8")
+    return path
