@@ -24,6 +24,15 @@ _LAZY: dict[str, str] = {
     "ValidationError": "cxml.schema:ValidationError",
     "ArtifactError": "cxml.persistence:ArtifactError",
     "make_webshop": "cxml.datasets:make_webshop",
+    "routing": "cxml.routing",
+    "sla": "cxml.sla",
+    "reports": "cxml.reports",
+    "proactive": "cxml.proactive",
+    "Router": "cxml.routing:Router",
+    "SLAPolicy": "cxml.sla:SLAPolicy",
+    "write_report": "cxml.reports:write_report",
+    "ProactiveHelper": "cxml.proactive:ProactiveHelper",
+    "HelpdeskModel": "cxml.bundle:HelpdeskModel",
 }
 
 __all__ = ["__version__", *_LAZY]

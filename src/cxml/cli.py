@@ -1,0 +1,146 @@
+"""The ``cxml`` command line. It only parses arguments and calls the public API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from cxml._version import __version__
+
+
+def _add_columns(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--columns", default=None, metavar="MAP",
+                   help="map your column names to cxml's: 'text=title+description,reason=category,id=ticket_no'")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``cxml`` command."""
+    parser = argparse.ArgumentParser(prog="cxml", description="Helpdesk triage and knowledge suggestion, offline.")
+    parser.add_argument("--version", action="version", version=f"cxml {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress at INFO level")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="generate demo data, train, save, score and show suggestions (main job)")
+    demo.add_argument("--n-tickets", type=int, default=2000, help="tickets of history to train on (default 2000)")
+    demo.add_argument("--n-backlog", type=int, default=300, help="new tickets to score (default 300)")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--encoder", default="auto", help="encoder spec (default: auto, chosen from the data)")
+    demo.add_argument("--out", default="models/demo", help="model directory to write (default models/demo)")
+
+    train = sub.add_parser("train", help="train a triage model from a CSV / JSON Lines / Parquet ticket file")
+    train.add_argument("--tickets", required=True, help="ticket file")
+    train.add_argument("--targets", default="reason,priority",
+                       help="comma-separated label columns to learn (default reason,priority)")
+    train.add_argument("--encoder", default="auto")
+    train.add_argument("--features", default="hybrid", choices=["hybrid", "embedding", "tfidf"])
+    train.add_argument("--target-precision", type=float, default=0.9)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", required=True, help="model directory to write")
+    _add_columns(train)
+
+    ev = sub.add_parser("evaluate", help="evaluate a saved model on labelled tickets")
+    ev.add_argument("--model", required=True)
+    ev.add_argument("--tickets", required=True)
+    ev.add_argument("--out", default=None, help="folder for metrics (JSON, CSV) and figures (PNG)")
+    _add_columns(ev)
+    rep = sub.add_parser("report", help="write a self-contained HTML operations report for a team lead")
+    rep.add_argument("--tickets", required=True, help="ticket file (CSV / JSON Lines / Parquet)")
+    rep.add_argument("--out", required=True, help="output folder")
+    rep.add_argument("--sessions", default=None, help="web-session file, for the self-service rate")
+    rep.add_argument("--sla", default=None, help="SLA policy JSON (default: cxml's defaults, Finnish holidays)")
+    rep.add_argument("--title", default="Customer service report")
+    rep.add_argument("--freq", default="W", help="period of trend charts: D, W or M (default W)")
+    _add_columns(rep)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cxml`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "demo":
+            from cxml.demo import run_demo
+
+            run_demo(n_tickets=args.n_tickets, n_backlog=args.n_backlog, seed=args.seed,
+                     encoder=args.encoder, out=args.out)
+        elif args.command == "train":
+            return _train(args)
+        elif args.command == "evaluate":
+            return _evaluate(args)
+        elif args.command == "report":
+            return _report(args)
+    except (ValueError, FileNotFoundError, ImportError) as exc:
+        print(f"cxml {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    import time
+
+    from cxml.io import parse_columns, read_table
+    from cxml.triage import Triage
+
+    df = read_table(args.tickets)
+    targets = tuple(t.strip() for t in args.targets.split(",") if t.strip())
+    start = time.perf_counter()
+    model = Triage(targets=targets, encoder=args.encoder, features=args.features,
+                   target_precision=args.target_precision, random_state=args.seed)
+    model.fit(df, columns=parse_columns(args.columns))
+    path = model.save(args.out)
+    print(f"trained {', '.join(targets)} on {len(df)} tickets in {time.perf_counter() - start:.1f} s "
+          f"(encoder {model.encoder_spec_}); saved to {path}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import cxml
+    from cxml.evaluate import evaluate
+    from cxml.io import parse_columns, read_table
+
+    model = cxml.load(args.model)
+    df = read_table(args.tickets)
+    results = evaluate(model, df, columns=parse_columns(args.columns))
+    results = results if isinstance(results, dict) else {"": results}
+    summary = {}
+    for target, res in results.items():
+        summary[target or "label"] = res.summary()
+        print(f"== {target or 'label'}")
+        print(res.to_text())
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "metrics.json").write_text(json.dumps(summary, indent=2, default=float))
+        for target, res in results.items():
+            res.save(out, prefix=target or "label")
+        print(f"metrics and figures written to {out}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from cxml.io import parse_columns, read_table
+    from cxml.reports import write_report
+    from cxml.schema import as_tickets
+    from cxml.sla import SLAPolicy
+
+    tickets = as_tickets(read_table(args.tickets), columns=parse_columns(args.columns),
+                         require=("created_at",), allow_empty_text=True)
+    path = write_report(tickets, args.out, sessions=read_table(args.sessions) if args.sessions else None,
+                        sla=SLAPolicy.from_json(args.sla) if args.sla else None, title=args.title, freq=args.freq)
+    print(f"report written to {path}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
