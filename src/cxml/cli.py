@@ -24,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="generate demo data, train, save, score and show suggestions (main job)")
-    demo.add_argument("--n-tickets", type=int, default=2000, help="tickets of history to train on (default 2000)")
-    demo.add_argument("--n-backlog", type=int, default=300, help="new tickets to score (default 300)")
+    demo.add_argument("--n-tickets", type=int, default=1200, help="tickets of history to train on (default 1200)")
+    demo.add_argument("--n-backlog", type=int, default=200, help="new tickets to score (default 200)")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--encoder", default="auto", help="encoder spec (default: auto, chosen from the data)")
     demo.add_argument("--out", default="models/demo", help="model directory to write (default models/demo)")
