@@ -33,6 +33,13 @@ _LAZY: dict[str, str] = {
     "write_report": "cxml.reports:write_report",
     "ProactiveHelper": "cxml.proactive:ProactiveHelper",
     "HelpdeskModel": "cxml.bundle:HelpdeskModel",
+    "triage": "cxml.triage",
+    "evaluate": "cxml.evaluate",
+    "Triage": "cxml.triage:Triage",
+    "TicketClassifier": "cxml.triage:TicketClassifier",
+    "PriorityClassifier": "cxml.triage:PriorityClassifier",
+    "knowledge": "cxml.knowledge",
+    "KnowledgeBase": "cxml.knowledge:KnowledgeBase",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -392,7 +392,7 @@ def _import_model_modules() -> None:
     """Import the modules that register artifact kinds."""
     import importlib
 
-    for mod in ("cxml.triage", "cxml.knowledge", "cxml.proactive"):
+    for mod in ("cxml.triage", "cxml.knowledge", "cxml.proactive", "cxml.bundle"):
         try:
             importlib.import_module(mod)
         except ImportError:
