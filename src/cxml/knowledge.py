@@ -1,0 +1,1148 @@
+"""Knowledge suggestion: the right help-centre article (and past answer) for a ticket.
+
+:class:`KnowledgeBase` indexes articles as passages (split along headings and paragraphs,
+the title prepended to each), retrieves with a dense encoder (faiss) and BM25 side by side,
+fuses the two, aggregates passages back to articles (max passage score) and translations
+back to one entry per article group, in the ticket's own language. It abstains ("no good
+article") below a threshold calibrated on data, learns from resolved tickets and agents'
+accepted / dismissed suggestions, finds similar past tickets and macros, and reports the
+knowledge gaps: clusters of tickets that no article answers.
+
+Scores
+------
+``score`` in every result is *calibrated*: the share of "no-article" queries (queries whose
+article was held out of the base) whose best match scored lower. 0.95 means "better than
+95 % of what a query with no matching article gets". It is comparable across encoders,
+whose raw cosines are not (multilingual-e5 puts unrelated texts at 0.7-0.8). Rows below
+``threshold_`` are dropped; an empty answer is "no good article". The reference sample is
+built at :meth:`KnowledgeBase.add` from the articles themselves (each title queried with its
+own article group held out; the threshold lets ``no_match_rate`` of them through) and rebuilt
+by :meth:`KnowledgeBase.fit_feedback` from real tickets (their article held out, or none),
+where the threshold maximises Youden's J against tickets scored with their article present.
+The order of the rows is the fusion's (or the learned ranker's), so with ``fusion="rrf"``
+a row can carry a slightly higher score than the row above it.
+
+Updates
+-------
+:meth:`KnowledgeBase.update` and :meth:`KnowledgeBase.remove` touch only the passages of the
+named articles in the faiss ``IndexIDMap2`` (``add_with_ids`` / ``remove_ids``; HNSW graphs
+keep tombstones and are rebuilt when a fifth is dead). The BM25 index is rebuilt from the
+stored passages (about a second per 10,000 passages, no encoding) and the calibration is
+refreshed (the titles' embeddings are cached).
+
+Examples
+--------
+>>> import cxml
+>>> from cxml.knowledge import KnowledgeBase
+>>> kb = KnowledgeBase(encoder="hash").add([
+...     {"id": "ret", "title": "Returning a product", "body": "Return any item within 14 days."},
+...     {"id": "pay", "title": "Declined card payment", "body": "Error E-402 means the bank declined."},
+... ])
+>>> kb.suggest("my card payment fails with E-402", min_score=0)["article_id"].iloc[0]
+'pay'
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxml import _retrieval as R
+from cxml.persistence import check_dimensions, register_artifact
+
+__all__ = ["KnowledgeBase", "NotFittedError"]
+
+logger = logging.getLogger(__name__)
+
+_RESULT_COLUMNS = ["query", "rank", "article_id", "title", "url", "score", "snippet", "language",
+                   "group_id", "similarity", "lexical"]
+_RANKER_FEATURES = ["dense", "lexical", "code", "ticket_sim", "vote", "dismiss", "dense_gap", "lexical_gap",
+                    "vote_gap"]
+#: Linear fusion: a text naming all of the query's codes gains this many calibration standard deviations.
+_CODE_BOOST = 6.0
+_RESULT_DTYPES = {"rank": "int64", "score": "float64", "similarity": "float64", "lexical": "float64"}
+
+
+class NotFittedError(RuntimeError):
+    """The knowledge base has no articles (or no tickets) yet."""
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(pd.isna(v)) if not isinstance(v, (list, tuple, np.ndarray)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _ticket_language(q: Any) -> str | None:
+    """The ``language`` field of a ticket query, if it has one."""
+    if isinstance(q, (Mapping, pd.Series)):
+        lang = q.get("language")
+        if not _is_missing(lang) and str(lang).strip():
+            return str(lang).strip().lower()
+    return None
+
+
+def _query_text(q: Any) -> str:
+    """Text of one query: a string, or a ticket (dict / Series) with subject / body / text."""
+    if isinstance(q, str):
+        return q
+    if isinstance(q, (Mapping, pd.Series)):
+        get = q.get
+        if not _is_missing(get("text")) and str(get("text")).strip():
+            return str(get("text"))
+        parts = [str(get(c)) for c in ("subject", "body") if not _is_missing(get(c)) and str(get(c)).strip()]
+        if parts:
+            return "\n".join(parts)
+        raise ValueError("a ticket query needs a non-empty 'text', 'subject' or 'body'")
+    raise TypeError(f"a query must be a str or a ticket (dict / Series), got {type(q).__name__}")
+
+
+@register_artifact("knowledge_base")
+class KnowledgeBase:
+    """Hybrid (dense + BM25) article suggestion over a help centre, with learning from history.
+
+    Parameters
+    ----------
+    encoder : str, default="auto"
+        Encoder spec (see :mod:`cxml.encoders`); ``"auto"`` picks ``"e5-small"`` for
+        non-English articles, ``"minilm"`` otherwise, at the first :meth:`add`.
+    index : {"auto", "flat", "hnsw"}, default="auto"
+        faiss index: exact inner product (``IndexFlatIP``), or HNSW (``IndexHNSWFlat``).
+        ``"auto"`` switches to HNSW above ``hnsw_threshold`` passages.
+    hnsw_threshold : int, default=50_000
+    fusion : {"rrf", "linear", "dense", "lexical"}, default="rrf"
+        How the dense and BM25 rankings are combined until feedback is learned: weighted
+        reciprocal rank fusion, or a convex combination of the two scores, each standardised
+        by the calibration ("how good is the best *wrong* match", per encoder). After
+        :meth:`fit_feedback` a learned logistic ranker over dense, lexical and past-ticket
+        evidence replaces it. Measured (benchmarks/RESULTS.md): on StackFAQ with MiniLM the
+        linear fusion is a little better (top-1 93.5 % vs 90.6 %, dense alone 93.9 %), on
+        the noisy bilingual demo tickets with e5 RRF is (53.9 % vs 51.5 %, dense alone
+        50.0 %, BM25 alone 47.5 %): RRF degrades least when one side is weak. Codes (tokens
+        with a digit that name only a few passages: error, product, article codes) are a third
+        ranked list of their own: a query naming ``PX-12345`` finds the one article about it
+        (top-1 99.5 % vs 2 % without that list, benchmarks/RESULTS.md).
+    dense_weight : float, default=0.8
+        Weight of the dense side in the fusion (BM25 gets ``1 - dense_weight``); equal
+        weights cost 5.5 points of top-1 on StackFAQ.
+    rrf_k : float, default=60
+    max_words : int, default=200
+        Passage length.
+    collapse_translations : bool, default=True
+        One row per article group (``group_id``): the version in the query's language.
+        False lists every version, the query-language one first.
+    random_state : int, default=0
+        Seeds sampling for calibration and the topic clustering of :meth:`gap_report`.
+    n_calibration : int, default=300
+        Queries used to calibrate the score (article titles, or feedback tickets).
+    no_match_rate : float, default=0.1
+        Without feedback tickets, the threshold lets this share of held-out "no-article"
+        queries still get a suggestion. With feedback the threshold maximises
+        Youden's J on the tickets instead.
+    k_neighbours : int, default=10
+        Past tickets consulted per query (feedback votes, macros).
+    """
+
+    def __init__(self, encoder: str = "auto", index: str = "auto", hnsw_threshold: int = 50_000,
+                 fusion: str = "rrf", dense_weight: float = 0.8, rrf_k: float = 60.0, max_words: int = 200,
+                 collapse_translations: bool = True, random_state: int = 0, n_calibration: int = 300,
+                 no_match_rate: float = 0.1, k_neighbours: int = 10) -> None:
+        self.encoder = encoder
+        self.index = index
+        self.hnsw_threshold = hnsw_threshold
+        self.fusion = fusion
+        self.dense_weight = dense_weight
+        self.rrf_k = rrf_k
+        self.max_words = max_words
+        self.collapse_translations = collapse_translations
+        self.random_state = random_state
+        self.n_calibration = n_calibration
+        self.no_match_rate = no_match_rate
+        self.k_neighbours = k_neighbours
+
+    # ------------------------------------------------------------------ state helpers
+    def _check_params(self) -> None:
+        if self.fusion not in ("rrf", "linear", "dense", "lexical"):
+            raise ValueError(f"fusion must be 'rrf', 'linear', 'dense' or 'lexical', got {self.fusion!r}")
+        if not 0.0 <= float(self.dense_weight) <= 1.0:
+            raise ValueError(f"dense_weight must be in [0, 1], got {self.dense_weight!r}")
+        if not 0.0 < float(self.no_match_rate) < 1.0:
+            raise ValueError(f"no_match_rate must be in (0, 1), got {self.no_match_rate!r}")
+
+    def _check_fitted(self) -> None:
+        if getattr(self, "articles_", None) is None or not len(self.articles_):
+            raise NotFittedError(f"This {type(self).__name__} has no articles yet. Call 'add' with articles first.")
+
+    @property
+    def encoder_(self) -> Any:
+        """The loaded encoder."""
+        enc = getattr(self, "_encoder", None)
+        if enc is None:
+            from cxml import encoders
+
+            enc = self._encoder = encoders.load(self.encoder_spec_)
+        return enc
+
+    def _settings(self) -> R.IndexSettings:
+        return R.IndexSettings(kind=self.index, hnsw_threshold=int(self.hnsw_threshold))
+
+    def __repr__(self) -> str:
+        def n(attr: str) -> int:
+            value = getattr(self, attr, None)
+            return 0 if value is None else len(value)
+
+        return (f"KnowledgeBase(encoder={self.encoder!r}, fusion={self.fusion!r}, articles={n('articles_')}, "
+                f"passages={n('passages_')}, tickets={n('tickets_')})")
+
+    # ------------------------------------------------------------------ adding articles
+    def _as_articles(self, articles: Any) -> pd.DataFrame:
+        from cxml.schema import as_articles
+
+        if isinstance(articles, (str, os.PathLike)):
+            articles = R.read_article_files(articles)
+        df = as_articles(articles)
+        df = df.reset_index(drop=True)
+        df["id"] = df["id"].map(str)
+        for col in ("url", "language", "group_id"):
+            if col not in df.columns:
+                df[col] = None
+        if "tags" not in df.columns:
+            df["tags"] = [[] for _ in range(len(df))]
+        df["group_id"] = [str(g) if not _is_missing(g) else i for g, i in zip(df["group_id"], df["id"], strict=True)]
+        df["url"] = [None if _is_missing(u) else str(u) for u in df["url"]]
+        missing = [i for i, lang in enumerate(df["language"]) if _is_missing(lang) or not str(lang).strip()]
+        if missing:
+            from cxml.language import detect_languages
+
+            found = detect_languages([f"{df.at[i, 'title']}\n{df.at[i, 'body']}" for i in missing])
+            for i, lang in zip(missing, found, strict=True):
+                df.at[i, "language"] = lang
+        df["language"] = [None if _is_missing(v) else str(v).lower() for v in df["language"]]
+        return df
+
+    def add(self, articles: Any) -> KnowledgeBase:
+        """Add articles (new ids; use :meth:`update` to replace existing ones).
+
+        Parameters
+        ----------
+        articles : DataFrame, list of dict, or path of a folder
+            Columns ``id``, ``title``, ``body`` and optionally ``url``, ``language``
+            (detected when missing), ``tags``, ``group_id`` (shared by the translations of
+            one article) and any metadata to filter on. A folder is read for Markdown /
+            HTML / text files (title from front matter, first heading or ``<title>``; tags
+            and other metadata from front matter).
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        df = self._as_articles(articles)
+        if getattr(self, "articles_", None) is not None:
+            clash = sorted(set(df["id"]) & set(self.articles_["id"]))
+            if clash:
+                raise ValueError(f"{len(clash)} article id(s) already in the knowledge base, e.g. {clash[:5]}; "
+                                 "use update() to replace articles")
+        self._add_frame(df)
+        return self
+
+    def _add_frame(self, df: pd.DataFrame) -> None:
+        if df["id"].duplicated().any():
+            dup = df.loc[df["id"].duplicated(), "id"].tolist()[:5]
+            raise ValueError(f"duplicated article ids in the input, e.g. {dup}")
+        first = getattr(self, "articles_", None) is None
+        if first:
+            from cxml.encoders import resolve_spec
+
+            sample = [f"{t}\n{b}" for t, b in zip(df["title"], df["body"], strict=True)][:2000]
+            self.encoder_spec_ = resolve_spec(self.encoder, sample)
+            self._encoder = None
+            self.next_pid_ = 0
+            self.dense_ = R.DenseIndex(self.encoder_.dim, self._settings())
+            self.articles_ = df.iloc[:0].copy()
+            self.passages_ = pd.DataFrame({"pid": pd.Series([], dtype="int64"), "article_id": [],
+                                           "heading": [], "snippet": [], "text": []})
+        rows = []
+        for aid, title, body in zip(df["id"], df["title"], df["body"], strict=True):
+            for p in R.split_passages(str(title), str(body or ""), int(self.max_words)):
+                rows.append({"pid": self.next_pid_, "article_id": aid, "heading": p.heading,
+                             "snippet": p.chunk, "text": p.text})
+                self.next_pid_ += 1
+        new = pd.DataFrame(rows, columns=["pid", "article_id", "heading", "snippet", "text"])
+        new["pid"] = new["pid"].astype("int64")
+        if len(new):
+            vecs = self.encoder_.encode(new["text"].tolist(), role="passage")
+            self.dense_.add(vecs, new["pid"].to_numpy())
+        self.articles_ = pd.concat([self.articles_, df], ignore_index=True) if len(self.articles_) else df.copy()
+        self.passages_ = pd.concat([self.passages_, new], ignore_index=True) if len(self.passages_) else new
+        self._changed()
+
+    def update(self, articles: Any) -> KnowledgeBase:
+        """Add or replace articles by id, re-embedding only those articles.
+
+        Returns
+        -------
+        self
+        """
+        df = self._as_articles(articles)
+        if getattr(self, "articles_", None) is not None:
+            self._remove_ids(set(df["id"]) & set(self.articles_["id"]))
+        self._add_frame(df)
+        return self
+
+    def remove(self, ids: Iterable[Any]) -> KnowledgeBase:
+        """Remove articles by id (their passages leave the faiss index; nothing is rebuilt).
+
+        Raises
+        ------
+        KeyError
+            When none of the ids is in the knowledge base.
+        """
+        self._check_fitted()
+        if isinstance(ids, (str, int)):
+            ids = [ids]
+        wanted = {str(i) for i in ids}
+        known = wanted & set(self.articles_["id"])
+        if wanted and not known:
+            raise KeyError(f"none of the ids {sorted(wanted)[:5]} is in the knowledge base")
+        self._remove_ids(known)
+        self._changed()
+        return self
+
+    def _remove_ids(self, ids: set[str]) -> None:
+        if not ids:
+            return
+        gone = self.passages_["article_id"].isin(ids)
+        self.dense_.remove(self.passages_.loc[gone, "pid"].to_numpy())
+        self.passages_ = self.passages_.loc[~gone].reset_index(drop=True)
+        self.articles_ = self.articles_.loc[~self.articles_["id"].isin(ids)].reset_index(drop=True)
+
+    def _changed(self) -> None:
+        """Refresh derived tables and recalibrate after the article set changed."""
+        self._sync()
+        if len(self.articles_):
+            has_tickets = self._has_tickets()
+            if has_tickets:
+                self._sync_tickets()
+            self._calibrate_articles()
+            if has_tickets and getattr(self, "ranker_", None) is not None:
+                self._learn_from_tickets()
+
+    def _sync(self) -> None:
+        a = self.articles_
+        self._art_pos = {aid: i for i, aid in enumerate(a["id"])}
+        groups = pd.Index(pd.unique(a["group_id"]))
+        self._group_names = groups
+        self._art_group = groups.get_indexer(a["group_id"])
+        self._art_lang = a["language"].to_numpy(dtype=object)
+        self._art_cols = {c: a[c].to_numpy(dtype=object) for c in ("id", "title", "url", "group_id")}
+        self._p_snippet = self.passages_["snippet"].to_numpy(dtype=object)
+        p = self.passages_
+        self._p_pid = p["pid"].to_numpy(np.int64)
+        self._p_art = np.asarray([self._art_pos[x] for x in p["article_id"]], np.int64)
+        order = np.argsort(self._p_art, kind="stable")
+        bounds = np.searchsorted(self._p_art[order], np.arange(len(a) + 1))
+        self._art_passages = [order[bounds[i]:bounds[i + 1]] for i in range(len(a))]
+        self._group_members = [[] for _ in range(len(groups))]
+        for i, g in enumerate(self._art_group):
+            self._group_members[g].append(i)
+        self._lex = R.LexicalIndex().fit(p["text"].tolist()) if len(p) else None
+        self.languages_ = sorted({x for x in self._art_lang if x})
+
+    # ------------------------------------------------------------------ scoring core
+    def _encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.encoder_.encode(texts, role="query")
+
+    def _query_languages(self, texts: list[str], language: str | None,
+                         known: Sequence[str | None] | None = None) -> list[str | None]:
+        if language is not None:
+            return [language] * len(texts)
+        out = list(known) if known is not None else [None] * len(texts)
+        if len(self.languages_) < 2:
+            return [lang or (self.languages_[0] if self.languages_ else None) for lang in out]
+        from cxml.language import DEFAULT_LANGUAGES, detect_languages
+
+        candidates = tuple(lang for lang in self.languages_ if lang in DEFAULT_LANGUAGES)
+        todo = [i for i, lang in enumerate(out) if not lang]
+        if todo and len(candidates) >= 2:
+            found = detect_languages([texts[i] for i in todo], languages=candidates)
+            for i, lang in zip(todo, found, strict=True):
+                out[i] = lang
+        return out
+
+    def _allowed_articles(self, language: str | None, filters: Mapping[str, Any] | None) -> np.ndarray | None:
+        """Boolean mask over articles, or None for all."""
+        if not filters:
+            return None
+        a = self.articles_
+        mask = np.ones(len(a), bool)
+        for col, want in filters.items():
+            if col not in a.columns:
+                raise KeyError(f"cannot filter on {col!r}: articles have the columns {list(a.columns)}")
+            wants = {str(w) for w in (want if isinstance(want, (list, tuple, set, frozenset)) else [want])}
+            vals = a[col].tolist()
+            mask &= np.array([bool(wants & {str(x) for x in v}) if isinstance(v, (list, tuple, np.ndarray))
+                              else (not _is_missing(v) and str(v) in wants) for v in vals], bool)
+        return mask
+
+    def _score_batch(self, texts: list[str], qv: np.ndarray, *, n_groups: int,
+                     allowed: np.ndarray | None = None,
+                     exclude_groups: Sequence[int | None] | None = None,
+                     exclude_tickets: Sequence[str | None] | None = None) -> list[dict[str, np.ndarray]]:
+        """Candidate groups and their features for each query.
+
+        Returns, per query, a dict of arrays over candidate groups: ``group``, ``sim`` (best
+        passage cosine), ``lex`` (best passage BM25 / coverage), ``art_best`` (best article of
+        the group by score, per member article: handled later), and ticket features.
+        """
+        n_pass = len(self._p_pid)
+        k_dense = min(n_pass, max(64, 8 * n_groups))
+        allowed_pids = None
+        if allowed is not None:
+            ok_p = allowed[self._p_art]
+            allowed_pids = self._p_pid[ok_p]
+        if exclude_groups is not None:
+            k_dense = min(n_pass, k_dense + 32)
+        d_scores, d_ids = self.dense_.search(qv, k_dense, allowed_pids)
+        lex_scores, lex_norm = self._lex.score(texts)
+        lex_scores = lex_scores / np.maximum(lex_norm, 1e-9)[:, None]
+        code_scores = self._lex.code_match(texts)
+        tick = self._ticket_neighbours(qv, exclude_tickets) if self._has_tickets() else None
+        out = []
+        k_lex = min(n_pass, max(32, 4 * n_groups))
+        for i in range(len(texts)):
+            rows_d = np.searchsorted(self._p_pid, d_ids[i][d_ids[i] >= 0])
+            ls = lex_scores[i]
+            if allowed is not None:
+                ls = np.where(allowed[self._p_art], ls, -1.0)
+            rows_l = np.argpartition(-ls, k_lex - 1)[:k_lex] if k_lex < n_pass else np.arange(n_pass)
+            rows_l = rows_l[ls[rows_l] > 0]
+            cs = code_scores[i] if allowed is None else np.where(allowed[self._p_art], code_scores[i], 0.0)
+            rows_c = np.flatnonzero(cs > 0)
+            if len(rows_c) > k_lex:
+                rows_c = rows_c[np.argsort(-cs[rows_c], kind="stable")[:k_lex]]
+            groups = np.unique(self._art_group[self._p_art[np.concatenate([rows_d, rows_l, rows_c])]])
+            if tick is not None:
+                groups = np.union1d(groups, tick[i]["groups"])
+            if exclude_groups is not None and exclude_groups[i] is not None:
+                groups = groups[groups != exclude_groups[i]]
+            arts = np.asarray([m for g in groups for m in self._group_members[g]
+                               if allowed is None or allowed[m]], np.int64)
+            if not len(arts):
+                out.append({"group": np.zeros(0, np.int64)})
+                continue
+            prow = np.concatenate([self._art_passages[a] for a in arts])
+            vec = self.dense_.reconstruct(self._p_pid[prow])
+            psim = vec @ qv[i]
+            plex = ls[prow].clip(0, None)
+            pcode = cs[prow]
+            pa = self._p_art[prow]
+            # per article: best passage by sim and lex (max aggregation)
+            a_index = {a: j for j, a in enumerate(arts)}
+            aj = np.fromiter((a_index[a] for a in pa), np.int64, len(pa))
+            a_sim = np.full(len(arts), -np.inf)
+            a_lex = np.zeros(len(arts))
+            a_code = np.zeros(len(arts))
+            np.maximum.at(a_sim, aj, psim)
+            np.maximum.at(a_lex, aj, plex)
+            np.maximum.at(a_code, aj, pcode)
+            comb = self._combine_passage(psim, plex)
+            a_best = np.full(len(arts), -1, np.int64)
+            a_comb = np.full(len(arts), -np.inf)
+            for r, j in enumerate(aj):  # snippet: the passage with the best combined evidence
+                if comb[r] > a_comb[j]:
+                    a_comb[j] = comb[r]
+                    a_best[j] = prow[r]
+            g_of_a = self._art_group[arts]
+            g_index = {g: j for j, g in enumerate(np.unique(g_of_a))}
+            gj = np.fromiter((g_index[g] for g in g_of_a), np.int64, len(g_of_a))
+            ng = len(g_index)
+            g_sim = np.full(ng, -np.inf)
+            g_lex = np.zeros(ng)
+            g_code = np.zeros(ng)
+            np.maximum.at(g_sim, gj, a_sim)
+            np.maximum.at(g_lex, gj, a_lex)
+            np.maximum.at(g_code, gj, a_code)
+            feats = {"group": np.asarray(sorted(g_index, key=g_index.get), np.int64), "sim": g_sim,
+                     "lex": g_lex, "code": g_code, "arts": arts, "art_group_pos": gj, "art_best": a_best,
+                     "art_sim": a_sim, "art_lex": a_lex}
+            if tick is not None:
+                feats.update(self._ticket_features(tick[i], feats["group"]))
+            out.append(feats)
+        return out
+
+    def _combine_passage(self, sim: np.ndarray, lex: np.ndarray) -> np.ndarray:
+        c = self.calib_
+        w = float(self.dense_weight)
+        return w * (sim - c["sim_mu"]) / c["sim_sd"] + (1 - w) * (lex - c["lex_mu"]) / c["lex_sd"]
+
+    def _fused(self, f: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(ranking key, gate value) per candidate group."""
+        if not len(f["group"]):
+            return np.zeros(0), np.zeros(0)
+        ranker = getattr(self, "ranker_", None)
+        if ranker is not None and "t_sim" in f:
+            g = self._ranker_logit(f)
+            return g + _CODE_BOOST * f["code"], g
+        g = self._combine_passage(f["sim"], f["lex"])
+        if self.fusion == "dense":
+            return f["sim"].copy(), g
+        if self.fusion == "lexical":
+            return f["lex"] + 1e-6 * f["sim"], g
+        code = f["code"]
+        if self.fusion == "linear":
+            return g + _CODE_BOOST * code, g
+        w = float(self.dense_weight)
+        rd = R.ranks_desc(f["sim"])
+        rl = R.ranks_desc(f["lex"], present=f["lex"] > 0)
+        key = w * R.rrf([rd], self.rrf_k) + (1 - w) * R.rrf([rl], self.rrf_k)
+        if code.any():  # a third list: texts naming the query's codes, weighted like the dense side
+            key += R.rrf([R.ranks_desc(code, present=code > 0)], self.rrf_k)
+        return key + 1e-9 * g, g
+
+    # ------------------------------------------------------------------ calibration
+    def _calibrate_articles(self) -> None:
+        """Zero-shot calibration: article titles as queries, their own article held out.
+
+        The best match of a title whose article group is excluded is a sample of what a
+        query with no article gets ("null"); feature scales (mean / sd of the null top match)
+        and the score's reference distribution come from it. Per encoder, never hard-coded.
+        """
+        a = self.articles_
+        rng = np.random.default_rng(self.random_state)
+        n = min(len(a), int(self.n_calibration))
+        pick = np.sort(rng.choice(len(a), size=n, replace=False)) if len(a) > n else np.arange(len(a))
+        self.calib_ = {"sim_mu": 0.0, "sim_sd": 1.0, "lex_mu": 0.0, "lex_sd": 1.0}
+        if len(self._group_names) < 2:
+            self.calib_["null"] = []
+            self.threshold_ = 0.0
+            self.calibration_source_ = "none (one article group)"
+            return
+        texts = a["title"].iloc[pick].astype(str).tolist()
+        qv = self._encode_queries(texts)
+        feats = self._score_batch(texts, qv, n_groups=5, exclude_groups=list(self._art_group[pick]))
+        top_sim = np.array([f["sim"].max() if len(f["group"]) else np.nan for f in feats])
+        top_lex = np.array([f["lex"].max() if len(f["group"]) else np.nan for f in feats])
+        self.calib_.update(sim_mu=float(np.nanmean(top_sim)), sim_sd=float(max(np.nanstd(top_sim), 1e-3)),
+                           lex_mu=float(np.nanmean(top_lex)), lex_sd=float(max(np.nanstd(top_lex), 1e-2)))
+        null = np.sort([self._fused(f)[1].max() for f in feats if len(f["group"])])
+        self.calib_["null"] = null.tolist()
+        self.threshold_ = 1.0 - float(self.no_match_rate)
+        self.calibration_source_ = f"{len(null)} article titles, own article held out"
+
+    def _score(self, gate: np.ndarray) -> np.ndarray:
+        null = np.asarray(self.calib_.get("null", []))
+        if not len(null):
+            return np.ones_like(gate, dtype=np.float64)
+        return R.quantile_rank(null, gate)
+
+    # ------------------------------------------------------------------ suggest
+    def suggest(self, query: Any, k: int = 5, language: str | None = None,
+                filters: Mapping[str, Any] | None = None, min_score: float | None = None) -> pd.DataFrame:
+        """Suggest articles for one ticket or text.
+
+        Parameters
+        ----------
+        query : str, dict or Series
+            A text, or a ticket with ``subject`` / ``body`` (or ``text``).
+        k : int, default=5
+        language : str, optional
+            The query's language (ISO 639-1); detected when None.
+        filters : mapping, optional
+            Article metadata to match, e.g. ``{"language": "fi", "tags": "payments"}``; a
+            list value matches any of its items, a list column (tags) matches on overlap.
+        min_score : float, optional
+            Calibrated score below which a row is dropped; default :attr:`threshold_`.
+            ``0`` keeps everything.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``query`` (0), ``rank``, ``article_id``, ``title``, ``url``, ``score``,
+            ``snippet``, ``language``, ``group_id``, ``similarity`` (best passage cosine),
+            ``lexical`` (BM25 coverage). Empty when no article is good enough, with
+            ``result.attrs["no_good_article"] = True``.
+        """
+        res = self.suggest_many([query], k=k, language=language, filters=filters, min_score=min_score)
+        res.attrs["no_good_article"] = bool(res.attrs["no_good_article"])
+        return res
+
+    def suggest_many(self, queries: Any, k: int = 5, language: str | None = None,
+                     filters: Mapping[str, Any] | None = None, min_score: float | None = None,
+                     batch_size: int = 256) -> pd.DataFrame:
+        """Suggest articles for many queries (batched encoding and scoring).
+
+        Parameters
+        ----------
+        queries : list of str, Series of str, DataFrame of tickets or list of dicts
+        k, language, filters, min_score
+            As in :meth:`suggest`.
+        batch_size : int, default=256
+
+        Returns
+        -------
+        DataFrame
+            As :meth:`suggest`, ``query`` holding the caller's index label (position for a
+            list). ``result.attrs["no_good_article"]`` lists the queries with no row.
+        """
+        self._check_fitted()
+        labels, texts, known = self._queries(queries)
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        thr = self.threshold_ if min_score is None else float(min_score)
+        allowed = self._allowed_articles(language, filters)
+        cols: dict[str, list[Any]] = {c: [] for c in _RESULT_COLUMNS}
+        empty: list[Any] = []
+        for start in range(0, len(texts), batch_size):
+            part = texts[start:start + batch_size]
+            qv = self._encode_queries(part)
+            langs = self._query_languages(part, language, known[start:start + batch_size])
+            feats = self._score_batch(part, qv, n_groups=k, allowed=allowed)
+            for j, f in enumerate(feats):
+                rows = self._rows(f, k, langs[j], thr)
+                lab = labels[start + j]
+                if not rows:
+                    empty.append(lab)
+                    continue
+                cols["query"].extend([lab] * len(rows))
+                for c in _RESULT_COLUMNS[1:]:
+                    cols[c].extend(r[c] for r in rows)
+        out = pd.DataFrame({c: np.asarray(v, dtype=_RESULT_DTYPES.get(c, object)) for c, v in cols.items()},
+                           copy=False)
+        out.attrs["no_good_article"] = empty
+        out.attrs["threshold"] = thr
+        return out
+
+    def _queries(self, queries: Any) -> tuple[list[Any], list[str], list[str | None]]:
+        """Labels, texts and known languages (a ticket's ``language`` field) of the queries."""
+        if isinstance(queries, (str, bytes)):
+            raise TypeError("suggest_many() expects a list of queries, got a single string; "
+                            "use suggest(text) or wrap it in a list: [text]")
+        if isinstance(queries, pd.DataFrame):
+            items: list[Any] = [r for _, r in queries.iterrows()]
+            labels = list(queries.index)
+        elif isinstance(queries, pd.Series):
+            items, labels = list(queries), list(queries.index)
+        else:
+            items = list(queries)
+            labels = list(range(len(items)))
+        langs = [_ticket_language(q) for q in items]
+        return labels, [_query_text(q) for q in items], langs
+
+    def _rows(self, f: dict[str, np.ndarray], k: int, lang: str | None, thr: float) -> list[dict[str, Any]]:
+        if not len(f["group"]):
+            return []
+        key, gate = self._fused(f)
+        score = self._score(gate)
+        order = np.argsort(-key, kind="stable")
+        a = self._art_cols
+        rows: list[dict[str, Any]] = []
+        for gj in order:
+            if score[gj] < thr:
+                continue
+            members = np.flatnonzero(f["art_group_pos"] == gj)
+            if not len(members):
+                continue
+            arts = f["arts"][members]
+            # the query's language first, then by evidence
+            member_key = self._combine_passage(f["art_sim"][members], f["art_lex"][members])
+            pref = np.array([1 if (lang is not None and self._art_lang[x] == lang) else 0 for x in arts])
+            morder = np.lexsort((-member_key, -pref))
+            shown = morder[:1] if self.collapse_translations else morder
+            for m in shown:
+                ai = int(arts[m])
+                best = int(f["art_best"][members[m]])
+                rows.append({"rank": len(rows) + 1, "article_id": a["id"][ai], "title": a["title"][ai],
+                             "url": a["url"][ai], "score": float(score[gj]),
+                             "snippet": _snippet(self._p_snippet[best]) if best >= 0 else "",
+                             "language": self._art_lang[ai], "group_id": a["group_id"][ai],
+                             "similarity": float(f["art_sim"][members[m]]),
+                             "lexical": float(f["art_lex"][members[m]])})
+                if len(rows) >= k:
+                    return rows
+        return rows
+
+    # ------------------------------------------------------------------ feedback / tickets
+    def _has_tickets(self) -> bool:
+        return getattr(self, "tickets_", None) is not None and len(self.tickets_) > 0 \
+            and getattr(self, "ticket_dense_", None) is not None
+
+    def _ticket_frame(self, tickets: Any, article_col: str | None, label: int, source: str) -> pd.DataFrame:
+        from cxml.pii import scrub_many
+        from cxml.schema import as_tickets
+
+        t = as_tickets(tickets, require=("text",))
+        n = len(t)
+
+        def col(name: str) -> list[Any]:
+            if name and name in t.columns:
+                return [None if _is_missing(v) else v for v in t[name]]
+            return [None] * n
+
+        answers = col("answer")
+        present = [i for i, v in enumerate(answers) if v is not None]
+        if present:  # as_tickets scrubs already; scrub again in case a caller turned it off
+            for i, v in zip(present, scrub_many([str(answers[i]) for i in present]), strict=True):
+                answers[i] = v
+        out = pd.DataFrame({
+            "ticket_id": [str(x) for x in t["id"]],
+            "text": scrub_many([str(x) for x in t["text"]]),
+            "answer": answers,
+            "reason": [None if v is None else str(v) for v in col("reason")],
+            "macro": [None if v is None else str(v) for v in col("macro")],
+            "language": [None if v is None else str(v) for v in col("language")],
+            "article_id": [None if v is None else _id_str(v) for v in col(article_col or "")],
+            "label": label, "source": source,
+        })
+        return out
+
+    def _feedback_pairs(self, pairs: Any, tickets: pd.DataFrame | None, label: int, source: str) -> pd.DataFrame:
+        if pairs is None:
+            return pd.DataFrame()
+        df = pairs if isinstance(pairs, pd.DataFrame) else pd.DataFrame(list(pairs))
+        if "article_id" not in df.columns:
+            raise ValueError(f"{source} feedback needs an 'article_id' column, got {list(df.columns)}")
+        if not {"text", "subject", "body"} & set(df.columns):
+            if "ticket_id" not in df.columns or tickets is None:
+                raise ValueError(f"{source} feedback needs the query text ('text' or 'subject'/'body') or a "
+                                 "'ticket_id' of one of the tickets")
+            texts = tickets.drop_duplicates("ticket_id").set_index("ticket_id")["text"]
+            ids = df["ticket_id"].map(str)
+            unknown = sorted(set(ids) - set(texts.index))
+            if unknown:
+                raise ValueError(f"{source} feedback refers to {len(unknown)} unknown ticket id(s), e.g. "
+                                 f"{unknown[:5]}")
+            df = df.assign(text=texts.loc[ids].to_numpy(), ticket_id=ids.to_numpy())
+        frame = self._ticket_frame(df.drop(columns=["answer", "macro", "reason"], errors="ignore"),
+                                   "article_id", label, source)
+        if "ticket_id" in df.columns:
+            frame["ticket_id"] = df["ticket_id"].map(str).to_numpy()
+        frame["answer"] = None
+        return frame
+
+    def add_tickets(self, tickets: Any, article_col: str = "resolving_article_id") -> KnowledgeBase:
+        """Index resolved tickets for :meth:`similar_tickets`, :meth:`suggest_macros` and votes.
+
+        Texts and answers are PII-scrubbed (:func:`cxml.pii.scrub_many`) before they are
+        embedded or stored. Does not relearn the ranker (see :meth:`fit_feedback`).
+        """
+        self._check_fitted()
+        frame = self._ticket_frame(tickets, article_col, 1, "resolved")
+        frame.loc[frame["article_id"].isna(), "label"] = 0
+        self._append_tickets(frame)
+        return self
+
+    def _append_tickets(self, frame: pd.DataFrame) -> None:
+        if getattr(self, "tickets_", None) is None or getattr(self, "ticket_dense_", None) is None:
+            self.tickets_ = frame.iloc[:0].assign(tid=pd.Series([], dtype="int64"))
+            self.ticket_dense_ = R.DenseIndex(self.encoder_.dim, self._settings())
+            self.next_tid_ = 0
+        frame = frame.copy()
+        frame.insert(0, "tid", np.arange(self.next_tid_, self.next_tid_ + len(frame), dtype=np.int64))
+        self.next_tid_ += len(frame)
+        vecs = self._encode_queries(frame["text"].tolist())
+        self.ticket_dense_.add(vecs, frame["tid"].to_numpy())
+        self.tickets_ = pd.concat([self.tickets_, frame], ignore_index=True) if len(self.tickets_) else frame
+        self._sync_tickets()
+
+    def _sync_tickets(self) -> None:
+        t = self.tickets_
+        self._t_tid = t["tid"].to_numpy(np.int64)
+        gid = self.articles_.set_index("id")["group_id"]
+        grp = [gid.get(x) if x is not None and not _is_missing(x) else None for x in t["article_id"]]
+        self._t_group = self._group_names.get_indexer([g if g is not None else "\x00none" for g in grp])
+        self._t_label = t["label"].to_numpy(np.int64)
+        self._t_key = t["ticket_id"].to_numpy(object)
+
+    def fit_feedback(self, tickets: Any, article_col: str = "resolving_article_id", accepted: Any = None,
+                     dismissed: Any = None) -> KnowledgeBase:
+        """Learn from history: resolved tickets and agents' accepted / dismissed suggestions.
+
+        Each resolved ticket (and accepted suggestion) becomes a vote for its article: a new
+        query's nearest past tickets (:attr:`k_neighbours`) add evidence to the articles that
+        solved them, dismissals subtract it. A logistic ranker over the dense, lexical and
+        ticket-evidence features is fitted on the tickets (leave-one-out: a ticket never
+        votes for itself), and the score is recalibrated on them: the threshold maximises
+        Youden's J between tickets scored against their own article and tickets whose
+        article was held out (tickets with no article count as such too).
+
+        Parameters
+        ----------
+        tickets : DataFrame or list of dict
+            Resolved tickets (``text`` or ``subject``/``body``); ``article_col`` holds the
+            id of the article that solved each (missing: none did). ``answer``, ``reason``
+            and ``macro`` are kept for :meth:`similar_tickets` / :meth:`suggest_macros`.
+        article_col : str, default="resolving_article_id"
+        accepted, dismissed : DataFrame or list of dict, optional
+            Agents' feedback: ``article_id`` and the query (``text`` / ``subject`` /
+            ``body``, or ``ticket_id`` of a ticket in ``tickets``).
+
+        Returns
+        -------
+        self
+        """
+        self._check_fitted()
+        frame = self._ticket_frame(tickets, article_col, 1, "resolved")
+        frame.loc[frame["article_id"].isna(), "label"] = 0
+        unknown = frame["article_id"].notna() & ~frame["article_id"].isin(set(self.articles_["id"]))
+        if unknown.any():
+            logger.warning("%d ticket(s) name an article not in the knowledge base (e.g. %s): they count as "
+                           "tickets with no article", int(unknown.sum()), frame.loc[unknown, "article_id"].iloc[0])
+        parts = [frame,
+                 self._feedback_pairs(accepted, frame, 1, "accepted"),
+                 self._feedback_pairs(dismissed, frame, -1, "dismissed")]
+        self.tickets_ = None
+        self.ticket_dense_ = None
+        self.ranker_ = None
+        self._append_tickets(pd.concat([p for p in parts if len(p)], ignore_index=True))
+        self._learn_from_tickets()
+        return self
+
+    def _ticket_neighbours(self, qv: np.ndarray, exclude: Sequence[str | None] | None) -> list[dict[str, Any]]:
+        k = int(self.k_neighbours)
+        extra = 8 if exclude is not None else 0
+        d, ids = self.ticket_dense_.search(qv, min(k + extra, self.ticket_dense_.ntotal))
+        out = []
+        for i in range(len(qv)):
+            ok = ids[i] >= 0
+            rows = np.searchsorted(self._t_tid, ids[i][ok])
+            sims = d[i][ok]
+            if exclude is not None and exclude[i] is not None:
+                keep = self._t_key[rows] != exclude[i]
+                rows, sims = rows[keep], sims[keep]
+            rows, sims = rows[:k], sims[:k]
+            grp = self._t_group[rows]
+            lab = self._t_label[rows]
+            out.append({"rows": rows, "sims": sims, "grp": grp, "lab": lab,
+                        "groups": np.unique(grp[(grp >= 0) & (lab > 0)])})
+        return out
+
+    def _ticket_features(self, nb: dict[str, Any], groups: np.ndarray) -> dict[str, np.ndarray]:
+        sims, grp, lab = nb["sims"], nb["grp"], nb["lab"]
+        floor = float(sims.min()) if len(sims) else 0.0
+        total = float(np.clip(sims, 1e-6, None).sum()) if len(sims) else 1.0
+        t_sim = np.full(len(groups), floor)
+        vote = np.zeros(len(groups))
+        dis = np.zeros(len(groups))
+        for j, g in enumerate(groups):
+            pos = (grp == g) & (lab > 0)
+            neg = (grp == g) & (lab < 0)
+            if pos.any():
+                t_sim[j] = sims[pos].max()
+                vote[j] = np.clip(sims[pos], 1e-6, None).sum() / total
+            if neg.any():
+                dis[j] = np.clip(sims[neg], 1e-6, None).sum() / total
+        return {"t_sim": t_sim, "vote": vote, "dismiss": dis}
+
+    def _ranker_matrix(self, f: dict[str, np.ndarray]) -> np.ndarray:
+        """Features of each candidate group: absolute evidence, and its gap to the query's best."""
+        c = self.calib_
+        sim = (f["sim"] - c["sim_mu"]) / c["sim_sd"]
+        lex = (f["lex"] - c["lex_mu"]) / c["lex_sd"]
+        t_sim = (f["t_sim"] - c["sim_mu"]) / c["sim_sd"]
+        return np.column_stack([sim, lex, f["code"], t_sim, f["vote"], f["dismiss"],
+                                sim - sim.max(), lex - lex.max(), f["vote"] - f["vote"].max()])
+
+    def _ranker_logit(self, f: dict[str, np.ndarray]) -> np.ndarray:
+        r = self.ranker_
+        x = (self._ranker_matrix(f) - np.asarray(r["mean"])) / np.asarray(r["scale"])
+        return x @ np.asarray(r["coef"]) + float(r["intercept"])
+
+    def _learn_from_tickets(self) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        t = self.tickets_
+        rng = np.random.default_rng(self.random_state)
+        labelled = np.flatnonzero((self._t_label > 0) & (self._t_group >= 0))
+        nogold = np.flatnonzero((self._t_label == 0) | ((self._t_label > 0) & (self._t_group < 0)))
+        n = int(self.n_calibration)
+        if len(labelled) < 5:
+            logger.warning("fit_feedback: only %d ticket(s) with a known article; the ranker is not learned",
+                           len(labelled))
+            self.ranker_ = None
+            return
+        lab = np.sort(rng.choice(labelled, size=min(n * 2, len(labelled)), replace=False))
+        texts = t["text"].iloc[lab].tolist()
+        qv = self._encode_queries(texts)
+        keys = list(self._t_key[lab])
+        feats = self._score_batch(texts, qv, n_groups=10, exclude_tickets=keys)
+        X, y = [], []
+        for f, gold in zip(feats, self._t_group[lab], strict=True):
+            if not len(f["group"]):
+                continue
+            X.append(self._ranker_matrix(f))
+            y.append((f["group"] == gold).astype(int))
+        X_all, y_all = np.vstack(X), np.concatenate(y)
+        if y_all.min() == y_all.max():
+            self.ranker_ = None
+            return
+        mean, scale = X_all.mean(axis=0), np.maximum(X_all.std(axis=0), 1e-6)
+        clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+        clf.fit((X_all - mean) / scale, y_all)
+        self.ranker_ = {"features": _RANKER_FEATURES, "coef": clf.coef_[0].tolist(),
+                        "intercept": float(clf.intercept_[0]), "mean": mean.tolist(), "scale": scale.tolist(),
+                        "n_tickets": len(feats)}
+        # calibration on tickets: positives (own article present) vs nulls (held out / none)
+        cal = lab[: min(n, len(lab))]
+        pos_feats = feats[: len(cal)]
+        pos = np.array([self._ranker_logit(f)[f["group"] == g].max() for f, g in
+                        zip(pos_feats, self._t_group[cal], strict=True) if (f["group"] == g).any()])
+        texts_c = t["text"].iloc[cal].tolist()
+        qv_c = qv[: len(cal)]
+        held = self._score_batch(texts_c, qv_c, n_groups=5, exclude_groups=list(self._t_group[cal]),
+                                 exclude_tickets=list(self._t_key[cal]))
+        nulls = [self._ranker_logit(f).max() for f in held if len(f["group"])]
+        if len(nogold):
+            ng = np.sort(rng.choice(nogold, size=min(n, len(nogold)), replace=False))
+            tx = t["text"].iloc[ng].tolist()
+            more = self._score_batch(tx, self._encode_queries(tx), n_groups=5,
+                                     exclude_tickets=list(self._t_key[ng]))
+            nulls += [self._ranker_logit(f).max() for f in more if len(f["group"])]
+        null = np.sort(np.asarray(nulls))
+        self.calib_["null"] = null.tolist()
+        ps = R.quantile_rank(null, pos)
+        ns = R.quantile_rank(null, null)
+        cands = np.unique(np.concatenate([ps, ns]))
+        best, best_j = 1.0 - float(self.no_match_rate), -np.inf
+        for c in cands:
+            j = float(np.mean(ps >= c) - np.mean(ns >= c))
+            if j > best_j + 1e-12:
+                best, best_j = float(c), j
+        self.threshold_ = best
+        self.calibration_source_ = (f"{len(pos)} feedback tickets with their article, {len(null)} with it held "
+                                    f"out or with none (Youden's J {best_j:.2f})")
+
+    def similar_tickets(self, query: Any, k: int = 5) -> pd.DataFrame:
+        """Past resolved tickets most similar to a query (dense search over scrubbed texts).
+
+        Returns
+        -------
+        DataFrame
+            ``rank``, ``ticket_id``, ``text``, ``answer``, ``reason``, ``macro``,
+            ``article_id``, ``score`` (cosine).
+        """
+        self._require_tickets("similar_tickets")
+        qv = self._encode_queries([_query_text(query)])
+        pool = self.tickets_["source"].to_numpy() == "resolved"
+        d, ids = self.ticket_dense_.search(qv, min(self.ticket_dense_.ntotal, 4 * k + 16),
+                                           self._t_tid[pool] if not pool.all() else None)
+        ok = ids[0] >= 0
+        rows = np.searchsorted(self._t_tid, ids[0][ok])[:k]
+        t = self.tickets_.iloc[rows]
+        return pd.DataFrame({"rank": np.arange(1, len(rows) + 1), "ticket_id": t["ticket_id"].to_numpy(),
+                             "text": t["text"].to_numpy(), "answer": t["answer"].to_numpy(),
+                             "reason": t["reason"].to_numpy(), "macro": t["macro"].to_numpy(),
+                             "article_id": t["article_id"].to_numpy(), "score": d[0][ok][:k].astype(float)})
+
+    def suggest_macros(self, query: Any, k: int = 3) -> pd.DataFrame:
+        """The canned replies (macros) agents used on the most similar past tickets.
+
+        Each of the :attr:`k_neighbours` nearest resolved tickets that records a macro votes
+        for it with its cosine; ``score`` is the macro's share of the votes.
+
+        Returns
+        -------
+        DataFrame
+            ``rank``, ``macro``, ``score``, ``n_tickets``.
+        """
+        self._require_tickets("suggest_macros")
+        has = self.tickets_["macro"].notna().to_numpy() & (self.tickets_["source"].to_numpy() == "resolved")
+        if not has.any():
+            raise NotFittedError("no indexed ticket records a 'macro': pass tickets with a macro column")
+        qv = self._encode_queries([_query_text(query)])
+        d, ids = self.ticket_dense_.search(qv, min(int(has.sum()), max(int(self.k_neighbours), k)),
+                                           self._t_tid[has])
+        ok = ids[0] >= 0
+        rows = np.searchsorted(self._t_tid, ids[0][ok])
+        w = np.clip(d[0][ok], 1e-6, None)
+        macros = self.tickets_["macro"].to_numpy()[rows]
+        votes = pd.DataFrame({"macro": macros, "w": w}).groupby("macro", sort=False)["w"].agg(["sum", "size"])
+        votes = votes.sort_values("sum", ascending=False, kind="stable").head(k)
+        return pd.DataFrame({"rank": np.arange(1, len(votes) + 1), "macro": votes.index.to_numpy(),
+                             "score": (votes["sum"] / w.sum()).to_numpy(), "n_tickets": votes["size"].to_numpy()})
+
+    def _require_tickets(self, what: str) -> None:
+        self._check_fitted()
+        if not self._has_tickets():
+            raise NotFittedError(f"{what}() needs past tickets: call fit_feedback(tickets) or add_tickets(tickets)")
+
+    # ------------------------------------------------------------------ gaps
+    def gap_report(self, tickets: Any, n_topics: int | None = None, n_examples: int = 3,
+                   n_keywords: int = 8) -> pd.DataFrame:
+        """Topics of tickets that found no good article, ranked by volume.
+
+        Tickets below the calibrated threshold are embedded, clustered (k-means, seeded by
+        ``random_state``; ``n_topics`` chosen by silhouette when None) and described by
+        c-TF-IDF keywords and the tickets nearest each topic's centre (PII-scrubbed).
+
+        Returns
+        -------
+        DataFrame
+            ``topic``, ``volume``, ``share`` (of all tickets), ``keywords``, ``examples``,
+            ``top_reason`` (when tickets have a ``reason``); ``attrs["n_unanswered"]``.
+        """
+        from cxml.pii import scrub_many
+        from cxml.schema import as_tickets
+
+        self._check_fitted()
+        t = as_tickets(tickets, require=("text",))
+        res = self.suggest_many(t, k=1)
+        gaps = set(res.attrs["no_good_article"])
+        mask = np.array([lab in gaps for lab in t.index])
+        cols = ["topic", "volume", "share", "keywords", "examples", "top_reason"]
+        if mask.sum() == 0:
+            out = pd.DataFrame(columns=cols)
+            out.attrs["n_unanswered"] = 0
+            return out
+        g = t.loc[mask]
+        texts = scrub_many(g["text"].astype(str).tolist())
+        X = self._encode_queries(texts)
+        labels = _cluster(X, n_topics, self.random_state)
+        kw = R.ctfidf_keywords(texts, labels, n_words=n_keywords)
+        rows = []
+        for topic in sorted(set(labels.tolist())):
+            idx = np.flatnonzero(labels == topic)
+            centre = X[idx].mean(axis=0)
+            near = idx[np.argsort(-(X[idx] @ centre), kind="stable")[:n_examples]]
+            reason = None
+            if "reason" in g.columns:
+                vc = g["reason"].iloc[idx].dropna().astype(str).value_counts()
+                reason = vc.index[0] if len(vc) else None
+            rows.append({"volume": len(idx), "share": len(idx) / len(t), "keywords": kw.get(topic, []),
+                         "examples": [texts[i] for i in near], "top_reason": reason})
+        out = pd.DataFrame(rows).sort_values("volume", ascending=False, kind="stable").reset_index(drop=True)
+        out.insert(0, "topic", np.arange(len(out)))
+        out.attrs["n_unanswered"] = int(mask.sum())
+        return out[cols]
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+        """Save as an artifact directory (see :func:`cxml.save`)."""
+        from cxml.persistence import save
+
+        return save(self, path, **kwargs)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters (scikit-learn convention)."""
+        import inspect
+
+        return {p: getattr(self, p) for p in inspect.signature(type(self).__init__).parameters if p != "self"}
+
+    def set_params(self, **params: Any) -> KnowledgeBase:
+        """Set constructor parameters (scikit-learn convention)."""
+        valid = self.get_params()
+        for k, v in params.items():
+            if k not in valid:
+                raise ValueError(f"invalid parameter {k!r} for KnowledgeBase; valid: {sorted(valid)}")
+            setattr(self, k, v)
+        return self
+
+    def _save_artifact(self, directory: Path, *, allow_pickle: bool) -> dict[str, Any]:
+        self._check_fitted()
+        self.dense_.save(directory / "kb.faiss")
+        arts = self.articles_.copy()
+        arts["tags"] = [list(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in arts["tags"]]
+        for c in arts.columns:  # extra metadata columns of mixed type: keep them as text
+            if c != "tags" and arts[c].dtype == object:
+                arts[c] = [None if _is_missing(v) else (v if isinstance(v, str) else json.dumps(v, default=str))
+                           for v in arts[c]]
+        arts.to_parquet(directory / "articles.parquet", index=False)
+        self.passages_.to_parquet(directory / "passages.parquet", index=False)
+        files = {"index": "kb.faiss", "articles": "articles.parquet", "passages": "passages.parquet"}
+        if self._has_tickets():
+            self.tickets_.to_parquet(directory / "tickets.parquet", index=False)
+            self.ticket_dense_.save(directory / "tickets.faiss")
+            files.update(tickets="tickets.parquet", ticket_index="tickets.faiss")
+        enc = self.encoder_
+        card = {
+            "Knowledge base": (f"{len(self.articles_)} articles in {len(self._group_names)} groups, "
+                               f"{len(self.passages_)} passages, languages {', '.join(self.languages_) or '-'}; "
+                               f"faiss {self.dense_.kind} index; fusion `{self.fusion}`"
+                               + ("; learned ranker from feedback" if getattr(self, "ranker_", None) else "")),
+            "Calibration": f"threshold {self.threshold_:.3f} on the calibrated score, from "
+                           f"{self.calibration_source_}.",
+            "Personal data": "Ticket texts and answers were scrubbed with cxml.pii before indexing; the "
+                             "lexical index is rebuilt from stored passages on load.",
+        }
+        return {"encoder": {"spec": self.encoder_spec_, "name": enc.name, "dim": int(enc.dim)},
+                "params": self.get_params(), "files": files, "next_pid": int(self.next_pid_),
+                "next_tid": int(getattr(self, "next_tid_", 0)), "calibration": self.calib_,
+                "threshold": float(self.threshold_), "calibration_source": self.calibration_source_,
+                "ranker": getattr(self, "ranker_", None), "index_kind": self.dense_.kind, "card": card}
+
+    @classmethod
+    def _load_artifact(cls, directory: Path, manifest: dict[str, Any], *, allow_pickle: bool,
+                       trusted: Sequence[str]) -> KnowledgeBase:
+        from cxml import encoders
+
+        m = manifest["model"]
+        kb = cls(**m["params"])
+        kb.encoder_spec_ = manifest["encoder"]["spec"]
+        kb._encoder = encoders.load(kb.encoder_spec_)
+        files = m["files"]
+        arts = pd.read_parquet(directory / files["articles"])
+        arts["tags"] = [list(v) if v is not None else [] for v in arts["tags"]]
+        kb.articles_ = arts
+        kb.passages_ = pd.read_parquet(directory / files["passages"])
+        kb.dense_ = R.DenseIndex.read(directory / files["index"], kb._settings(), kb.passages_["pid"].to_numpy())
+        check_dimensions(encoder=kb._encoder.dim, index=kb.dense_.index.d, where=str(directory))
+        kb.next_pid_ = int(m["next_pid"])
+        kb.next_tid_ = int(m.get("next_tid", 0))
+        kb.calib_ = m["calibration"]
+        kb.threshold_ = float(m["threshold"])
+        kb.calibration_source_ = m["calibration_source"]
+        kb.ranker_ = m.get("ranker")
+        kb._sync()
+        kb.tickets_ = None
+        kb.ticket_dense_ = None
+        if "tickets" in files:
+            kb.tickets_ = pd.read_parquet(directory / files["tickets"])
+            kb.ticket_dense_ = R.DenseIndex.read(directory / files["ticket_index"], kb._settings(),
+                                                 kb.tickets_["tid"].to_numpy())
+            check_dimensions(encoder=kb._encoder.dim, index=kb.ticket_dense_.index.d, where=str(directory))
+            kb._sync_tickets()
+        return kb
+
+
+def _id_str(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _snippet(text: str, n: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _cluster(X: np.ndarray, n_topics: int | None, random_state: int) -> np.ndarray:
+    """k-means on embeddings; the number of topics by silhouette when not given."""
+    from sklearn.cluster import KMeans
+
+    n = len(X)
+    if n < 3:
+        return np.zeros(n, np.int64)
+    if n_topics is not None:
+        k = max(1, min(int(n_topics), n))
+        return KMeans(k, n_init=4, random_state=random_state).fit_predict(X).astype(np.int64)
+    from sklearn.metrics import silhouette_score
+
+    best, best_s = np.zeros(n, np.int64), -1.0
+    for k in range(2, min(12, n - 1) + 1):
+        lab = KMeans(k, n_init=4, random_state=random_state).fit_predict(X)
+        if len(set(lab.tolist())) < 2:
+            continue
+        s = silhouette_score(X, lab, metric="cosine", random_state=random_state)
+        if s > best_s + 1e-9:
+            best, best_s = lab.astype(np.int64), s
+    return best
