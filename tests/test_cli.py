@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -67,3 +68,40 @@ def test_report_command_writes_html(tmp_path, capsys):
 def test_errors_are_reported_not_raised(tmp_path, capsys):
     assert main(["report", "--tickets", str(tmp_path / "missing.csv"), "--out", str(tmp_path)]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def demo_model(tmp_path_factory):
+    from cxml.demo import run_demo
+
+    out = tmp_path_factory.mktemp("m") / "demo"
+    run_demo(n_tickets=400, n_backlog=40, encoder="hash", out=out)
+    return out
+
+
+def test_suggest_text_and_proactive(demo_model, capsys):
+    capsys.readouterr()
+    assert main(["suggest", "--model", str(demo_model), "--language", "en",
+                 "I want to return the shoes I ordered, how do I get a return label?"]) == 0
+    out = capsys.readouterr().out
+    assert "1." in out or "no good article" in out
+    assert main(["suggest", "--model", str(demo_model), "--url", "https://shop.example.fi/checkout/payment",
+                 "--error", "CARD_DECLINED", "--language", "en", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["suggestions"][0]["level"] in {"error+url", "error"}
+    assert res["should_offer"] is True
+
+
+def test_train_and_evaluate_commands(tmp_path, capsys):
+    data = make_webshop(n_tickets=400, seed=4)
+    src = write_table(data.tickets.rename(columns={"reason": "category"}), tmp_path / "t.csv")
+    out = tmp_path / "model"
+    assert main(["train", "--tickets", str(src), "--targets", "reason", "--columns", "reason=category",
+                 "--encoder", "hash", "--out", str(out)]) == 0
+    assert (out / "manifest.json").exists()
+    test = write_table(make_webshop(n_tickets=120, seed=5).tickets.rename(columns={"reason": "category"}),
+                       tmp_path / "h.parquet")
+    assert main(["evaluate", "--model", str(out), "--tickets", str(test), "--columns", "reason=category",
+                 "--out", str(tmp_path / "eval")]) == 0
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert 0.5 < metrics["reason"]["accuracy"] <= 1.0

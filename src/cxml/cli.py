@@ -46,6 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--tickets", required=True)
     ev.add_argument("--out", default=None, help="folder for metrics (JSON, CSV) and figures (PNG)")
     _add_columns(ev)
+    sug = sub.add_parser("suggest", help="suggest articles for a ticket text, or for a web-session context")
+    sug.add_argument("--model", required=True, help="model directory (a knowledge base or a demo-style bundle)")
+    sug.add_argument("text", nargs="?", default=None, help="ticket text (omit when giving --url / --error)")
+    sug.add_argument("--url", default=None, help="page URL of the web session (proactive help)")
+    sug.add_argument("--error", default=None, help="error code of the web session (proactive help)")
+    sug.add_argument("--message", default=None, help="error message of the web session")
+    sug.add_argument("--title", default=None, help="page title of the web session")
+    sug.add_argument("--language", default=None, help="answer in this language (ISO 639-1), detected if omitted")
+    sug.add_argument("-k", type=int, default=3, help="number of suggestions (default 3)")
+    sug.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
     rep = sub.add_parser("report", help="write a self-contained HTML operations report for a team lead")
     rep.add_argument("--tickets", required=True, help="ticket file (CSV / JSON Lines / Parquet)")
     rep.add_argument("--out", required=True, help="output folder")
@@ -78,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _evaluate(args)
         elif args.command == "report":
             return _report(args)
+        elif args.command == "suggest":
+            return _suggest(args)
     except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"cxml {args.command}: error: {exc}", file=sys.stderr)
         return 1
@@ -125,6 +138,40 @@ def _evaluate(args: argparse.Namespace) -> int:
         for target, res in results.items():
             res.save(out, prefix=target or "label")
         print(f"metrics and figures written to {out}")
+    return 0
+
+
+def _suggest(args: argparse.Namespace) -> int:
+    import cxml
+
+    model = cxml.load(args.model)
+    proactive = args.url is not None or args.error is not None or args.message is not None
+    if proactive:
+        helper = getattr(model, "proactive", None) if not hasattr(model, "counts_") else model
+        if helper is None:
+            raise ValueError(f"{args.model} has no proactive helper; train one with cxml.ProactiveHelper")
+        res = helper.suggest(url=args.url, page_title=args.title, error_code=args.error,
+                             error_message=args.message, language=args.language, k=args.k)
+        if args.json:
+            print(json.dumps(res, ensure_ascii=False, indent=2, default=str))
+            return 0
+        for r in res["suggestions"]:
+            print(f"{r['rank']}. {r['title']} [{r['language']}] {r['url']}\n   {r['why']}")
+        print(f"offer now: {'yes' if res['should_offer'] else 'no'} — {res['reason']}")
+        return 0
+    if not args.text:
+        raise ValueError("give a ticket text, or a web-session context with --url / --error")
+    kb = getattr(model, "knowledge", model)
+    if not hasattr(kb, "suggest"):
+        raise ValueError(f"{args.model} has no knowledge base")
+    res = kb.suggest(args.text, k=args.k, language=args.language)
+    if args.json:
+        print(res.to_json(orient="records", force_ascii=False, indent=2))
+    elif res.empty:
+        print("no good article for this ticket (below the calibrated score threshold)")
+    else:
+        for r in res.itertuples():
+            print(f"{r.rank}. {r.title} [{r.language}] score {r.score:.2f} {r.url}")
     return 0
 
 
