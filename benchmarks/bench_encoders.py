@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
-
 from _results import write_section
+
 from cxml import encoders
 from cxml.datasets import make_webshop
 from cxml.encoders import EmbeddingCache
@@ -41,8 +42,11 @@ def main() -> None:
         rows.append((spec, enc.name, enc.dim, n, load_s, n / dt, 1000 * dt / n))
         print(f"{spec:9s} {n:5d} texts  {n / dt:8.1f} texts/s  {1000 * dt / n:7.2f} ms/text  "
               f"load {load_s:.2f} s  shape {out.shape}")
+    load = os.getloadavg()
     body = [f"Ticket texts from `make_webshop(seed=123)` (subject + body, mean {words:.0f} words), "
-            "one process, embedding cache disabled, after an 8-text warm-up.", "",
+            "one process, embedding cache disabled, after an 8-text warm-up. Load average during the run: "
+            f"{load[0]:.1f} / {load[1]:.1f} (1 / 5 min) on 2 cores: above ~1, other processes were "
+            "competing and the figures are lower bounds.", "",
             "| spec | model | dim | texts | load (s) | texts/s | ms/text |", "|---|---|---|---|---|---|---|"]
     body += [f"| `{s}` | {name} | {d} | {n} | {ls:.2f} | {tps:.1f} | {ms:.2f} |"
              for s, name, d, n, ls, tps, ms in rows]

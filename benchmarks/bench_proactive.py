@@ -13,8 +13,8 @@ import argparse
 import time
 
 import numpy as np
-
 from _results import write_section
+
 from cxml.datasets import make_webshop
 from cxml.encoders import resolve_spec
 from cxml.io import to_markdown

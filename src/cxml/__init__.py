@@ -40,6 +40,13 @@ _LAZY: dict[str, str] = {
     "PriorityClassifier": "cxml.triage:PriorityClassifier",
     "knowledge": "cxml.knowledge",
     "KnowledgeBase": "cxml.knowledge:KnowledgeBase",
+    "batch": "cxml.batch",
+    "Scorer": "cxml.batch:Scorer",
+    "score_file": "cxml.batch:score_file",
+    "discovery": "cxml.discovery",
+    "drift": "cxml.drift",
+    "discover_reasons": "cxml.discovery:discover_reasons",
+    "drift_report": "cxml.drift:drift_report",
 }
 
 __all__ = ["__version__", *_LAZY]

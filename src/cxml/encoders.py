@@ -240,7 +240,7 @@ class _NeuralEncoder:
             return out
         keys = [EmbeddingCache.key(self.name, role, t) for t in items]
         unique: dict[str, str] = {}
-        for k, t in zip(keys, items):
+        for k, t in zip(keys, items, strict=True):
             unique.setdefault(k, t)
         found = self.cache.get_many(list(unique))
         todo = [(k, t) for k, t in unique.items() if k not in found]
@@ -255,7 +255,7 @@ class _NeuralEncoder:
                     vecs = np.asarray(self._encode_batch([t for _, t in part], role), dtype=np.float32)
                     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
                     vecs = vecs / np.maximum(norms, 1e-12)
-                    new.update(zip((k for k, _ in part), vecs))
+                    new.update(zip([k for k, _ in part], vecs, strict=True))
                     bar.update(len(part))
             self.cache.put_many(new)
             found.update(new)

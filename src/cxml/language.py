@@ -61,7 +61,7 @@ def detect_languages(texts: Iterable[str], languages: Sequence[str] = DEFAULT_LA
     idx = [i for i, t in enumerate(items) if isinstance(t, str) and sum(c.isalpha() for c in t) >= MIN_LETTERS]
     if idx:
         found = det.detect_languages_in_parallel_of([items[i] for i in idx])
-        for i, lang in zip(idx, found):
+        for i, lang in zip(idx, found, strict=True):
             out[i] = lang.iso_code_639_1.name.lower() if lang is not None else None
     return out
 
