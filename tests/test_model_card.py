@@ -85,8 +85,6 @@ def test_card_survives_a_load_save_round_trip(saved, resaved):
         assert _section(resaved, title) == _section(card, title)
 
 
-@pytest.mark.xfail(strict=True, reason="after cxml.load, an all-NaN cv_precision column comes back from JSON as "
-                                       "None (object dtype): the re-saved card prints 'None' instead of '—'")
 def test_evaluation_section_survives_a_load_save_round_trip(saved, resaved):
     _, _, card = saved
     assert _section(resaved, "Cross-validated evaluation") == _section(card, "Cross-validated evaluation")

@@ -813,7 +813,8 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         self.cv_scores_ = dict(meta.get("cv_scores") or {})
         cov = pd.DataFrame(meta["coverage"]).set_index("class")
         cov.index = pd.Index(self.classes_, name="class")
-        self.coverage_ = cov.astype({"threshold": float}).fillna({"threshold": np.inf})
+        numeric = {c: float for c in ("threshold", "cv_precision", "coverage") if c in cov}
+        self.coverage_ = cov.astype(numeric).fillna({"threshold": np.inf})
         dr = meta.get("data_report") or {}
         dr_classes = pd.DataFrame(dr.get("classes", [])).set_index("class") if dr.get("classes") else pd.DataFrame()
         if len(dr_classes):
