@@ -14,7 +14,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -68,12 +68,12 @@ def tmp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
-def write_json_atomic(data: dict[str, Any], target: Path) -> None:
-    """Write JSON to a temporary file, fsync it and rename it over ``target``."""
+def _write_atomic(target: Path, mode: str, write: Callable[[IO[Any]], None]) -> None:
+    """Write through ``write`` to a temporary file, fsync it and rename it over ``target``."""
     tmp = tmp_path(target)
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, default=str)
+        with open(tmp, mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as fh:
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
@@ -81,23 +81,18 @@ def write_json_atomic(data: dict[str, Any], target: Path) -> None:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(target.parent)
+
+
+def write_json_atomic(data: dict[str, Any], target: Path) -> None:
+    """Write JSON to a temporary file, fsync it and rename it over ``target``."""
+    _write_atomic(target, "w", lambda fh: json.dump(data, fh, indent=1, default=str))
 
 
 def write_part_atomic(table: pa.Table, target: Path) -> None:
     """Write one Parquet part: temporary file, fsync, ``os.replace``."""
     import pyarrow.parquet as pq
 
-    tmp = tmp_path(target)
-    try:
-        with open(tmp, "wb") as fh:
-            pq.write_table(table, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(target.parent)
+    _write_atomic(target, "wb", lambda fh: pq.write_table(table, fh))
 
 
 @contextlib.contextmanager
