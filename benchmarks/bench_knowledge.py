@@ -2,7 +2,9 @@
 
     python benchmarks/bench_knowledge.py                      # everything, modest sizes
     python benchmarks/bench_knowledge.py --sections stackfaq,demo --demo-tickets 600
-    python benchmarks/bench_knowledge.py --sections faiss --faiss-sizes 1000,100000,1000000
+    python benchmarks/bench_knowledge.py --sections bueck                # ~10 min cold (e5-small), seconds cached
+    python benchmarks/bench_knowledge.py --sections faiss --faiss-sizes 1000,100000,1000000 \
+        --faiss-hard-sizes 100000,1000000 --ivf-nlist auto,sqrt        # ~20 min on 2 cores, 4 GB peak
 
 Sections
 --------
@@ -11,9 +13,12 @@ stackfaq  StackFAQ zero-shot (1,249 paraphrased queries -> 125 threads): dense-o
 demo      the synthetic bilingual web-shop help centre (make_webshop): top-1 on held-out
           tickets (another seed) before / after fit_feedback, Finnish <-> English retrieval,
           and the "no good article" gate with articles held out.
+bueck     the Bueck en/de tickets as ticket -> past-answer retrieval: similar_tickets over a past
+          portion vs TF-IDF, BM25 and random, by paraphrase family, queue and answer similarity.
 latency   suggest() per query (encoding included) on a 10k-article base (synthetic articles).
-faiss     build time, memory and search p50/p99 of exact vs HNSW (and IVF) on synthetic
-          clustered unit vectors, with HNSW / IVF recall@10 against exact.
+faiss     build time, memory and search p50/p99 of exact, HNSW (up to --hnsw-max) and IVF
+          (an nprobe sweep) on synthetic clustered unit vectors (a few large clusters, and
+          optionally many small ones: --faiss-hard-sizes), recall@10 against exact.
 
 Embeddings are cached on disk (``--cache``) so re-runs skip the slow encoders; the latency
 section never reads the cache for its queries.
@@ -202,6 +207,139 @@ def bench_demo(args: argparse.Namespace) -> None:
     OUT["demo"] = "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- Bueck: ticket -> past answer
+def _bueck_split(df: pd.DataFrame, single_share: float, seed: int = 0) -> np.ndarray:
+    """Held-out mask: one random member of every paraphrase family of 2+ tickets, a share of the others."""
+    rng = np.random.default_rng(seed)
+    held = np.zeros(len(df), bool)
+    for _, idx in sorted(df.groupby("group").indices.items()):
+        if len(idx) > 1:
+            held[rng.choice(idx)] = True
+        elif rng.random() < single_share:
+            held[idx[0]] = True
+    return held
+
+
+def _rank_metrics(top: np.ndarray, q_group: np.ndarray, p_group: np.ndarray) -> dict[str, float]:
+    """hit@1, hit@5 and MRR@10 of the first past ticket of the query's family."""
+    same = p_group[top] == q_group[:, None]
+    first = np.where(same.any(axis=1), same.argmax(axis=1) + 1, np.inf)
+    return {"hit1": float(np.mean(first == 1)), "hit5": float(np.mean(first <= 5)),
+            "mrr": float(np.mean(np.where(np.isfinite(first), 1.0 / first, 0.0)))}
+
+
+def bench_bueck(args: argparse.Namespace) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from cxml._retrieval import LexicalIndex
+    from cxml.datasets import load_bueck
+
+    df = load_bueck("aa")
+    df = df[df["body"].notna() & df["answer"].notna()].reset_index(drop=True)
+    df["id"] = [f"B{i:04d}" for i in range(len(df))]
+    df["text"] = [s + "\n" + b if isinstance(s, str) and s.strip() else b
+                  for s, b in zip(df["subject"], df["body"], strict=True)]
+    held = _bueck_split(df, args.bueck_single_share)
+    past, test = df[~held].reset_index(drop=True), df[held].reset_index(drop=True)
+    if args.bueck_queries and len(test) > args.bueck_queries:
+        test = test.sample(args.bueck_queries, random_state=0).sort_index().reset_index(drop=True)
+    fam = test["group"].isin(set(past["group"])).to_numpy()
+    q_texts, p_texts = test["text"].tolist(), past["text"].tolist()
+    p_group, q_group = past["group"].to_numpy(), test["group"].to_numpy()
+    k = 10
+    log(f"bueck: {len(past)} past tickets, {len(test)} held-out ({int(fam.sum())} with their paraphrase family "
+        "in the past portion)")
+    tops: dict[str, np.ndarray] = {}
+    timing: dict[str, str] = {}
+
+    # cxml: the similar-tickets index (dense search over the scrubbed past ticket texts)
+    cache = encoders._DEFAULT_CACHE
+    hits0, misses0 = cache.hits, cache.misses
+    t0 = time.perf_counter()
+    kb = KnowledgeBase(encoder=args.encoder, random_state=0).add_tickets(
+        past[["id", "subject", "body", "answer", "language"]].assign(reason=past["queue"]))
+    kb.encoder_.encode(q_texts, role="query")  # batch-encode the queries once (kept in the in-memory cache)
+    encode_s = time.perf_counter() - t0
+    fresh, cached = cache.misses - misses0, cache.hits - hits0
+    row_of = pd.Series(np.arange(len(past)), index=past["id"])
+    top = np.empty((len(test), k), np.int64)
+    lat = []
+    for i, text in enumerate(q_texts):
+        t0 = time.perf_counter()
+        res = kb.similar_tickets(text, k=k)
+        lat.append(time.perf_counter() - t0)
+        top[i] = row_of.loc[res["ticket_id"]].to_numpy()
+    spec = kb.encoder_spec_
+    name_cxml = name = f"cxml similar_tickets (dense, `{spec}`)"
+    tops[name] = top
+    timing[name] = (f"index build and query encoding {encode_s:.0f} s ({fresh} texts encoded"
+                    + (f", {fresh / encode_s:.1f} per second on {args.torch_threads} torch thread(s)" if fresh else "")
+                    + f", {cached} read from the embedding cache), similar_tickets p50 "
+                    f"{1e3 * np.percentile(lat, 50):.1f} ms per query with its embedding cached")
+    log(f"  {name}: {timing[name]}")
+
+    # baselines over the same past ticket texts
+    tv = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(p_texts)
+    sims = (tv.transform(q_texts) @ tv.transform(p_texts).T).toarray()
+    tops["TF-IDF cosine (word 1-2, subject + body)"] = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+    lex = LexicalIndex().fit(p_texts)
+    bm25, _ = lex.score(q_texts)
+    tops["BM25 (cxml's, subject + body)"] = np.argsort(-bm25, axis=1, kind="stable")[:, :k]
+    rng = np.random.default_rng(0)
+    tops["random past ticket (floor)"] = np.stack([rng.choice(len(past), k, replace=False) for _ in q_texts])
+
+    # does the retrieved past answer fit? TF-IDF cosine to the true answer, fitted on past answers only
+    av = TfidfVectorizer(sublinear_tf=True).fit(past["answer"])
+    A_past, A_true = av.transform(past["answer"]), av.transform(test["answer"])
+    ans_sims = (A_true @ A_past.T).toarray()
+    q_queue, p_queue = test["queue"].to_numpy(), past["queue"].to_numpy()
+    rows = []
+    nofam: dict[str, tuple[float, float]] = {}  # method -> (queue@1, answer cos) on tickets without a family
+    for name, top in tops.items():
+        m = _rank_metrics(top[fam], q_group[fam], p_group)
+        cos = ans_sims[np.arange(len(test)), top[:, 0]]
+        queue = p_queue[top[:, 0]] == q_queue
+        nofam[name] = (float(queue[~fam].mean()), float(cos[~fam].mean()))
+        rows.append(f"| {name} | {m['hit1']:.3f} | {m['hit5']:.3f} | {m['mrr']:.3f} | {queue.mean():.3f} | "
+                    f"{queue[~fam].mean():.3f} | {cos.mean():.3f} | {cos[~fam].mean():.3f} |")
+        log("  " + rows[-1])
+    major = pd.Series(p_queue).value_counts().index[0]
+    maj = q_queue == major
+    rows.append(f"| majority queue ('{major}'), no retrieval | - | - | - | {maj.mean():.3f} | {maj[~fam].mean():.3f} "
+                "| - | - |")
+    best = ans_sims.max(axis=1)
+    rows.append(f"| oracle: the past answer closest to the true answer (ceiling) | - | - | - | - | - | "
+                f"{best.mean():.3f} | {best[~fam].mean():.3f} |")
+    n_lang = test["language"].value_counts().to_dict()
+    OUT["bueck"] = "\n".join([
+        f"**Bueck tickets: ticket -> past answer** (`load_bueck(\"aa\")`, synthetic en/de support tickets, "
+        f"CC BY-NC 4.0; {len(df)} tickets with an answer). The past portion ({len(past)} tickets, with their "
+        "agents' answers) is indexed with `KnowledgeBase.add_tickets` (no articles); each held-out ticket "
+        f"({len(test)}: {', '.join(f'{v} {k}' for k, v in n_lang.items())}) asks `similar_tickets` for past "
+        "tickets. Held out: one random member of every paraphrase family (`group`: connected components of "
+        "TF-IDF near-duplicates, cosine >= 0.6) of 2+ tickets, and "
+        f"{pct(args.bueck_single_share)} of the tickets without a family (seed 0). Encoder `{spec}` "
+        f"(`encoder=\"{args.encoder}\"` on these texts); {timing[name_cxml]}.", "",
+        f"Columns: *family* = the {int(fam.sum())} held-out tickets whose paraphrase family has members in the "
+        "past portion: is a same-family past ticket ranked 1st (hit@1), in the top 5, and its reciprocal rank "
+        "(MRR@10). *queue@1* = the top past ticket has the query's queue (all held-out tickets, then only the "
+        f"{int((~fam).sum())} without a family in the past). *answer cos* = TF-IDF cosine (fitted on the past "
+        "answers) between the top past ticket's answer and the held-out ticket's real answer, averaged (all, "
+        "then without family).", "",
+        "| method | family hit@1 | family hit@5 | family MRR@10 | queue@1 | queue@1, no family | answer cos "
+        "| answer cos, no family |",
+        "|---|---|---|---|---|---|---|---|", *rows, "",
+        f"On the tickets without a family (no near-copy in the past: the case that needs more than "
+        f"de-duplication) the top past answer of `similar_tickets` scores {nofam[name_cxml][1]:.3f} answer "
+        f"cosine, against {max(v[1] for k, v in nofam.items() if k != name_cxml):.3f} for the best baseline and "
+        f"{best[~fam].mean():.3f} for the oracle; its queue@1 is {nofam[name_cxml][0]:.3f} against "
+        f"{maj[~fam].mean():.3f} for always answering the majority queue.", "",
+        "The families are TF-IDF near-duplicate clusters, so the family columns favour the lexical baselines "
+        "by construction (a paraphrase that TF-IDF does not link is not counted as one); cross-language "
+        "paraphrases are never in a family. Queue and answer fit are independent of that definition.",
+    ])
+
+
 # --------------------------------------------------------------------------- latency
 def synthetic_articles(n: int, seed: int = 0) -> pd.DataFrame:
     """n English articles recombined from the demo help centre and StackFAQ, each with a code."""
@@ -347,99 +485,169 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _nlist(rule: str, n: int) -> int | None:
+    """IVF cells from a ``--ivf-nlist`` rule: None for 'auto' (cxml's default), K*sqrt(n), or a number."""
+    if rule == "auto":
+        return None
+    if rule.endswith("sqrt"):
+        return int(round(float(rule.removesuffix("sqrt") or 1) * np.sqrt(n)))
+    return int(rule)
+
+
 def bench_faiss(args: argparse.Namespace) -> None:
+    import tempfile
+
     import faiss
 
     d = 384
     threads = os.cpu_count() or 1
-    faiss.omp_set_num_threads(threads)  # builds use every core (torch.set_num_threads also sets OpenMP's)
+    faiss.omp_set_num_threads(threads)  # builds and the exact ground truth use every core
     rng = np.random.default_rng(0)
-    centres = rng.normal(size=(2000, d)).astype(np.float32)
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    lines = [f"**faiss** on synthetic clustered unit vectors (d={d}, 2,000 random centres, cosine to centre "
-             f"~0.7); builds on {threads} threads, single-query search on 1 thread (as cxml searches), k=10, "
-             f"{args.faiss_queries} queries. HNSW: M=32, efConstruction=80, efSearch as listed. "
-             "Targets at 1M: p99 <= 5 ms, recall@10 >= 0.95.", "",
-             "| n | index | build | memory | p50 | p99 | recall@10 |", "|---|---|---|---|---|---|---|"]
-    for n in [int(x) for x in args.faiss_sizes.split(",")]:
-        x = clustered(n, d, rng, centres)
-        q = clustered(args.faiss_queries, d, rng, centres)
-        flat = faiss.IndexFlatIP(d)
-        t0 = time.perf_counter()
-        flat.add(x)
-        b_flat = time.perf_counter() - t0
-        _, truth = flat.search(q, 10)
-        configs = [("flat (exact)", flat, b_flat, None)]
-        if n >= 10_000:
-            h = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
-            h.hnsw.efConstruction = 80
-            t0 = time.perf_counter()
-            h.add(x)
-            b_h = time.perf_counter() - t0
-            for ef in (64, 128):
-                configs.append((f"HNSW efSearch={ef}", h, b_h, ("hnsw", ef)))
-            if args.ivf:
-                nlist = int(4 * np.sqrt(n))
-                quant = faiss.IndexFlatIP(d)
-                ivf = faiss.IndexIVFFlat(quant, d, nlist, faiss.METRIC_INNER_PRODUCT)
-                t0 = time.perf_counter()
-                ivf.train(x[rng.choice(n, min(n, 50 * nlist), replace=False)])
-                ivf.add(x)
-                b_ivf = time.perf_counter() - t0
-                configs.append((f"IVF{nlist},Flat nprobe=32", ivf, b_ivf, ("ivf", 32)))
-        for name, idx, b, knob in configs:
-            if knob and knob[0] == "hnsw":
-                idx.hnsw.efSearch = knob[1]
-            if knob and knob[0] == "ivf":
-                idx.nprobe = knob[1]
-            idx.search(q[:5], 10)
-            faiss.omp_set_num_threads(1)
-            lat = []
-            found = np.empty((len(q), 10), np.int64)
-            for i in range(len(q)):
-                t0 = time.perf_counter()
-                _, ids = idx.search(q[i:i + 1], 10)
-                lat.append(time.perf_counter() - t0)
-                found[i] = ids[0]
-            faiss.omp_set_num_threads(threads)
-            recall = np.mean([len(set(found[i]) & set(truth[i])) / 10 for i in range(len(q))])
-            mem = len(faiss.serialize_index(idx)) / 2**20 if n <= 200_000 else _index_mb(idx, n, d)
-            lines.append(f"| {n:,} | {name} | {b:.1f} s | {mem:,.0f} MB | {1e3 * np.percentile(lat, 50):.2f} ms"
-                         f" | {1e3 * np.percentile(lat, 99):.2f} ms | {recall:.3f} |")
-            log("  " + lines[-1])
-        del x, flat, configs
-        gc.collect()
-        OUT["faiss"] = "\n".join(lines + [f"\nPeak RSS of the benchmark process so far: {rss_mb():,.0f} MB."])
-        flush(args)
-    lines.append(f"\nPeak RSS of the benchmark process: {rss_mb():,.0f} MB.")
+    tmpdir = Path(tempfile.mkdtemp(prefix="cxml-bench-faiss-"))
+    head = ["| n | index | build | memory | p50 | p99 | recall@10 |", "|---|---|---|---|---|---|---|"]
+    lines = [f"**faiss** through cxml's `DenseIndex` (what `KnowledgeBase(index=...)` builds) on synthetic "
+             f"clustered unit vectors (d={d}, cosine to their centre ~0.7); builds on {threads} threads, "
+             f"single-query search on 1 thread (as cxml searches), k=10, {args.faiss_queries} queries drawn like "
+             "the data; recall@10 against exact search (batched `IndexFlatIP` on all threads). HNSW: M=32, "
+             f"efConstruction=80, efSearch as listed (96 is cxml's default), built only up to {args.hnsw_max:,} "
+             "vectors (`--hnsw-max`). IVF: `IndexIVFFlat`, inner product, nlist as listed (`4*sqrt(n)` is "
+             "cxml's default), k-means trained on 64 vectors per cell (seeded), nprobe as listed (32 is cxml's "
+             "default). Memory = size of the faiss file written by `DenseIndex.save`. Targets at 1M: p99 <= 5 ms, "
+             "recall@10 >= 0.95.", "",
+             "*Easy data*: 2,000 random centres, so at 100k and more a query's 10 nearest neighbours all "
+             "share its centre.", "", *head]
+    summary: list[str] = []
+    sets = [("easy", [int(x) for x in args.faiss_sizes.split(",")], lambda n: 2000)]
+    if args.faiss_hard_sizes:
+        sets.append(("hard", [int(x) for x in args.faiss_hard_sizes.split(",")], lambda n: max(1, n // 10)))
+    for label, sizes, n_centres in sets:
+        if label == "hard":
+            lines += ["", "*Hard data*: n/10 random centres (about 10 vectors each) and no coarser structure: "
+                      "k-means cells cut across the small clusters, so a query's neighbours fall into many "
+                      "cells. A stress test for partition-based search (IVF); real text embeddings, with "
+                      "topic structure at several scales, were not measured here.", "", *head]
+        for n in sizes:
+            _faiss_size(args, n, n_centres(n), rng, d, lines, summary, label, tmpdir)
+            OUT["faiss"] = "\n".join(lines + [f"\nPeak RSS of the benchmark process so far: {rss_mb():,.0f} MB."])
+            flush(args)
+    tmpdir.rmdir()
+    if summary:
+        lines.append("\n" + " ".join(summary))
+    lines.append(f"\nPeak RSS of the benchmark process: {rss_mb():,.0f} MB; load average (1 min) at the end "
+                 f"{os.getloadavg()[0]:.1f} on {threads} cores (other jobs were running: p99 varies between runs).")
     OUT["faiss"] = "\n".join(lines)
 
 
-def _index_mb(idx, n: int, d: int) -> float:
-    """Memory estimate without serialising a large index: vectors plus HNSW links."""
-    import faiss
+def _faiss_size(args: argparse.Namespace, n: int, n_centres: int, rng: np.random.Generator, d: int,
+                lines: list[str], summary: list[str], label: str, tmpdir: Path) -> None:
+    """Measure exact, HNSW and IVF at one size on one kind of data; rows go to ``lines``."""
+    from cxml._retrieval import DenseIndex, IndexSettings
 
-    mb = n * d * 4 / 2**20
-    inner = faiss.downcast_index(idx)
-    if isinstance(inner, faiss.IndexHNSW):
-        mb += faiss.vector_to_array(inner.hnsw.neighbors).nbytes / 2**20
-    return mb
+    nprobes = [int(v) for v in args.nprobe.split(",")]
+    nlist_rules = [v.strip() for v in args.ivf_nlist.split(",") if v.strip()]
+    t0 = time.perf_counter()
+    centres = rng.normal(size=(n_centres, d)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    x = clustered(n, d, rng, centres)
+    q = clustered(args.faiss_queries, d, rng, centres)
+    ids = np.arange(n, dtype=np.int64)
+    log(f"faiss {label} n={n:,}: vectors in {time.perf_counter() - t0:.0f} s, peak RSS {rss_mb():,.0f} MB")
+
+    def measure(name: str, dense: DenseIndex, build: float, **search_kw) -> tuple[float, float]:
+        dense.search(q[:5], 10, **search_kw)  # warm-up
+        lat = []
+        got = np.empty((len(q), 10), np.int64)
+        for i in range(len(q)):
+            t0 = time.perf_counter()
+            _, found = dense.search(q[i:i + 1], 10, **search_kw)
+            lat.append(time.perf_counter() - t0)
+            got[i] = found[0]
+        recall = float(np.mean([len(set(a) & set(t)) / 10 for a, t in zip(got, truth, strict=True)]))
+        path = tmpdir / "index.faiss"
+        dense.save(path)
+        mem = path.stat().st_size / 2**20
+        path.unlink()
+        p99 = 1e3 * float(np.percentile(lat, 99))
+        lines.append(f"| {n:,} | {name} | {build:.1f} s | {mem:,.0f} MB | {1e3 * np.percentile(lat, 50):.2f} ms"
+                     f" | {p99:.2f} ms | {recall:.3f} |")
+        log("  " + lines[-1])
+        return p99, recall
+
+    flat = DenseIndex(d, IndexSettings(kind="flat"))
+    t0 = time.perf_counter()
+    flat.add(x, ids)
+    b_flat = time.perf_counter() - t0
+    _, truth = flat.index.search(q, 10)  # exact, batched, all threads
+    measure("flat (exact)", flat, b_flat)
+    del flat
+    gc.collect()
+    if n < 10_000:
+        return
+    b_hnsw = None
+    at_default: dict[str, tuple[float, float, float]] = {}  # kind -> (build s, p99 ms, recall) at cxml's defaults
+    if n <= args.hnsw_max:
+        hnsw = DenseIndex(d, IndexSettings(kind="hnsw"))
+        t0 = time.perf_counter()
+        hnsw.add(x, ids)
+        b_hnsw = time.perf_counter() - t0
+        for ef in (64, 96, 128):
+            hnsw.settings.ef_search = ef
+            p99, recall = measure(f"HNSW efSearch={ef}{' (default)' if ef == 96 else ''}", hnsw, b_hnsw)
+            if ef == 96:
+                at_default["HNSW"] = (b_hnsw, p99, recall)
+        del hnsw
+        gc.collect()
+    for rule in nlist_rules:
+        ivf = DenseIndex(d, IndexSettings(kind="ivf", ivf_nlist=_nlist(rule, n), seed=0))
+        t0 = time.perf_counter()
+        ivf.add(x, ids)
+        b_ivf = time.perf_counter() - t0
+        best = None
+        for p in nprobes:
+            p99, recall = measure(f"IVF nlist={ivf.nlist}{' (default)' if rule == 'auto' else ''} nprobe={p}",
+                                  ivf, b_ivf, nprobe=p)
+            if best is None and p99 <= 5.0 and recall >= 0.95:
+                best = f"nprobe={p} (p99 {p99:.2f} ms, recall@10 {recall:.3f})"
+            if rule == "auto" and p == 32:
+                at_default["IVF"] = (b_ivf, p99, recall)
+        if rule == "auto":
+            parts = [f"{kind} build {b:.1f} s, p99 {p:.2f} ms, recall@10 {r:.3f}"
+                     for kind, (b, p, r) in at_default.items()]
+            text = f"{label} data, {n:,}, cxml's default settings: " + "; ".join(parts)
+            text += "" if b_hnsw is not None else " (HNSW not built: above --hnsw-max)"
+            text += (f". The smallest IVF nprobe meeting both targets: {best}." if best else
+                     ". No IVF nprobe measured meets both targets.")
+            summary.append(text[0].upper() + text[1:])
+        del ivf
+        gc.collect()
+    del x
+    gc.collect()
 
 
 # --------------------------------------------------------------------------- main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sections", default="stackfaq,demo,latency,faiss")
+    ap.add_argument("--sections", default="stackfaq,demo,bueck,latency,faiss")
     ap.add_argument("--encoder", default="auto", help="encoder spec for the knowledge bases (default auto)")
     ap.add_argument("--demo-tickets", type=int, default=600, help="feedback tickets (seed 0)")
     ap.add_argument("--demo-test", type=int, default=300, help="held-out tickets (seed 1)")
+    ap.add_argument("--bueck-single-share", type=float, default=0.15,
+                    help="share of the Bueck tickets without a paraphrase family that is held out")
+    ap.add_argument("--bueck-queries", type=int, default=0, help="cap on held-out Bueck tickets (0: no cap)")
     ap.add_argument("--latency-articles", type=int, default=10_000)
     ap.add_argument("--latency-queries", type=int, default=200)
     ap.add_argument("--latency-real", type=int, default=950,
                     help="articles of the latency base whose passages are really encoded")
     ap.add_argument("--faiss-sizes", default="1000,100000")
     ap.add_argument("--faiss-queries", type=int, default=500)
-    ap.add_argument("--ivf", action="store_true", help="also measure IVF-Flat")
+    ap.add_argument("--faiss-hard-sizes", default="",
+                    help="sizes also measured on hard data (n/10 centres: neighbours spread over clusters)")
+    ap.add_argument("--hnsw-max", type=int, default=100_000,
+                    help="build HNSW only up to this many vectors (its build takes 13+ minutes at 1M here)")
+    ap.add_argument("--nprobe", default="8,16,32,64", help="IVF nprobe values to measure")
+    ap.add_argument("--ivf-nlist", default="auto",
+                    help="IVF cell counts, comma-separated: 'auto' (cxml's 4*sqrt(n)), 'Ksqrt' (K*sqrt(n)) "
+                         "or a number")
     ap.add_argument("--cache", default=os.path.expanduser("~/.cache/cxml/bench_knowledge_embeddings.sqlite"),
                     help="SQLite embedding cache shared by runs ('' for none)")
     ap.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
@@ -455,7 +663,8 @@ def main() -> None:
     if args.cache:
         encoders._DEFAULT_CACHE.path = Path(args.cache)
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
-    funcs = {"stackfaq": bench_stackfaq, "demo": bench_demo, "latency": bench_latency, "faiss": bench_faiss}
+    funcs = {"stackfaq": bench_stackfaq, "demo": bench_demo, "bueck": bench_bueck, "latency": bench_latency,
+             "faiss": bench_faiss}
     for s in sections:
         if s not in funcs:
             raise SystemExit(f"unknown section {s!r}; choose from {sorted(funcs)}")
@@ -467,7 +676,7 @@ def main() -> None:
     print("\n" + "\n\n".join(f"<!-- knowledge-{s} -->\n{OUT[s]}" for s in sections if s in OUT))
 
 
-FUNCS_ORDER = ("stackfaq", "demo", "latency", "faiss")
+FUNCS_ORDER = ("stackfaq", "demo", "bueck", "latency", "faiss")
 
 
 def flush(args: argparse.Namespace) -> None:

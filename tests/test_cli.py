@@ -105,3 +105,73 @@ def test_train_and_evaluate_commands(tmp_path, capsys):
                  "--out", str(tmp_path / "eval")]) == 0
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert 0.5 < metrics["reason"]["accuracy"] <= 1.0
+
+
+@pytest.fixture(scope="module")
+def kb_models(tmp_path_factory):
+    """Tiny saved knowledge bases (hash encoder): with tickets and macros, with tickets only, with none."""
+    from cxml.knowledge import KnowledgeBase
+
+    data = make_webshop(n_tickets=150, seed=0)
+    root = tmp_path_factory.mktemp("kb")
+    tickets = data.tickets[data.tickets["language"] == "en"]
+    full = KnowledgeBase(encoder="hash").add(data.articles).add_tickets(tickets)
+    no_macro = KnowledgeBase(encoder="hash").add(data.articles).add_tickets(tickets.drop(columns=["macro"]))
+    bare = KnowledgeBase(encoder="hash").add(data.articles)
+    return {"full": full.save(root / "full"), "no_macro": no_macro.save(root / "no_macro"),
+            "bare": bare.save(root / "bare"), "tickets": tickets}
+
+
+def test_suggest_similar_tickets_with_answers(kb_models, capsys):
+    t = kb_models["tickets"].iloc[0]
+    text = f"{t['subject']}\n{t['body']}"
+    capsys.readouterr()
+    assert main(["suggest", "--model", str(kb_models["full"]), "--similar", "-k", "2", text]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("similar past tickets:")
+    assert f"1. ticket {t['id']} (similarity 1.00)" in out  # the ticket itself is the nearest past ticket
+    assert out.count("   answer: ") == 2 and t["answer"].split()[0] in out
+    assert "macros" not in out
+    assert main(["suggest", "--model", str(kb_models["full"]), "--similar", "--json", text]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert list(res) == ["similar_tickets"] and len(res["similar_tickets"]) == 3
+    assert res["similar_tickets"][0]["ticket_id"] == str(t["id"])
+    assert res["similar_tickets"][0]["answer"]
+
+
+def test_suggest_macros(kb_models, capsys):
+    tickets = kb_models["tickets"]
+    t = tickets[tickets["macro"].notna()].iloc[0]
+    capsys.readouterr()
+    assert main(["suggest", "--model", str(kb_models["full"]), "--macros", f"{t['subject']}\n{t['body']}"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("macros used on similar tickets:")
+    lines = [x for x in out.splitlines()[1:] if x.strip()]
+    assert 1 <= len(lines) <= 3 and lines[0].startswith("1. ")
+    assert main(["suggest", "--model", str(kb_models["full"]), "--macros", "--similar", "--json", "-k", "3",
+                 f"{t['subject']}\n{t['body']}"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert set(res) == {"similar_tickets", "macros"} and len(res["macros"]) <= 3
+    api = cxml.load(kb_models["full"]).suggest_macros(f"{t['subject']}\n{t['body']}", k=3)
+    assert [m["macro"] for m in res["macros"]] == api["macro"].tolist()  # the CLI only prints the API's answer
+    assert t["macro"] in api["macro"].tolist()  # the ticket itself (similarity 1) votes for its macro
+    scores = [m["score"] for m in res["macros"]]
+    assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1 + 1e-9
+
+
+@pytest.mark.parametrize(("model", "flag", "message"), [
+    ("bare", "--similar", "needs past tickets"),
+    ("bare", "--macros", "needs past tickets"),
+    ("no_macro", "--macros", "no indexed ticket records a 'macro'"),
+])
+def test_suggest_similar_and_macros_errors_are_clear(kb_models, capsys, model, flag, message):
+    capsys.readouterr()
+    assert main(["suggest", "--model", str(kb_models[model]), flag, "my parcel has not arrived"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("cxml suggest: error: ") and message in err and str(kb_models[model]) in err
+    assert "Traceback" not in err
+
+
+def test_suggest_similar_needs_text_not_session(kb_models, capsys):
+    assert main(["suggest", "--model", str(kb_models["full"]), "--similar", "--url", "https://x/checkout"]) == 1
+    assert "--similar and --macros need a ticket text" in capsys.readouterr().err

@@ -25,6 +25,7 @@ __all__ = [
     "LexicalIndex",
     "DenseIndex",
     "IndexSettings",
+    "INDEX_KINDS",
     "rrf",
     "read_article_files",
     "ctfidf_keywords",
@@ -255,24 +256,19 @@ class LexicalIndex:
                                          dtype=np.float32).T.tocsr()
         return self
 
-    def _query_matrix(self, queries: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
-        indptr = [0]
-        indices: list[int] = []
-        norms = np.zeros(len(queries), np.float32)
-        for i, q in enumerate(queries):
-            toks = set(tokenize(q, self.stem))
-            ids = [self.vocabulary_[t] for t in toks if t in self.vocabulary_]
-            unknown = len(toks) - len(ids)
-            indices.extend(ids)
-            indptr.append(len(indices))
-            norms[i] = float(self.idf_[ids].sum()) + unknown * getattr(self, "_max_idf", 1.0)
-        data = np.ones(len(indices), np.float32)
-        q = sp.csr_matrix((data, np.asarray(indices, np.int64), np.asarray(indptr, np.int64)),
-                          shape=(len(queries), len(self.vocabulary_)))
-        return q, norms
+    def _query_terms(self, query: str) -> tuple[list[int], float]:
+        """Known term ids of a query (each once) and its coverage normaliser."""
+        toks = set(tokenize(query, self.stem))
+        ids = [self.vocabulary_[t] for t in toks if t in self.vocabulary_]
+        unknown = len(toks) - len(ids)
+        return ids, float(self.idf_[ids].sum()) + unknown * getattr(self, "_max_idf", 1.0)
 
     def score(self, queries: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores of every query against every indexed text.
+
+        Each query term adds its postings (a row of the term-major weight matrix) to the
+        query's row: the sparse product, without scipy's per-call overhead (one query over
+        10,000 passages: 0.22 ms instead of 0.39 ms), summed in the same order and precision.
 
         Returns
         -------
@@ -280,10 +276,16 @@ class LexicalIndex:
         normaliser : ndarray of shape (n_queries,), float32
             Zero for queries with no tokens.
         """
+        scores = np.zeros((len(queries), self.n_docs_), np.float32)
+        norms = np.zeros(len(queries), np.float32)
         if self.n_docs_ == 0 or not self.vocabulary_:
-            return np.zeros((len(queries), self.n_docs_), np.float32), np.zeros(len(queries), np.float32)
-        q, norms = self._query_matrix(queries)
-        scores = (q @ self._wt).toarray().astype(np.float32, copy=False)
+            return scores, norms
+        indptr, indices, data = self._wt.indptr, self._wt.indices, self._wt.data
+        for i, q in enumerate(queries):
+            ids, norms[i] = self._query_terms(q)
+            row = scores[i]
+            for j in ids:  # a term's postings name each text once: no duplicate indices
+                row[indices[indptr[j]:indptr[j + 1]]] += data[indptr[j]:indptr[j + 1]]
         return scores, norms
 
     def code_match(self, queries: Sequence[str]) -> np.ndarray:
@@ -309,42 +311,71 @@ class LexicalIndex:
 
 
 # --------------------------------------------------------------------------- dense (faiss)
+INDEX_KINDS = ("auto", "flat", "hnsw", "ivf")
+
+
 @dataclass
 class IndexSettings:
     """How the faiss index is built (not searched over: set once per knowledge base).
 
     Attributes
     ----------
-    kind : {"auto", "flat", "hnsw"}
-        ``"auto"``: exact inner product up to ``hnsw_threshold`` vectors, HNSW above.
-    hnsw_threshold : int
+    kind : {"auto", "flat", "hnsw", "ivf"}
+        ``"auto"``: exact inner product up to ``ann_threshold`` vectors, HNSW above (IVF
+        builds about 10x faster but loses recall on data without coarse cluster
+        structure: see :class:`cxml.knowledge.KnowledgeBase`).
+    ann_threshold : int
+        Size above which ``"auto"`` switches from exact to approximate (HNSW) search.
     hnsw_m : int
-        Graph degree. 32 keeps recall@10 >= 0.95 on 384-d embeddings at 1M vectors.
-    ef_construction : int
-    ef_search : int
+        Graph degree of HNSW.
+    ef_construction, ef_search : int
+        HNSW build and search beam widths.
+    ivf_nlist : int or None
+        Inverted lists (k-means cells) of IVF; None picks ``4 * sqrt(n)``, at most
+        ``n // 39`` so that every cell has the 39 training points faiss asks for.
+    ivf_nprobe : int
+        Cells visited per query (the default of :meth:`DenseIndex.search`).
+    ivf_train_per_list : int
+        The k-means of IVF is trained on at most this many vectors per cell (a seeded
+        sample); 64 keeps the 1M-vector build near two minutes on two cores.
+    seed : int
+        Seed of the IVF k-means (initial centres and training sample): the same vectors
+        give the same index.
     """
 
     kind: str = "auto"
-    hnsw_threshold: int = 50_000
+    ann_threshold: int = 50_000
     hnsw_m: int = 32
     ef_construction: int = 80
     ef_search: int = 96
+    ivf_nlist: int | None = None
+    ivf_nprobe: int = 32
+    ivf_train_per_list: int = 64
+    seed: int = 0
 
     def resolve(self, n: int) -> str:
         """The concrete index kind for ``n`` vectors."""
+        if self.kind not in INDEX_KINDS:
+            raise ValueError(f"index must be one of {', '.join(map(repr, INDEX_KINDS))}, got {self.kind!r}")
         if self.kind == "auto":
-            return "hnsw" if n > self.hnsw_threshold else "flat"
-        if self.kind not in ("flat", "hnsw"):
-            raise ValueError(f"index must be 'auto', 'flat' or 'hnsw', got {self.kind!r}")
+            return "hnsw" if n > self.ann_threshold else "flat"
         return self.kind
+
+    def nlist(self, n: int) -> int:
+        """Number of IVF cells for ``n`` training vectors."""
+        want = self.ivf_nlist if self.ivf_nlist is not None else int(round(4.0 * np.sqrt(max(n, 1))))
+        return int(max(1, min(int(want), n // 39 if self.ivf_nlist is None else n)))
 
 
 class DenseIndex:
-    """A faiss ``IndexIDMap2`` over exact (``IndexFlatIP``) or HNSW inner-product search.
+    """Inner-product search over vectors addressed by int64 ids, on one of three faiss indexes.
 
-    Vectors are addressed by int64 ids. ``remove`` deletes from a flat index; HNSW graphs
-    cannot delete, so removed ids become tombstones (filtered at search time) and the
-    graph is rebuilt once a fifth of it is dead.
+    ``"flat"``: ``IndexIDMap2(IndexFlatIP)``, exact. ``"hnsw"``: ``IndexIDMap2(IndexHNSWFlat)``;
+    graphs cannot delete, so removed ids become tombstones (filtered at search time) and the
+    graph is rebuilt once a fifth of it is dead. ``"ivf"``: ``IndexIVFFlat`` holding the ids
+    itself, with a hash-table direct map (``reconstruct`` and ``remove_ids`` by id); its
+    k-means cells are trained on the vectors present when it is built and retrained when the
+    base has grown or shrunk enough that the cell count would change by a factor of 2.
 
     Parameters
     ----------
@@ -359,9 +390,22 @@ class DenseIndex:
         self.index = self._new("flat")
         self.dead: set[int] = set()
 
-    def _new(self, kind: str) -> Any:
+    def _new(self, kind: str, train: np.ndarray | None = None) -> Any:
         import faiss
 
+        if kind == "ivf":
+            if train is None or not len(train):
+                raise ValueError("an IVF index needs training vectors")
+            quantizer = faiss.IndexFlatIP(self.dim)
+            nlist = self.settings.nlist(len(train))
+            ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            ivf.cp.seed = int(self.settings.seed)
+            ivf.cp.max_points_per_centroid = int(self.settings.ivf_train_per_list)
+            ivf.cp.min_points_per_centroid = 1  # nlist is capped at n // 39 already: no warning on stderr
+            ivf.nprobe = int(self.settings.ivf_nprobe)
+            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+            ivf.train(np.ascontiguousarray(train, dtype=np.float32))
+            return ivf
         if kind == "hnsw":
             base = faiss.IndexHNSWFlat(self.dim, self.settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             base.hnsw.efConstruction = self.settings.ef_construction
@@ -375,11 +419,25 @@ class DenseIndex:
         """Live vectors."""
         return int(self.index.ntotal) - len(self.dead)
 
+    @property
+    def nlist(self) -> int:
+        """IVF cells (0 for the other kinds)."""
+        return int(self.index.nlist) if self.kind == "ivf" else 0
+
     def ids(self) -> np.ndarray:
         """Ids of the vectors stored (tombstones included)."""
         import faiss
 
+        if self.kind == "ivf":
+            lists = self.index.invlists
+            parts = [faiss.rev_swig_ptr(lists.get_ids(c), lists.list_size(c)).copy()
+                     for c in range(self.index.nlist) if lists.list_size(c)]
+            return np.sort(np.concatenate(parts)).astype(np.int64) if parts else np.zeros(0, np.int64)
         return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+
+    def _needs_retrain(self, n: int) -> bool:
+        current = self.nlist
+        return self.kind == "ivf" and not (current / 2 < self.settings.nlist(n) < current * 2)
 
     def add(self, vectors: np.ndarray, ids: np.ndarray) -> None:
         """Add vectors under ids (ids must be new)."""
@@ -388,11 +446,13 @@ class DenseIndex:
             raise ValueError(f"vectors must have shape (n, {self.dim}), got {x.shape}")
         if not len(x):
             return
-        target = self.settings.resolve(self.ntotal + len(x))
-        if target != self.kind:
-            self._rebuild(target, extra=(x, np.asarray(ids, np.int64)))
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        n = self.ntotal + len(x)
+        target = self.settings.resolve(n)
+        if target != self.kind or (target == "ivf" and self._needs_retrain(n)):
+            self._rebuild(target, extra=(x, ids))
             return
-        self.index.add_with_ids(x, np.ascontiguousarray(ids, dtype=np.int64))
+        self.index.add_with_ids(x, ids)
 
     def remove(self, ids: Iterable[int]) -> None:
         """Remove vectors by id (unknown ids are ignored)."""
@@ -404,6 +464,9 @@ class DenseIndex:
         if self.kind == "flat":
             self.index.remove_ids(faiss.IDSelectorBatch(arr))
             return
+        if self.kind == "ivf":  # the hash-table direct map removes by id array only
+            self.index.remove_ids(faiss.IDSelectorArray(arr))
+            return
         self.dead.update(int(i) for i in arr)
         if len(self.dead) > 0.2 * max(self.index.ntotal, 1):
             self._rebuild(self.settings.resolve(self.ntotal))
@@ -412,14 +475,19 @@ class DenseIndex:
         ids = self.ids()
         live = ids[~np.isin(ids, np.fromiter(self.dead, np.int64, len(self.dead)))] if self.dead else ids
         x = self.reconstruct(live) if len(live) else np.zeros((0, self.dim), np.float32)
-        if extra is not None:
+        if extra is not None and not len(live):  # a first build: no copy of the (maybe large) input
+            x, live = extra
+        elif extra is not None:
             x = np.vstack([x, extra[0]])
             live = np.concatenate([live, extra[1]])
-        self.index = self._new(kind)
+        if kind == "ivf" and not len(x):
+            kind = "flat"  # nothing to train on: IVF is built at the next add
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        self.index = self._new(kind, train=x)
         self.kind = kind
         self.dead = set()
         if len(live):
-            self.index.add_with_ids(np.ascontiguousarray(x), live)
+            self.index.add_with_ids(x, np.ascontiguousarray(live, dtype=np.int64))
 
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
         """Stored vectors of the given ids, shape (len(ids), dim)."""
@@ -428,9 +496,19 @@ class DenseIndex:
             return np.zeros((0, self.dim), np.float32)
         return np.asarray(self.index.reconstruct_batch(ids), np.float32).reshape(len(ids), self.dim)
 
-    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None,
+               nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` inner products; ``allowed`` restricts to those ids.
+
+        Parameters
+        ----------
+        queries : ndarray of shape (n_queries, dim)
+        k : int
+        allowed : ndarray of int64, optional
+            Ids to search among; up to 20,000 of them (or any number on a flat index) are
+            searched exactly.
+        nprobe : int, optional
+            IVF cells visited per query; default ``settings.ivf_nprobe``.
 
         Returns
         -------
@@ -444,20 +522,24 @@ class DenseIndex:
             if self.dead:
                 allowed = allowed[~np.isin(allowed, np.fromiter(self.dead, np.int64, len(self.dead)))]
             if len(allowed) <= 20_000 or self.kind == "flat":
-                # exact over the subset: also what HNSW needs under a restrictive filter
+                # exact over the subset: also what HNSW / IVF need under a restrictive filter
                 return _exact_top(q, self.reconstruct(allowed), allowed, k)
         kk = min(int(k), self.ntotal if allowed is None else len(allowed))
         if kk <= 0:
             return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
-        if self.kind == "hnsw":
-            params = faiss.SearchParametersHNSW()
-            params.efSearch = max(self.settings.ef_search, kk)
+        if self.kind in ("hnsw", "ivf"):
             keep: list[Any] = []  # selectors must outlive the search
             if allowed is not None:
                 keep.append(faiss.IDSelectorBatch(allowed))
             elif self.dead:
                 keep.append(faiss.IDSelectorBatch(np.fromiter(self.dead, np.int64, len(self.dead))))
                 keep.append(faiss.IDSelectorNot(keep[0]))
+            if self.kind == "hnsw":
+                params = faiss.SearchParametersHNSW()
+                params.efSearch = max(self.settings.ef_search, kk)
+            else:
+                params = faiss.SearchParametersIVF()
+                params.nprobe = max(1, min(int(nprobe or self.settings.ivf_nprobe), self.nlist))
             if keep:
                 params.sel = keep[-1]
             with _few_threads(len(q)):
@@ -475,18 +557,37 @@ class DenseIndex:
 
     @classmethod
     def read(cls, path: str | Path, settings: IndexSettings, live_ids: np.ndarray) -> DenseIndex:
-        """Read an index written by :meth:`save`; ids not in ``live_ids`` become tombstones."""
+        """Read an index written by :meth:`save`; ids not in ``live_ids`` become tombstones.
+
+        Raises
+        ------
+        ValueError
+            When the file holds no index of a kind :class:`DenseIndex` writes.
+        """
         import faiss
 
         index = faiss.read_index(str(path))
         obj = cls(index.d, settings)
         obj.index = index
-        inner = faiss.downcast_index(index.index)
-        obj.kind = "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
-        if obj.kind == "hnsw":
-            inner.hnsw.efSearch = settings.ef_search
+        if isinstance(index, faiss.IndexIVF):
+            obj.kind = "ivf"
+            if index.direct_map.type != faiss.DirectMap.Hashtable:
+                index.set_direct_map_type(faiss.DirectMap.Hashtable)
+            index.nprobe = settings.ivf_nprobe
+        elif isinstance(index, faiss.IndexIDMap2):
+            inner = faiss.downcast_index(index.index)
+            obj.kind = "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
+            if obj.kind == "hnsw":
+                inner.hnsw.efSearch = settings.ef_search
+        else:
+            raise ValueError(f"{path} holds a faiss {type(index).__name__}, not an index cxml writes "
+                             "(IndexIDMap2 over flat / HNSW, or IndexIVFFlat)")
         stored = obj.ids()
-        obj.dead = set(stored[~np.isin(stored, live_ids)].tolist())
+        stale = stored[~np.isin(stored, live_ids)]
+        if obj.kind == "ivf":
+            obj.remove(stale)
+        else:
+            obj.dead = set(stale.tolist())
         return obj
 
 

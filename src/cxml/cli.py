@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from cxml._version import __version__
 from cxml.persistence import ArtifactError
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--tickets", required=True)
     ev.add_argument("--out", default=None, help="folder for metrics (JSON, CSV) and figures (PNG)")
     _add_columns(ev)
-    sug = sub.add_parser("suggest", help="suggest articles for a ticket text, or for a web-session context")
+    sug = sub.add_parser("suggest", help="suggest articles (or similar past tickets, macros) for a ticket text, "
+                                         "or articles for a web-session context")
     sug.add_argument("--model", required=True, help="model directory (a knowledge base or a demo-style bundle)")
     sug.add_argument("text", nargs="?", default=None, help="ticket text (omit when giving --url / --error)")
     sug.add_argument("--url", default=None, help="page URL of the web session (proactive help)")
@@ -55,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     sug.add_argument("--message", default=None, help="error message of the web session")
     sug.add_argument("--title", default=None, help="page title of the web session")
     sug.add_argument("--language", default=None, help="answer in this language (ISO 639-1), detected if omitted")
-    sug.add_argument("-k", type=int, default=3, help="number of suggestions (default 3)")
+    sug.add_argument("-k", type=int, default=3, help="number of articles, past tickets or macros (default 3)")
+    sug.add_argument("--similar", action="store_true",
+                     help="show the most similar past tickets with their answers (needs a model with tickets)")
+    sug.add_argument("--macros", action="store_true",
+                     help="show the canned replies (macros) used on similar past tickets (needs tickets with macros)")
     sug.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     score = sub.add_parser("score", help="score a ticket backlog file in chunks, exactly once and resumably")
@@ -169,6 +175,8 @@ def _suggest(args: argparse.Namespace) -> int:
 
     model = cxml.load(args.model)
     proactive = args.url is not None or args.error is not None or args.message is not None
+    if proactive and (args.similar or args.macros):
+        raise ValueError("--similar and --macros need a ticket text, not a web-session context (--url / --error)")
     if proactive:
         helper = getattr(model, "proactive", None) if not hasattr(model, "counts_") else model
         if helper is None:
@@ -184,10 +192,19 @@ def _suggest(args: argparse.Namespace) -> int:
         return 0
     if not args.text:
         raise ValueError("give a ticket text, or a web-session context with --url / --error")
+    if args.k < 1:
+        raise ValueError(f"-k must be >= 1, got {args.k}")
     kb = getattr(model, "knowledge", model)
     if not hasattr(kb, "suggest"):
         raise ValueError(f"{args.model} has no knowledge base")
-    res = kb.suggest(args.text, k=args.k, language=args.language)
+    from cxml.knowledge import NotFittedError
+
+    try:
+        if args.similar or args.macros:
+            return _suggest_from_tickets(kb, args)
+        res = kb.suggest(args.text, k=args.k, language=args.language)
+    except NotFittedError as exc:
+        raise ValueError(f"{args.model}: {exc}") from exc
     if args.json:
         print(res.to_json(orient="records", force_ascii=False, indent=2))
     elif res.empty:
@@ -195,6 +212,41 @@ def _suggest(args: argparse.Namespace) -> int:
     else:
         for r in res.itertuples():
             print(f"{r.rank}. {r.title} [{r.language}] score {r.score:.2f} {r.url}")
+    return 0
+
+
+def _short(text: object, n: int = 160) -> str:
+    """One line of at most ``n`` characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= n else line[: n - 1].rstrip() + "…"
+
+
+def _suggest_from_tickets(kb: Any, args: argparse.Namespace) -> int:
+    """``cxml suggest --similar`` / ``--macros``: past tickets and their macros for a text."""
+    similar = kb.similar_tickets(args.text, k=args.k) if args.similar else None
+    macros = kb.suggest_macros(args.text, k=args.k) if args.macros else None
+    if args.json:
+        out = {}
+        if similar is not None:
+            out["similar_tickets"] = json.loads(similar.to_json(orient="records", force_ascii=False))
+        if macros is not None:
+            out["macros"] = json.loads(macros.to_json(orient="records", force_ascii=False))
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    if similar is not None:
+        print("similar past tickets:")
+        if similar.empty:
+            print("  (none)")
+        for r in similar.itertuples():
+            print(f"{r.rank}. ticket {r.ticket_id} (similarity {r.score:.2f}): {_short(r.text)}")
+            answer = None if r.answer is None or r.answer != r.answer else r.answer  # None or NaN: no answer
+            print(f"   answer: {_short(answer) if answer is not None else '(none recorded)'}")
+    if macros is not None:
+        print("macros used on similar tickets:")
+        if macros.empty:
+            print("  (none)")
+        for r in macros.itertuples():
+            print(f"{r.rank}. {r.macro} (share {r.score:.2f}, {r.n_tickets} ticket{'s' if r.n_tickets != 1 else ''})")
     return 0
 
 

@@ -25,10 +25,11 @@ a row can carry a slightly higher score than the row above it.
 Updates
 -------
 :meth:`KnowledgeBase.update` and :meth:`KnowledgeBase.remove` touch only the passages of the
-named articles in the faiss ``IndexIDMap2`` (``add_with_ids`` / ``remove_ids``; HNSW graphs
-keep tombstones and are rebuilt when a fifth is dead). The BM25 index is rebuilt from the
-stored passages (about a second per 10,000 passages, no encoding) and the calibration is
-refreshed (the titles' embeddings are cached).
+named articles in the faiss index (``add_with_ids`` / ``remove_ids`` by passage id; HNSW
+graphs keep tombstones and are rebuilt when a fifth is dead; IVF cells are retrained when the
+base has grown or shrunk enough to change their number by a factor of 2). The BM25 index is
+rebuilt from the stored passages (about a second per 10,000 passages, no encoding) and the
+calibration is refreshed (the titles' embeddings are cached).
 
 Examples
 --------
@@ -55,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from cxml import _retrieval as R
-from cxml.persistence import check_dimensions, register_artifact
+from cxml.persistence import ArtifactError, check_dimensions, register_artifact
 
 __all__ = ["KnowledgeBase", "NotFittedError"]
 
@@ -116,10 +117,28 @@ class KnowledgeBase:
     encoder : str, default="auto"
         Encoder spec (see :mod:`cxml.encoders`); ``"auto"`` picks ``"e5-small"`` for
         non-English articles, ``"minilm"`` otherwise, at the first :meth:`add`.
-    index : {"auto", "flat", "hnsw"}, default="auto"
-        faiss index: exact inner product (``IndexFlatIP``), or HNSW (``IndexHNSWFlat``).
-        ``"auto"`` switches to HNSW above ``hnsw_threshold`` passages.
-    hnsw_threshold : int, default=50_000
+    index : {"auto", "flat", "hnsw", "ivf"}, default="auto"
+        faiss index: exact inner product (``IndexFlatIP``), HNSW (``IndexHNSWFlat``, M=32,
+        efSearch 96) or IVF (``IndexIVFFlat``: ``4 * sqrt(n)`` k-means cells trained on the
+        passages with ``random_state`` as seed, ``nprobe`` cells searched per query).
+        ``"auto"`` is exact up to ``ann_threshold`` passages and HNSW above, chosen on
+        measurements (benchmarks/RESULTS.md, synthetic 384-d vectors, 2 cores): IVF builds
+        about 10x faster (100k vectors: 11 s against 98-133 s; 1M: about 2 minutes, where
+        HNSW was not built on this machine) and, on data made of a few large clusters, meets
+        the 1M targets (p99 <= 5 ms, recall@10 >= 0.95) from ``nprobe=8``. But on data
+        without coarse structure its recall collapses (100k: 0.78 at the default nprobe
+        against 0.93 for HNSW; 1M: 0.37), and a missed neighbour is a silently worse
+        suggestion, while the build, a one-off, costs far less than encoding the passages.
+        So ``"ivf"`` is for very large bases that are rebuilt often: check its recall on
+        your own vectors (raise ``nprobe`` until it is high enough).
+        HNSW keeps deleted passages as tombstones until a fifth is dead; IVF removes them
+        at once and retrains its cells when the base has grown or shrunk enough to change
+        their number by a factor of 2.
+    ann_threshold : int, default=50_000
+        Passages above which ``index="auto"`` switches from exact to HNSW search.
+    nprobe : int, default=32
+        IVF cells visited per query (more: higher recall, slower); ignored by the other
+        index kinds. Can be changed after building (``set_params``).
     fusion : {"rrf", "linear", "dense", "lexical"}, default="rrf"
         How the dense and BM25 rankings are combined until feedback is learned: weighted
         reciprocal rank fusion, or a convex combination of the two scores, each standardised
@@ -153,13 +172,14 @@ class KnowledgeBase:
         Past tickets consulted per query (feedback votes, macros).
     """
 
-    def __init__(self, encoder: str = "auto", index: str = "auto", hnsw_threshold: int = 50_000,
-                 fusion: str = "rrf", dense_weight: float = 0.8, rrf_k: float = 60.0, max_words: int = 200,
-                 collapse_translations: bool = True, random_state: int = 0, n_calibration: int = 300,
-                 no_match_rate: float = 0.1, k_neighbours: int = 10) -> None:
+    def __init__(self, encoder: str = "auto", index: str = "auto", ann_threshold: int = 50_000,
+                 nprobe: int = 32, fusion: str = "rrf", dense_weight: float = 0.8, rrf_k: float = 60.0,
+                 max_words: int = 200, collapse_translations: bool = True, random_state: int = 0,
+                 n_calibration: int = 300, no_match_rate: float = 0.1, k_neighbours: int = 10) -> None:
         self.encoder = encoder
         self.index = index
-        self.hnsw_threshold = hnsw_threshold
+        self.ann_threshold = ann_threshold
+        self.nprobe = nprobe
         self.fusion = fusion
         self.dense_weight = dense_weight
         self.rrf_k = rrf_k
@@ -178,6 +198,10 @@ class KnowledgeBase:
             raise ValueError(f"dense_weight must be in [0, 1], got {self.dense_weight!r}")
         if not 0.0 < float(self.no_match_rate) < 1.0:
             raise ValueError(f"no_match_rate must be in (0, 1), got {self.no_match_rate!r}")
+        if self.index not in R.INDEX_KINDS:
+            raise ValueError(f"index must be one of {', '.join(map(repr, R.INDEX_KINDS))}, got {self.index!r}")
+        if int(self.nprobe) < 1:
+            raise ValueError(f"nprobe must be >= 1, got {self.nprobe!r}")
 
     def _check_fitted(self) -> None:
         if getattr(self, "articles_", None) is None or not len(self.articles_):
@@ -194,7 +218,13 @@ class KnowledgeBase:
         return enc
 
     def _settings(self) -> R.IndexSettings:
-        return R.IndexSettings(kind=self.index, hnsw_threshold=int(self.hnsw_threshold))
+        return R.IndexSettings(kind=self.index, ann_threshold=int(self.ann_threshold), ivf_nprobe=int(self.nprobe),
+                               seed=int(self.random_state))
+
+    def _search(self, index: R.DenseIndex, qv: np.ndarray, k: int,
+                allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``index.search`` with this knowledge base's current ``nprobe``."""
+        return index.search(qv, k, allowed, nprobe=int(self.nprobe))
 
     def __repr__(self) -> str:
         def n(attr: str) -> int:
@@ -260,18 +290,8 @@ class KnowledgeBase:
         if df["id"].duplicated().any():
             dup = df.loc[df["id"].duplicated(), "id"].tolist()[:5]
             raise ValueError(f"duplicated article ids in the input, e.g. {dup}")
-        first = getattr(self, "articles_", None) is None
-        if first:
-            from cxml.encoders import resolve_spec
-
-            sample = [f"{t}\n{b}" for t, b in zip(df["title"], df["body"], strict=True)][:2000]
-            self.encoder_spec_ = resolve_spec(self.encoder, sample)
-            self._encoder = None
-            self.next_pid_ = 0
-            self.dense_ = R.DenseIndex(self.encoder_.dim, self._settings())
-            self.articles_ = df.iloc[:0].copy()
-            self.passages_ = pd.DataFrame({"pid": pd.Series([], dtype="int64"), "article_id": [],
-                                           "heading": [], "snippet": [], "text": []})
+        if getattr(self, "articles_", None) is None:
+            self._start([f"{t}\n{b}" for t, b in zip(df["title"], df["body"], strict=True)][:2000])
         rows = []
         for aid, title, body in zip(df["id"], df["title"], df["body"], strict=True):
             for p in R.split_passages(str(title), str(body or ""), int(self.max_words)):
@@ -286,6 +306,23 @@ class KnowledgeBase:
         self.articles_ = pd.concat([self.articles_, df], ignore_index=True) if len(self.articles_) else df.copy()
         self.passages_ = pd.concat([self.passages_, new], ignore_index=True) if len(self.passages_) else new
         self._changed()
+
+    def _start(self, sample: list[str]) -> None:
+        """Empty state: the encoder chosen from ``sample`` texts, no articles, no passages."""
+        from cxml.encoders import resolve_spec
+
+        self.encoder_spec_ = resolve_spec(self.encoder, sample)
+        self._encoder = None
+        self.next_pid_ = 0
+        self.dense_ = R.DenseIndex(self.encoder_.dim, self._settings())
+        self.articles_ = pd.DataFrame({c: pd.Series([], dtype=object) for c in
+                                       ("id", "title", "body", "url", "language", "tags", "group_id")})
+        self.passages_ = pd.DataFrame({"pid": pd.Series([], dtype="int64"), "article_id": [],
+                                       "heading": [], "snippet": [], "text": []})
+        self.calib_ = {"sim_mu": 0.0, "sim_sd": 1.0, "lex_mu": 0.0, "lex_sd": 1.0, "null": []}
+        self.threshold_ = 0.0
+        self.calibration_source_ = "none (no articles)"
+        self._sync()
 
     def update(self, articles: Any) -> KnowledgeBase:
         """Add or replace articles by id, re-embedding only those articles.
@@ -350,12 +387,12 @@ class KnowledgeBase:
         p = self.passages_
         self._p_pid = p["pid"].to_numpy(np.int64)
         self._p_art = np.asarray([self._art_pos[x] for x in p["article_id"]], np.int64)
-        order = np.argsort(self._p_art, kind="stable")
-        bounds = np.searchsorted(self._p_art[order], np.arange(len(a) + 1))
-        self._art_passages = [order[bounds[i]:bounds[i + 1]] for i in range(len(a))]
-        self._group_members = [[] for _ in range(len(groups))]
-        for i, g in enumerate(self._art_group):
-            self._group_members[g].append(i)
+        # passages of article i: _ap_order[_ap_bounds[i]:_ap_bounds[i + 1]] (in passage order);
+        # articles of group g: _ga_order[_ga_bounds[g]:_ga_bounds[g + 1]] (in article order)
+        self._ap_order = np.argsort(self._p_art, kind="stable")
+        self._ap_bounds = np.searchsorted(self._p_art[self._ap_order], np.arange(len(a) + 1))
+        self._ga_order = np.argsort(self._art_group, kind="stable").astype(np.int64)
+        self._ga_bounds = np.searchsorted(self._art_group[self._ga_order], np.arange(len(groups) + 1))
         self._lex = R.LexicalIndex().fit(p["text"].tolist()) if len(p) else None
         self.languages_ = sorted({x for x in self._art_lang if x})
 
@@ -413,21 +450,20 @@ class KnowledgeBase:
             allowed_pids = self._p_pid[ok_p]
         if exclude_groups is not None:
             k_dense = min(n_pass, k_dense + 32)
-        d_scores, d_ids = self.dense_.search(qv, k_dense, allowed_pids)
+        d_scores, d_ids = self._search(self.dense_, qv, k_dense, allowed_pids)
         lex_scores, lex_norm = self._lex.score(texts)
         lex_scores = lex_scores / np.maximum(lex_norm, 1e-9)[:, None]
         code_scores = self._lex.code_match(texts)
         tick = self._ticket_neighbours(qv, exclude_tickets) if self._has_tickets() else None
         out = []
         k_lex = min(n_pass, max(32, 4 * n_groups))
+        p_ok = allowed[self._p_art] if allowed is not None else None
         for i in range(len(texts)):
             rows_d = np.searchsorted(self._p_pid, d_ids[i][d_ids[i] >= 0])
-            ls = lex_scores[i]
-            if allowed is not None:
-                ls = np.where(allowed[self._p_art], ls, -1.0)
+            ls = lex_scores[i] if p_ok is None else np.where(p_ok, lex_scores[i], -1.0)
             rows_l = np.argpartition(-ls, k_lex - 1)[:k_lex] if k_lex < n_pass else np.arange(n_pass)
             rows_l = rows_l[ls[rows_l] > 0]
-            cs = code_scores[i] if allowed is None else np.where(allowed[self._p_art], code_scores[i], 0.0)
+            cs = code_scores[i] if p_ok is None else np.where(p_ok, code_scores[i], 0.0)
             rows_c = np.flatnonzero(cs > 0)
             if len(rows_c) > k_lex:
                 rows_c = rows_c[np.argsort(-cs[rows_c], kind="stable")[:k_lex]]
@@ -436,45 +472,33 @@ class KnowledgeBase:
                 groups = np.union1d(groups, tick[i]["groups"])
             if exclude_groups is not None and exclude_groups[i] is not None:
                 groups = groups[groups != exclude_groups[i]]
-            arts = np.asarray([m for g in groups for m in self._group_members[g]
-                               if allowed is None or allowed[m]], np.int64)
+            # member articles of the candidate groups, group by group (so grouped and sorted by group)
+            arts = self._ga_order[_ranges(self._ga_bounds[groups], self._ga_bounds[groups + 1])]
+            if allowed is not None:
+                arts = arts[allowed[arts]]
             if not len(arts):
                 out.append({"group": np.zeros(0, np.int64)})
                 continue
-            prow = np.concatenate([self._art_passages[a] for a in arts])
+            # their passages, article by article: segment j (from a_start[j]) holds article j's
+            counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
+            a_start = np.cumsum(counts) - counts
+            prow = self._ap_order[_ranges(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
             vec = self.dense_.reconstruct(self._p_pid[prow])
             psim = vec @ qv[i]
             plex = ls[prow].clip(0, None)
             pcode = cs[prow]
-            pa = self._p_art[prow]
-            # per article: best passage by sim and lex (max aggregation)
-            a_index = {a: j for j, a in enumerate(arts)}
-            aj = np.fromiter((a_index[a] for a in pa), np.int64, len(pa))
-            a_sim = np.full(len(arts), -np.inf)
-            a_lex = np.zeros(len(arts))
-            a_code = np.zeros(len(arts))
-            np.maximum.at(a_sim, aj, psim)
-            np.maximum.at(a_lex, aj, plex)
-            np.maximum.at(a_code, aj, pcode)
+            # per article: best passage by sim, lex and code (max aggregation; every article has a passage)
+            a_sim = np.maximum.reduceat(psim, a_start).astype(np.float64)
+            a_lex = np.maximum.reduceat(plex, a_start).astype(np.float64)
+            a_code = np.maximum.reduceat(pcode, a_start).astype(np.float64)
+            # snippet: the passage with the best combined evidence (the first one on a tie)
             comb = self._combine_passage(psim, plex)
-            a_best = np.full(len(arts), -1, np.int64)
-            a_comb = np.full(len(arts), -np.inf)
-            for r, j in enumerate(aj):  # snippet: the passage with the best combined evidence
-                if comb[r] > a_comb[j]:
-                    a_comb[j] = comb[r]
-                    a_best[j] = prow[r]
-            g_of_a = self._art_group[arts]
-            g_index = {g: j for j, g in enumerate(np.unique(g_of_a))}
-            gj = np.fromiter((g_index[g] for g in g_of_a), np.int64, len(g_of_a))
-            ng = len(g_index)
-            g_sim = np.full(ng, -np.inf)
-            g_lex = np.zeros(ng)
-            g_code = np.zeros(ng)
-            np.maximum.at(g_sim, gj, a_sim)
-            np.maximum.at(g_lex, gj, a_lex)
-            np.maximum.at(g_code, gj, a_code)
-            feats = {"group": np.asarray(sorted(g_index, key=g_index.get), np.int64), "sim": g_sim,
-                     "lex": g_lex, "code": g_code, "arts": arts, "art_group_pos": gj, "art_best": a_best,
+            aj = np.repeat(np.arange(len(arts)), counts)
+            a_best = prow[np.lexsort((-comb, aj))[a_start]]
+            groups_, g_start, gj = np.unique(self._art_group[arts], return_index=True, return_inverse=True)
+            feats = {"group": groups_.astype(np.int64), "sim": np.maximum.reduceat(a_sim, g_start),
+                     "lex": np.maximum.reduceat(a_lex, g_start), "code": np.maximum.reduceat(a_code, g_start),
+                     "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
                      "art_sim": a_sim, "art_lex": a_lex}
             if tick is not None:
                 feats.update(self._ticket_features(tick[i], feats["group"]))
@@ -645,11 +669,10 @@ class KnowledgeBase:
         key, gate = self._fused(f)
         score = self._score(gate)
         order = np.argsort(-key, kind="stable")
+        order = order[score[order] >= thr]  # the gate: groups below the threshold are never shown
         a = self._art_cols
         rows: list[dict[str, Any]] = []
         for gj in order:
-            if score[gj] < thr:
-                continue
             members = np.flatnonzero(f["art_group_pos"] == gj)
             if not len(members):
                 continue
@@ -734,10 +757,27 @@ class KnowledgeBase:
         """Index resolved tickets for :meth:`similar_tickets`, :meth:`suggest_macros` and votes.
 
         Texts and answers are PII-scrubbed (:func:`cxml.pii.scrub_many`) before they are
-        embedded or stored. Does not relearn the ranker (see :meth:`fit_feedback`).
+        embedded or stored. Does not relearn the ranker (see :meth:`fit_feedback`). Works
+        without articles too: a helpdesk with a ticket history and no help centre gets
+        :meth:`similar_tickets` and :meth:`suggest_macros` (``encoder="auto"`` is then chosen
+        from the ticket texts); :meth:`suggest` needs articles.
+
+        Parameters
+        ----------
+        tickets : DataFrame or list of dict
+            ``text`` or ``subject`` / ``body``, optionally ``id``, ``answer``, ``reason``,
+            ``macro``, ``language`` and the article column.
+        article_col : str, default="resolving_article_id"
+            Column naming the article that solved each ticket (missing: none did).
+
+        Returns
+        -------
+        self
         """
-        self._check_fitted()
+        self._check_params()
         frame = self._ticket_frame(tickets, article_col, 1, "resolved")
+        if getattr(self, "articles_", None) is None:
+            self._start(frame["text"].tolist()[:2000])
         frame.loc[frame["article_id"].isna(), "label"] = 0
         self._append_tickets(frame)
         return self
@@ -811,7 +851,7 @@ class KnowledgeBase:
     def _ticket_neighbours(self, qv: np.ndarray, exclude: Sequence[str | None] | None) -> list[dict[str, Any]]:
         k = int(self.k_neighbours)
         extra = 8 if exclude is not None else 0
-        d, ids = self.ticket_dense_.search(qv, min(k + extra, self.ticket_dense_.ntotal))
+        d, ids = self._search(self.ticket_dense_, qv, min(k + extra, self.ticket_dense_.ntotal))
         out = []
         for i in range(len(qv)):
             ok = ids[i] >= 0
@@ -828,13 +868,18 @@ class KnowledgeBase:
         return out
 
     def _ticket_features(self, nb: dict[str, Any], groups: np.ndarray) -> dict[str, np.ndarray]:
+        """Past-ticket evidence per candidate group (``groups`` sorted, as :meth:`_score_batch` gives)."""
         sims, grp, lab = nb["sims"], nb["grp"], nb["lab"]
         floor = float(sims.min()) if len(sims) else 0.0
         total = float(np.clip(sims, 1e-6, None).sum()) if len(sims) else 1.0
         t_sim = np.full(len(groups), floor)
         vote = np.zeros(len(groups))
         dis = np.zeros(len(groups))
-        for j, g in enumerate(groups):
+        voted = np.unique(grp[lab != 0])  # only the neighbours' groups (at most k_neighbours) get evidence
+        at = np.searchsorted(groups, voted)
+        for j, g in zip(at, voted, strict=True):
+            if j >= len(groups) or groups[j] != g:
+                continue
             pos = (grp == g) & (lab > 0)
             neg = (grp == g) & (lab < 0)
             if pos.any():
@@ -925,17 +970,28 @@ class KnowledgeBase:
     def similar_tickets(self, query: Any, k: int = 5) -> pd.DataFrame:
         """Past resolved tickets most similar to a query (dense search over scrubbed texts).
 
+        Parameters
+        ----------
+        query : str, dict or Series
+            A text, or a ticket with ``subject`` / ``body`` (or ``text``).
+        k : int, default=5
+
         Returns
         -------
         DataFrame
             ``rank``, ``ticket_id``, ``text``, ``answer``, ``reason``, ``macro``,
             ``article_id``, ``score`` (cosine).
+
+        Raises
+        ------
+        NotFittedError
+            When no tickets were indexed (:meth:`add_tickets` or :meth:`fit_feedback`).
         """
         self._require_tickets("similar_tickets")
         qv = self._encode_queries([_query_text(query)])
         pool = self.tickets_["source"].to_numpy() == "resolved"
-        d, ids = self.ticket_dense_.search(qv, min(self.ticket_dense_.ntotal, 4 * k + 16),
-                                           self._t_tid[pool] if not pool.all() else None)
+        d, ids = self._search(self.ticket_dense_, qv, min(self.ticket_dense_.ntotal, 4 * k + 16),
+                              self._t_tid[pool] if not pool.all() else None)
         ok = ids[0] >= 0
         rows = np.searchsorted(self._t_tid, ids[0][ok])[:k]
         t = self.tickets_.iloc[rows]
@@ -950,18 +1006,29 @@ class KnowledgeBase:
         Each of the :attr:`k_neighbours` nearest resolved tickets that records a macro votes
         for it with its cosine; ``score`` is the macro's share of the votes.
 
+        Parameters
+        ----------
+        query : str, dict or Series
+            A text, or a ticket with ``subject`` / ``body`` (or ``text``).
+        k : int, default=3
+
         Returns
         -------
         DataFrame
             ``rank``, ``macro``, ``score``, ``n_tickets``.
+
+        Raises
+        ------
+        NotFittedError
+            When no tickets were indexed, or none of them records a ``macro``.
         """
         self._require_tickets("suggest_macros")
         has = self.tickets_["macro"].notna().to_numpy() & (self.tickets_["source"].to_numpy() == "resolved")
         if not has.any():
             raise NotFittedError("no indexed ticket records a 'macro': pass tickets with a macro column")
         qv = self._encode_queries([_query_text(query)])
-        d, ids = self.ticket_dense_.search(qv, min(int(has.sum()), max(int(self.k_neighbours), k)),
-                                           self._t_tid[has])
+        d, ids = self._search(self.ticket_dense_, qv, min(int(has.sum()), max(int(self.k_neighbours), k)),
+                              self._t_tid[has])
         ok = ids[0] >= 0
         rows = np.searchsorted(self._t_tid, ids[0][ok])
         w = np.clip(d[0][ok], 1e-6, None)
@@ -972,7 +1039,6 @@ class KnowledgeBase:
                              "score": (votes["sum"] / w.sum()).to_numpy(), "n_tickets": votes["size"].to_numpy()})
 
     def _require_tickets(self, what: str) -> None:
-        self._check_fitted()
         if not self._has_tickets():
             raise NotFittedError(f"{what}() needs past tickets: call fit_feedback(tickets) or add_tickets(tickets)")
 
@@ -1048,7 +1114,8 @@ class KnowledgeBase:
         return self
 
     def _save_artifact(self, directory: Path, *, allow_pickle: bool) -> dict[str, Any]:
-        self._check_fitted()
+        if not self._has_tickets():
+            self._check_fitted()
         self.dense_.save(directory / "kb.faiss")
         arts = self.articles_.copy()
         arts["tags"] = [list(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in arts["tags"]]
@@ -1078,7 +1145,8 @@ class KnowledgeBase:
                 "params": self.get_params(), "files": files, "next_pid": int(self.next_pid_),
                 "next_tid": int(getattr(self, "next_tid_", 0)), "calibration": self.calib_,
                 "threshold": float(self.threshold_), "calibration_source": self.calibration_source_,
-                "ranker": getattr(self, "ranker_", None), "index_kind": self.dense_.kind, "card": card}
+                "ranker": getattr(self, "ranker_", None), "index_kind": self.dense_.kind,
+                "ticket_index_kind": self.ticket_dense_.kind if self._has_tickets() else None, "card": card}
 
     @classmethod
     def _load_artifact(cls, directory: Path, manifest: dict[str, Any], *, allow_pickle: bool,
@@ -1086,7 +1154,10 @@ class KnowledgeBase:
         from cxml import encoders
 
         m = manifest["model"]
-        kb = cls(**m["params"])
+        params = dict(m["params"])
+        if "hnsw_threshold" in params:  # written before the IVF option (cxml 0.1.0 development)
+            params.setdefault("ann_threshold", params.pop("hnsw_threshold"))
+        kb = cls(**params)
         kb.encoder_spec_ = manifest["encoder"]["spec"]
         kb._encoder = encoders.load(kb.encoder_spec_)
         files = m["files"]
@@ -1094,7 +1165,8 @@ class KnowledgeBase:
         arts["tags"] = [list(v) if v is not None else [] for v in arts["tags"]]
         kb.articles_ = arts
         kb.passages_ = pd.read_parquet(directory / files["passages"])
-        kb.dense_ = R.DenseIndex.read(directory / files["index"], kb._settings(), kb.passages_["pid"].to_numpy())
+        kb.dense_ = _read_index(directory / files["index"], kb._settings(), kb.passages_["pid"].to_numpy(),
+                                m.get("index_kind"), "passages")
         check_dimensions(encoder=kb._encoder.dim, index=kb.dense_.index.d, where=str(directory))
         kb.next_pid_ = int(m["next_pid"])
         kb.next_tid_ = int(m.get("next_tid", 0))
@@ -1107,11 +1179,44 @@ class KnowledgeBase:
         kb.ticket_dense_ = None
         if "tickets" in files:
             kb.tickets_ = pd.read_parquet(directory / files["tickets"])
-            kb.ticket_dense_ = R.DenseIndex.read(directory / files["ticket_index"], kb._settings(),
-                                                 kb.tickets_["tid"].to_numpy())
+            kb.ticket_dense_ = _read_index(directory / files["ticket_index"], kb._settings(),
+                                           kb.tickets_["tid"].to_numpy(), m.get("ticket_index_kind"), "tickets")
             check_dimensions(encoder=kb._encoder.dim, index=kb.ticket_dense_.index.d, where=str(directory))
             kb._sync_tickets()
         return kb
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(a, b) for a, b in zip(starts, ends)])`` without a Python loop."""
+    lens = ends - starts
+    if not len(lens):
+        return np.zeros(0, np.int64)
+    return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+
+
+def _read_index(path: Path, settings: R.IndexSettings, live_ids: np.ndarray, kind: str | None,
+                what: str) -> R.DenseIndex:
+    """Read a faiss file of an artifact and check it against the manifest and the stored table.
+
+    Raises
+    ------
+    ArtifactError
+        When the file is not an index cxml writes, holds another kind of index than the
+        manifest names, or lacks vectors of stored rows.
+    """
+    try:
+        index = R.DenseIndex.read(path, settings, live_ids)
+    except (RuntimeError, ValueError) as exc:  # faiss raises RuntimeError on a damaged file
+        raise ArtifactError(f"cannot read the {what} index {path}: {exc}") from exc
+    if kind is not None and index.kind != kind:
+        raise ArtifactError(f"{path} holds a faiss index of kind {index.kind!r} but the manifest says {kind!r}: "
+                            "the artifact's files were mixed up; re-save the knowledge base")
+    missing = np.setdiff1d(np.asarray(live_ids, np.int64), index.ids())
+    if len(missing):
+        raise ArtifactError(f"{path} lacks the vectors of {len(missing)} of the {len(live_ids)} stored {what} "
+                            f"(e.g. id {int(missing[0])}): the index and the table were saved apart; re-save "
+                            "the knowledge base")
+    return index
 
 
 def _id_str(v: Any) -> str:
