@@ -1171,7 +1171,8 @@ def load_banking77_oos(
     Returns
     -------
     pandas.DataFrame
-        Columns ``text``, ``label``, ``scope`` (``"in"``, ``"id_oos"`` or ``"ood_oos"``) and
+        Columns ``text`` (an empty string for the few empty queries of the files), ``label``, ``scope``
+        (``"in"``, ``"id_oos"`` or ``"ood_oos"``) and
         ``label_original`` (the held-out intent of in-domain OOS rows; the label itself for in-scope rows;
         missing for out-of-domain rows).
 
@@ -1202,6 +1203,7 @@ def load_banking77_oos(
         extra["label_original"] = None
         frames.append(extra)
     frame = pd.concat(frames, ignore_index=True)
+    frame["text"] = frame["text"].fillna("")  # the files hold a few empty queries
     return frame[["text", "label", "scope", "label_original"]]
 
 

@@ -1,0 +1,504 @@
+"""Triage: reason and priority classifiers against a TF-IDF + LinearSVC baseline, same run.
+
+    python benchmarks/bench_triage.py                                  # every section
+    python benchmarks/bench_triage.py --sections banking77,fewshot,oos
+    python benchmarks/bench_triage.py --sections bueck,endava --cache ~/.cache/cxml/bench.sqlite
+
+Sections
+--------
+banking77  full training set (10,003 -> 3,080 test): cxml's fast profile (``features="tfidf"``, no
+           neural encoder) and the default hybrid (``encoder="auto"``: MiniLM for English), with
+           training time (encoding and the internal cross-validation included, cold embedding
+           cache) and prediction throughput; plus what the thresholds do on the test set.
+fewshot    5 and 10 training examples per class (3 random draws each), same test set.
+oos        banking77_oos: 50 in-scope intents; out-of-scope test queries (in-domain: held-out
+           Banking77 intents; out-of-domain: CLINC150). The out-of-scope rate parameter is chosen
+           on the validation split (highest OOS recall with in-scope accuracy >= 90 %), never on test.
+bueck      Bueck multilingual tickets (en/de): queue, type and priority under 5-fold GroupKFold on
+           the paraphrase families (``group``), so rewritten copies of a ticket never straddle a split.
+endava     Endava IT tickets: category (stratified 80/20 split, classes with < 5 rows dropped) and
+           urgency on ``ticket_type == 0`` (5-fold stratified CV).
+
+Every row is measured in this run. The baselines: ``TfidfVectorizer() + LinearSVC()`` with
+scikit-learn defaults, and a stronger one with word 1-2 and char_wb 2-5 n-grams (sublinear tf).
+Nothing is tuned on test data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _results import write_section  # noqa: E402
+
+OUT: dict[str, str] = {}
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+# --------------------------------------------------------------------------- models
+def baseline(strong: bool = True) -> Any:
+    """TF-IDF + LinearSVC. ``strong``: word 1-2 and char_wb 2-5 n-grams, sublinear tf."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+    from sklearn.svm import LinearSVC
+
+    if not strong:
+        return make_pipeline(TfidfVectorizer(), LinearSVC(random_state=0))
+    union = FeatureUnion([
+        ("word", TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))),
+        ("char", TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(2, 5)))])
+    return make_pipeline(union, LinearSVC(random_state=0))
+
+
+BASELINES = {"TF-IDF + LinearSVC (scikit-learn defaults)": False,
+             "TF-IDF word 1-2 + char 2-5 + LinearSVC": True}
+
+
+def cxml_model(kind: str, **kw: Any) -> Any:
+    from cxml.triage import PriorityClassifier, TicketClassifier
+
+    cls = PriorityClassifier if kind == "priority" else TicketClassifier
+    return cls(**kw)
+
+
+def timed_fit(model: Any, X: Any, y: Any) -> float:
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model.fit(X, y)
+    return time.perf_counter() - t
+
+
+def timed_predict(model: Any, X: Any) -> tuple[np.ndarray, float]:
+    t = time.perf_counter()
+    pred = np.asarray(model.predict(X), dtype=object)
+    return pred, len(pred) / (time.perf_counter() - t)
+
+
+def metrics(y: Any, pred: Any, levels: list[Any] | None = None) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    y = np.asarray(y, dtype=object)
+    pred = np.asarray(pred, dtype=object)
+    out = {"accuracy": accuracy_score(y, pred),
+           "macro_f1": f1_score(y, pred, average="macro", labels=np.unique(y), zero_division=0)}
+    if levels is not None:
+        from cxml.evaluate import ordinal_metrics
+
+        o = ordinal_metrics(y, pred, levels)
+        out.update(within_one=o["within_one_accuracy"], top_recall=o["top_level_recall"])
+    return out
+
+
+def pct(x: float) -> str:
+    return "-" if x is None or np.isnan(x) else f"{100 * x:.1f} %"
+
+
+def clear_embedding_cache() -> None:
+    from cxml import encoders
+
+    encoders._DEFAULT_CACHE.clear()
+
+
+def use_disk_cache(path: str | None) -> None:
+    """Back the shared embedding cache with SQLite, so re-runs skip the slow encoders."""
+    if path:
+        from cxml import encoders
+
+        encoders._DEFAULT_CACHE.path = Path(os.path.expanduser(path))
+
+
+def decision_summary(clf: Any, X: Any, y: Any) -> str:
+    """What the per-class thresholds (fitted on training CV predictions) do on test data."""
+    d = clf.decide(X)
+    y = np.asarray(y, dtype=object)
+    ok = d["label"].to_numpy(dtype=object) == y
+    auto = (d["action"] == "auto").to_numpy()
+    sug = (d["action"] == "suggest").to_numpy()
+    top3 = np.array([y[i] in [lab for lab, _ in t] for i, t in enumerate(d["top3"])])
+    return (f"auto-applied {pct(auto.mean())} of test tickets at precision {pct(ok[auto].mean())} (target 90 %); "
+            f"suggested {pct(sug.mean())} (top-3 contains the true label for {pct(top3[sug].mean())}); "
+            f"abstained {pct((d['action'] == 'abstain').mean())}")
+
+
+def row(name: str, m: dict[str, float], fit_s: float, rate: float, extra: str = "") -> str:
+    return (f"| {name} | {pct(m['accuracy'])} | {m['macro_f1']:.3f} | {fit_s:.1f} s | {rate:,.0f}/s |"
+            + (f" {extra} |" if extra else ""))
+
+
+# --------------------------------------------------------------------------- Banking77
+def bench_banking77(args: argparse.Namespace) -> None:
+    from cxml.datasets import load_banking77
+    from cxml.evaluate import expected_calibration_error
+
+    tr, te = load_banking77("train"), load_banking77("test")
+    X, y, Xt, yt = tr["text"].tolist(), tr["label"].to_numpy(), te["text"].tolist(), te["label"].to_numpy()
+    rows = []
+    load0 = load_average()
+    for name, strong in BASELINES.items():
+        m = baseline(strong)
+        fit = timed_fit(m, X, y)
+        pred, rate = timed_predict(m, Xt)
+        rows.append(row(name, metrics(yt, pred), fit, rate, "- | -"))
+        log(rows[-1])
+    notes = []
+    for label, kw, target in [
+        ("cxml fast profile (`features=\"tfidf\"`)", {"features": "tfidf"}, "92.5 % in <= 60 s"),
+        ("cxml default (`encoder=\"auto\"` -> MiniLM, hybrid)", {"encoder": args.encoder}, "95.0 % in <= 10 min"),
+    ]:
+        clear_embedding_cache()
+        clf = cxml_model("reason", random_state=0, **kw)
+        fit = timed_fit(clf, X, y)
+        pred, rate = timed_predict(clf, Xt)
+        ece = expected_calibration_error(yt, clf.predict_proba(Xt), clf.classes_)
+        rows.append(row(label, metrics(yt, pred), fit, rate, f"{ece:.3f} | {target}"))
+        log(rows[-1])
+        notes.append(f"- {label}: {decision_summary(clf, Xt, yt)}; encoder `{clf.encoder_spec_}`.")
+    OUT["triage-banking77"] = (
+        f"**Banking77, full training set** (10,003 training / 3,080 test queries, 77 intents). Training time "
+        "of cxml includes encoding (cold embedding cache), the 5-fold cross-validation behind calibration, "
+        "thresholds and the data report, and the out-of-scope detectors; throughput is `predict` on the "
+        f"3,080 test texts, one call. Load average at the start {load0:.1f}, at the end {load_average():.1f}.\n\n"
+        "| model | accuracy | macro-F1 | train | predict | ECE | target |\n|---|---|---|---|---|---|---|\n"
+        + "\n".join(rows) + "\n\n" + "\n".join(notes) + "\n\n" + TRIED)
+
+
+#: What was tried against the Banking77 targets (experiments on an 80/20 split of the training set,
+#: never on test), kept beside the numbers they explain.
+TRIED = (
+    "What was tried for the two accuracy targets (on a stratified 80/20 split of the training set, never on "
+    "test): (1) hybrid head: embedding weight 1-3 against the TF-IDF blocks and C 0.3-1: at most +0.5 points "
+    "on validation (92.3 -> 92.8 %), not adopted as a default on one data set; (2) fast profile: word 1-3, "
+    "char_wb 1-6, char 2-6 and three-block n-gram sets, max_df: all within 89.0-90.0 % on validation "
+    "(default 89.7 %), so about 91 % on test is what TF-IDF + a linear model gives here; (3) one epoch of "
+    "supervised fine-tuning of MiniLM (softmax head, AdamW 5e-5) took 9.6 minutes on the 2 (shared) cores "
+    "and left the hybrid at 92.85 % on validation. What would close the gap: a larger encoder (a base-size "
+    "model embeds 5-10x slower than MiniLM here, so the 10-minute budget needs a GPU or fewer, cached "
+    "embeddings), or several epochs of fine-tuning, which is GPU work; for 10 examples per class, "
+    "SetFit-style contrastive fine-tuning on the 770 texts is CPU-feasible and the most promising next step "
+    "(not built).")
+
+
+# --------------------------------------------------------------------------- few-shot
+def bench_fewshot(args: argparse.Namespace) -> None:
+    from cxml.datasets import load_banking77
+
+    tr, te = load_banking77("train"), load_banking77("test")
+    Xt, yt = te["text"].tolist(), te["label"].to_numpy()
+    res: dict[tuple[str, int], list[float]] = {}
+    times: dict[tuple[str, int], list[float]] = {}
+    for shots in (5, 10):
+        for seed in range(args.fewshot_draws):
+            sample = tr.groupby("label", group_keys=False).sample(n=shots, random_state=seed)
+            X, y = sample["text"].tolist(), sample["label"].to_numpy()
+            models = {"TF-IDF word 1-2 + char 2-5 + LinearSVC": baseline(True),
+                      "cxml fast profile (tfidf)": cxml_model("reason", features="tfidf", random_state=seed),
+                      "cxml default (MiniLM hybrid)": cxml_model("reason", encoder=args.encoder, random_state=seed)}
+            for name, m in models.items():
+                fit = timed_fit(m, X, y)
+                acc = metrics(yt, timed_predict(m, Xt)[0])["accuracy"]
+                res.setdefault((name, shots), []).append(acc)
+                times.setdefault((name, shots), []).append(fit)
+                log(f"{shots}-shot draw {seed} {name}: {acc:.4f} ({fit:.1f} s)")
+    lines = ["| model | 5 per class | 10 per class | train (10-shot) |", "|---|---|---|---|"]
+    for name in dict.fromkeys(k[0] for k in res):
+        a5, a10 = np.array(res[(name, 5)]), np.array(res[(name, 10)])
+        lines.append(f"| {name} | {pct(a5.mean())} ± {100 * a5.std():.1f} | {pct(a10.mean())} ± "
+                     f"{100 * a10.std():.1f} | {np.mean(times[(name, 10)]):.1f} s |")
+    OUT["triage-fewshot"] = (
+        f"**Banking77 few-shot**: 5 or 10 training queries per intent (385 / 770), {args.fewshot_draws} random "
+        "draws each (mean ± sd of test accuracy on all 3,080 test queries). Target at 10 per class: >= 89.8 % "
+        "(best published few-shot result 89.79 %). Training times after the first draw read test and training "
+        "embeddings from the in-process cache.\n\n" + "\n".join(lines))
+
+
+# --------------------------------------------------------------------------- out of scope
+def _oos_eval(flag: np.ndarray, pred: np.ndarray, frame: pd.DataFrame) -> dict[str, float]:
+    ins = (frame["scope"] == "in").to_numpy()
+    y = frame["label"].to_numpy(dtype=object)
+    return {"in_acc": float(((pred == y) & ~flag)[ins].mean()), "oos_recall": float(flag[~ins].mean()),
+            "id_recall": float(flag[(frame["scope"] == "id_oos").to_numpy()].mean()),
+            "ood_recall": float(flag[(frame["scope"] == "ood_oos").to_numpy()].mean())}
+
+
+def _pick(cands: list[tuple[Any, dict[str, float]]], floor: float = 0.90) -> tuple[Any, dict[str, float]]:
+    """Highest validation OOS recall with in-scope accuracy >= floor (else the best in-scope accuracy)."""
+    ok = [c for c in cands if c[1]["in_acc"] >= floor]
+    return max(ok, key=lambda c: c[1]["oos_recall"]) if ok else max(cands, key=lambda c: c[1]["in_acc"])
+
+
+def bench_oos(args: argparse.Namespace) -> None:
+    from cxml.datasets import load_banking77_oos
+
+    tr = load_banking77_oos("train", "none")
+    va, te = load_banking77_oos("valid", "all"), load_banking77_oos("test", "all")
+    X, y = tr["text"].tolist(), tr["label"].to_numpy()
+    lines = ["| model | setting | validation: in-scope acc / OOS recall | **test: in-scope accuracy** | "
+             "**test: OOS recall** | in-domain OOS | out-of-domain OOS | train |",
+             "|---|---|---|---|---|---|---|---|"]
+
+    def add(name: str, setting: str, v: dict[str, float], r: dict[str, float], fit: float) -> None:
+        lines.append(f"| {name} | {setting} | {pct(v['in_acc'])} / {pct(v['oos_recall'])} | {pct(r['in_acc'])} | "
+                     f"{pct(r['oos_recall'])} | {pct(r['id_recall'])} | {pct(r['ood_recall'])} | {fit:.1f} s |")
+        log(lines[-1])
+
+    # baseline: flag when the best LinearSVC score is below a threshold chosen on validation
+    m = baseline(True)
+    fit = timed_fit(m, X, y)
+
+    def svm_flags(frame: pd.DataFrame, thr: float) -> tuple[np.ndarray, np.ndarray]:
+        s = m.decision_function(frame["text"].tolist())
+        return s.max(axis=1) < thr, m.classes_[s.argmax(axis=1)].astype(object)
+
+    name = "TF-IDF word 1-2 + char 2-5 + LinearSVC"
+    nothing = -np.inf
+    add(name, "nothing flagged", _oos_eval(*svm_flags(va, nothing), va), _oos_eval(*svm_flags(te, nothing), te), fit)
+    cands = [(thr, _oos_eval(*svm_flags(va, thr), va)) for thr in np.round(np.arange(-1.0, 0.61, 0.05), 2)]
+    thr, v = _pick(cands)
+    add(name, f"max score < {thr:.2f}", v, _oos_eval(*svm_flags(te, thr), te), fit)
+    for features in ("tfidf", "hybrid"):
+        name = "cxml fast profile (tfidf)" if features == "tfidf" else "cxml default (MiniLM hybrid)"
+        cands, tests = [], {}
+        for q in args.oos_rates:
+            clf = cxml_model("reason", features=features, encoder=args.encoder, out_of_scope=q, random_state=0)
+            fit = timed_fit(clf, X, y)
+            dv, dt = clf.decide(va["text"].tolist()), clf.decide(te["text"].tolist())
+            for view, flag_of in (("flagged `out_of_scope`", lambda d: d["abstain_reason"] == "out_of_scope"),
+                                  ("not applied automatically", lambda d: d["action"] != "auto")):
+                ev = [_oos_eval(flag_of(d).to_numpy(), d["label"].to_numpy(dtype=object), f)
+                      for d, f in ((dv, va), (dt, te))]
+                if q == args.oos_rates[0] and view.startswith("flagged"):
+                    none = np.zeros(len(dv), bool), np.zeros(len(dt), bool)
+                    add(name, "nothing flagged", _oos_eval(none[0], dv["label"].to_numpy(dtype=object), va),
+                        _oos_eval(none[1], dt["label"].to_numpy(dtype=object), te), fit)
+                add(name, f"`out_of_scope={q}`, {view}", *ev, fit)
+                if view.startswith("flagged"):
+                    cands.append((q, ev[0]))
+                    tests[q] = ev[1]
+        q, v = _pick(cands)
+        lines.append(f"| {name} | **chosen on validation: `out_of_scope={q}`** | {pct(v['in_acc'])} / "
+                     f"{pct(v['oos_recall'])} | {pct(tests[q]['in_acc'])} | {pct(tests[q]['oos_recall'])} | | | |")
+    OUT["triage-oos"] = (
+        "**banking77_oos** (Zhang et al. 2021): trained on the 5,905 in-scope training queries (50 intents); "
+        "test = 2,000 in-scope + 1,080 in-domain OOS (queries of 27 held-out Banking77 intents) + 1,000 "
+        "out-of-domain OOS (CLINC150); validation = 1,506 in-scope + 730 OOS. In-scope accuracy counts an "
+        "in-scope query that is flagged (or, in the 'not applied automatically' rows, not auto-applied) as "
+        "wrong. cxml's `out_of_scope` rate (tried "
+        f"{args.oos_rates}) and the baseline's score threshold are chosen on validation: the highest OOS recall "
+        "with in-scope accuracy >= 90 %, or, where no setting reaches 90 %, the highest in-scope accuracy. "
+        "Target: OOS recall >= 70 % with in-scope accuracy >= 90 %. The 'nothing flagged' rows give the "
+        "in-scope accuracy ceiling of each model.\n\n" + "\n".join(lines))
+
+
+# --------------------------------------------------------------------------- Bueck
+def _cv_rows(name: str, make: Any, frame: pd.DataFrame, target: str, splits: list[Any],
+             levels: list[Any] | None, text_of: Any) -> tuple[str, dict[str, float]]:
+    preds = np.empty(len(frame), dtype=object)
+    fit_s, rate = 0.0, []
+    for train, test in splits:
+        m = make()
+        X_tr = text_of(frame.iloc[train], m)
+        fit_s += timed_fit(m, X_tr, frame[target].iloc[train].to_numpy(dtype=object))
+        p, r = timed_predict(m, text_of(frame.iloc[test], m))
+        preds[test] = p
+        rate.append(r)
+        spec = getattr(m, "encoder_spec_", None)
+        if spec and spec != "tfidf" and "->" not in name:
+            name = f"{name} -> `{spec}`"
+    seen = np.zeros(len(frame), dtype=bool)
+    for _, test in splits:
+        seen[test] = True
+    m = metrics(frame[target].to_numpy(dtype=object)[seen], preds[seen], levels)
+    extra = (f"{pct(m['within_one'])} | {pct(m['top_recall'])}" if levels is not None else "")
+    return (row(name, m, fit_s / len(splits), float(np.mean(rate)), extra), m)
+
+
+class ContextBaseline:
+    """The strong TF-IDF baseline plus a one-hot structured column (reads a ticket table)."""
+
+    def __init__(self, column: str) -> None:
+        from sklearn.compose import ColumnTransformer
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder
+        from sklearn.svm import LinearSVC
+
+        union = baseline(True).steps[0][1]
+        self.column = column
+        self.model = make_pipeline(ColumnTransformer([
+            ("text", union, "text"), ("ctx", OneHotEncoder(handle_unknown="ignore"), [column])]),
+            LinearSVC(random_state=0))
+
+    def _frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({"text": (frame["subject"].fillna("") + "\n" + frame["body"].fillna("")).to_numpy(),
+                             self.column: frame[self.column].astype(str).to_numpy()})
+
+    def fit(self, frame: pd.DataFrame, y: Any) -> ContextBaseline:
+        self.model.fit(self._frame(frame), y)
+        return self
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.model.predict(self._frame(frame))
+
+
+def _texts(frame: pd.DataFrame, model: Any, cols: tuple[str, str]) -> Any:
+    """Baselines get joined texts; cxml gets the ticket table (text columns, language)."""
+    if hasattr(model, "decide") or isinstance(model, ContextBaseline):
+        return frame
+    return (frame[cols[0]].fillna("") + "\n" + frame[cols[1]].fillna("")).tolist()
+
+
+def _target_block(title: str, frame: pd.DataFrame, target: str, splits: list[Any], levels: list[Any] | None,
+                  cxml_kw: dict[str, Any], cols: tuple[str, str], args: argparse.Namespace,
+                  context: tuple[str, ...] = ()) -> str:
+    kind = "priority" if levels is not None else "reason"
+    head = "| model | accuracy | macro-F1 | train (per fold) | predict |"
+    sep = "|---|---|---|---|---|"
+    if levels is not None:
+        head += " within one level | top-level recall |"
+        sep += "---|---|"
+    out = [f"*{title}* ({len(frame):,} tickets, {frame[target].nunique()} classes)", "", head, sep]
+    base_f1 = None
+    makers: list[tuple[str, Any]] = [(n, (lambda s=s: baseline(s))) for n, s in BASELINES.items()]
+    pkw = {"ordinal": levels} if levels is not None else {}
+    makers.append(("cxml fast profile (tfidf)",
+                   lambda: cxml_model(kind, features="tfidf", random_state=0, **pkw, **cxml_kw)))
+    makers.append((f"cxml default (`encoder=\"{args.encoder}\"`, hybrid)",
+                   lambda: cxml_model(kind, encoder=args.encoder, random_state=0, **pkw, **cxml_kw)))
+    if levels is not None:
+        makers.append(("cxml default, argmax instead of the cost-sensitive rule",
+                       lambda: cxml_model(kind, encoder=args.encoder, random_state=0, cost_matrix=None, **pkw,
+                                          **cxml_kw)))
+    for col in context:
+        makers.append((f"TF-IDF word 1-2 + char 2-5 + one-hot `{col}` + LinearSVC",
+                       lambda col=col: ContextBaseline(col)))
+        makers.append((f"cxml default + `{col}` as context, argmax",
+                       lambda col=col: cxml_model(kind, encoder=args.encoder, random_state=0, cost_matrix=None,
+                                                  context_columns=["language", col], **pkw, **cxml_kw)))
+    best = None
+    for name, make in makers:
+        r, m = _cv_rows(name, make, frame, target, splits, levels, lambda f, mm: _texts(f, mm, cols))
+        out.append(r)
+        log(f"{title}: {r}")
+        if name == "TF-IDF word 1-2 + char 2-5 + LinearSVC":
+            base_f1 = m["macro_f1"]
+        elif name.startswith("cxml") and "as context" not in name:
+            best = max(best or 0.0, m["macro_f1"])
+    if levels is not None and base_f1 is not None and best is not None:
+        out += ["", f"Priority macro-F1: best cxml row {best:.3f} vs the strong TF-IDF baseline {base_f1:.3f}: "
+                    f"{100 * (best - base_f1):+.1f} points (target +5), text only on both sides."]
+    return "\n".join(out)
+
+
+def bench_bueck(args: argparse.Namespace) -> None:
+    from sklearn.model_selection import GroupKFold
+
+    from cxml.datasets import load_bueck
+
+    frame = load_bueck("aa").reset_index(drop=True)
+    frame = frame[["subject", "body", "language", "queue", "type", "priority", "group"]]
+    splits = list(GroupKFold(n_splits=5).split(frame, groups=frame["group"]))
+    blocks = []
+    for target, levels in (("queue", None), ("type", None), ("priority", ["low", "medium", "high"])):
+        blocks.append(_target_block(f"Bueck `{target}`", frame, target, splits, levels, {}, ("subject", "body"),
+                                    args, context=("queue",) if target == "priority" else ()))
+    OUT["triage-bueck"] = (
+        f"**Bueck tickets** (file `aa`: {len(frame):,} English and German tickets; synthetic, CC BY-NC 4.0). "
+        f"5-fold GroupKFold over the {frame['group'].nunique():,} paraphrase families (`load_bueck`'s `group`), "
+        "pooled out-of-fold predictions. cxml reads subject, body and language; no other label is used as a "
+        "feature, except in the rows marked 'as context', where the ticket's true queue (known once a ticket is "
+        "routed) joins the text, for cxml and for the baseline alike. Priority levels low < medium < high; the default priority model picks the level of least "
+        "expected cost (under-prioritising counts double). Embeddings are cached in process, so the cxml "
+        "default's first fold carries the encoding (train times are per-fold means).\n\n" + "\n\n".join(blocks))
+
+
+# --------------------------------------------------------------------------- Endava
+def bench_endava(args: argparse.Namespace) -> None:
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    from cxml.datasets import load_endava
+
+    frame = load_endava()
+    frame = frame.rename(columns={"title": "subject"})[["subject", "body", "ticket_type", "category", "urgency"]]
+    frame["category"] = frame["category"].astype(str)
+    counts = frame["category"].value_counts()
+    cat = frame[frame["category"].isin(counts[counts >= 5].index)].reset_index(drop=True)
+    a, b = train_test_split(np.arange(len(cat)), test_size=0.2, stratify=cat["category"], random_state=0)
+    blocks = [_target_block("Endava `category`, stratified 80/20 split", cat, "category", [(a, b)], None, {},
+                            ("subject", "body"), args)]
+    urg = frame[frame["ticket_type"] == 0].reset_index(drop=True)
+    # ITIL convention: a lower urgency code is more urgent (the codes have no published names)
+    urg["urgency"] = urg["urgency"].map({0: "u0", 1: "u1", 2: "u2"})
+    splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(urg, urg["urgency"]))
+    blocks.append(_target_block("Endava `urgency` on `ticket_type == 0`, 5-fold stratified CV", urg, "urgency",
+                                splits, ["u2", "u1", "u0"], {}, ("subject", "body"), args))
+    OUT["triage-endava"] = (
+        "**Endava IT tickets** (first 5,431 rows of `all_tickets.csv`, English, anonymised). Urgency varies "
+        "only on `ticket_type == 0` (576 tickets; on type 1 it is a constant default), so priority is "
+        "evaluated there. The urgency codes have no published names; the ordinal order assumes the ITIL "
+        "convention that a lower code is more urgent (u2 < u1 < u0, top level u0 with 14 tickets). "
+        "`encoder=\"auto\"` picks e5-small when more than 2 % of the sampled texts are detected as another "
+        "language, which happens on some of these anonymised texts (the row names the encoder chosen).\n\n"
+        + "\n\n".join(blocks))
+
+
+SECTIONS = {"banking77": bench_banking77, "fewshot": bench_fewshot, "oos": bench_oos, "bueck": bench_bueck,
+            "endava": bench_endava}
+
+
+def flush(args: argparse.Namespace) -> None:
+    if args.no_write or not OUT:
+        return
+    order = ["triage-banking77", "triage-fewshot", "triage-oos", "triage-bueck", "triage-endava"]
+    for name in order:
+        if name in OUT:
+            write_section(name, OUT[name])
+    log(f"wrote {', '.join(n for n in order if n in OUT)} to benchmarks/RESULTS.md")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sections", default=",".join(SECTIONS))
+    ap.add_argument("--encoder", default="auto", help="encoder spec of the cxml default rows (default auto)")
+    ap.add_argument("--fewshot-draws", type=int, default=3)
+    ap.add_argument("--oos-rates", type=lambda s: [float(x) for x in s.split(",")], default=[0.05, 0.1, 0.2],
+                    help="out_of_scope rates tried on the validation split")
+    ap.add_argument("--cache", default=None,
+                    help="SQLite embedding cache (re-runs skip encoding; not used by the banking77 section's "
+                         "timed rows, which clear the in-memory cache but would read this file)")
+    ap.add_argument("--torch-threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
+    args = ap.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
+    torch.set_num_threads(args.torch_threads)
+    use_disk_cache(args.cache)
+    unknown = set(args.sections.split(",")) - set(SECTIONS)
+    if unknown:
+        ap.error(f"unknown sections {sorted(unknown)}; choose from {list(SECTIONS)}")
+    for name in args.sections.split(","):
+        log(f"== {name}")
+        t = time.perf_counter()
+        SECTIONS[name](args)
+        log(f"== {name} done in {time.perf_counter() - t:.0f} s")
+        flush(args)
+
+
+if __name__ == "__main__":
+    main()
