@@ -37,3 +37,10 @@ def webshop_small():
     from cxml.datasets import make_webshop
 
     return make_webshop(n_tickets=600, seed=0)
+
+
+@pytest.fixture(scope="module")
+def split(webshop_small):
+    """``webshop_small``'s tickets as (train: first 450, test: last 150), fresh copies per test module."""
+    tickets = webshop_small.tickets
+    return tickets.iloc[:450].copy(), tickets.iloc[450:].copy()

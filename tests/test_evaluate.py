@@ -26,12 +26,6 @@ OOS = ["What is a good recipe for banana bread?", "Will it rain in Tampere tomor
 
 
 @pytest.fixture(scope="module")
-def split(webshop_small):
-    tickets = webshop_small.tickets
-    return tickets.iloc[:450].copy(), tickets.iloc[450:].copy()
-
-
-@pytest.fixture(scope="module")
 def clf(split):
     train, _ = split
     return TicketClassifier(encoder="hash").fit(train, train["reason"])

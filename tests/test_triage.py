@@ -35,12 +35,6 @@ OUT_OF_SCOPE_TEXTS = [
 
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def split(webshop_small):
-    tickets = webshop_small.tickets
-    return tickets.iloc[:450].copy(), tickets.iloc[450:].copy()
-
-
-@pytest.fixture(scope="module")
 def reason_clf(split):
     train, _ = split
     return TicketClassifier(encoder="hash", features="hybrid").fit(train, train["reason"])

@@ -57,6 +57,7 @@ import pandas as pd
 
 from cxml import _parts
 from cxml._parts import ROW_COLUMN, ResumeError
+from cxml._score_args import ENGINES, add_score_arguments
 from cxml._version import __version__
 from cxml.schema import ValidationError
 
@@ -65,7 +66,6 @@ __all__ = ["Scorer", "ScoreReport", "ResumeError", "score_file", "model_hash", "
 
 logger = logging.getLogger(__name__)
 
-ENGINES = ("local", "dask")
 _TEXT_PARTS = ("subject", "body")
 _MAX_VALUE_SHOWN = 60
 
@@ -718,28 +718,6 @@ def _options(scorer: Scorer) -> dict[str, Any]:
 
 
 # =========================================================================== command line
-def add_score_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the options of ``cxml score`` to ``parser`` (used by :mod:`cxml.cli`)."""
-    parser.add_argument("--model", required=True, help="model directory (a Triage or a helpdesk bundle)")
-    parser.add_argument("--input", required=True, help="ticket file: .csv, .jsonl or .parquet")
-    parser.add_argument("--output", required=True,
-                        help="scores file: .csv, .jsonl or .parquet (parts are kept in OUTPUT.parts/ until done)")
-    parser.add_argument("--columns", default=None, metavar="MAP",
-                        help="map your column names to cxml's: 'text=title+description,id=ticket_no'")
-    parser.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
-                        help="rows per chunk and part file (default 10000)")
-    parser.add_argument("--resume", action="store_true", help="continue an interrupted run, skipping finished parts")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
-    parser.add_argument("--engine", choices=ENGINES, default="local",
-                        help="local (default) or dask (needs cxml[dask])")
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
-    parser.add_argument("--k-articles", type=int, default=1, metavar="K",
-                        help="knowledge-base articles per ticket when the model has a knowledge base (default 1)")
-    parser.add_argument("--id-column", default="id", help="ticket id column (default id)")
-    return parser
-
-
 def run_score(args: argparse.Namespace) -> int:
     """Run ``cxml score`` from parsed arguments; returns the exit status."""
     from cxml.io import parse_columns

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from cxml._score_args import add_score_arguments
 from cxml._version import __version__
 from cxml.persistence import ArtifactError
 
@@ -64,23 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="show the canned replies (macros) used on similar past tickets (needs tickets with macros)")
     sug.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    score = sub.add_parser("score", help="score a ticket backlog file in chunks, exactly once and resumably")
-    score.add_argument("--model", required=True, help="model directory (a Triage or a helpdesk bundle)")
-    score.add_argument("--input", required=True, help="ticket file: .csv, .jsonl or .parquet")
-    score.add_argument("--output", required=True,
-                       help="scores file: .csv, .jsonl or .parquet (parts are kept in OUTPUT.parts/ until done)")
-    _add_columns(score)
-    score.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
-                       help="rows per chunk and part file (default 10000)")
-    score.add_argument("--resume", action="store_true", help="continue an interrupted run, skipping finished parts")
-    score.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
-    score.add_argument("--engine", choices=["local", "dask"], default="local",
-                       help="local (default) or dask (needs cxml[dask])")
-    score.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
-    score.add_argument("--k-articles", type=int, default=1, metavar="K",
-                       help="knowledge-base articles per ticket when the model has a knowledge base (default 1)")
-    score.add_argument("--id-column", default="id", help="ticket id column (default id)")
+    add_score_arguments(sub.add_parser("score", help="score a ticket backlog file in chunks, exactly once and "
+                                                     "resumably"))
 
     rep = sub.add_parser("report", help="write a self-contained HTML operations report for a team lead")
     rep.add_argument("--tickets", required=True, help="ticket file (CSV / JSON Lines / Parquet)")
