@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 import cxml
@@ -139,3 +140,64 @@ def test_suggest_many_and_round_trip(fitted, tmp_path):
     (path / "contexts.parquet").write_bytes(b"tampered")
     with pytest.raises(ChecksumError):
         cxml.load(path)
+
+
+def test_fallback_query_is_the_error_or_the_page_without_boilerplate(fitted):
+    helper, _ = fitted
+    assert helper.title_boilerplate_ == ["Example Shop"]  # on every demo page title, learned at fit
+    ctx = helper._context(page_title="Tilaus 635177 | Example Shop")
+    assert ctx.title == "Tilaus <id> | Example Shop"  # ids masked in titles too, case kept
+    assert helper._fallback_text(ctx) == "Tilaus"
+    # an error: the code (when the message does not already say it) and the message, ids and punctuation dropped
+    ctx = helper._context(page_title="Kassa | Example Shop", error_code="CARD_DECLINED",
+                          error_message="Payment 88123 failed: card declined (code 05)")
+    assert helper._fallback_text(ctx) == "payment failed card declined code"
+    ctx = helper._context(error_code="coupon_invalid", error_message="Discount code XMAS24 is not valid")
+    assert helper._fallback_text(ctx) == "coupon invalid discount code is not valid"
+    # nothing left to search for: no semantic call, no suggestion
+    assert helper.suggest(url="/zzz-new", page_title="12345")["suggestions"] == []
+
+
+def test_held_out_contexts_measure_the_back_off_chain():
+    kb = KnowledgeBase(encoder="hash").add(make_webshop(n_tickets=50, seed=0).articles)
+    history = pd.DataFrame(
+        [{"url": "/a/b", "error_code": "foo_bar", "article_id": "KB001-en"}] * 10
+        + [{"url": "/z", "error_code": "foo_bar", "article_id": "KB002-en"}] * 10
+        + [{"url": "/a/c", "error_code": "", "article_id": "KB003-en"}] * 10)
+    helper = ProactiveHelper(kb).fit(history)
+    test = pd.DataFrame([{"url": "/a/b", "error_code": "FOO-BAR", "article_id": "KB001-en", "language": "en"}])
+    table = evaluate_proactive(helper, test, history=history, baselines=False).table.set_index("method")
+    assert table.loc["cxml ProactiveHelper", "hit@1"] == 1.0
+    # without its own history, the session backs off to the error code, which only /z's article had
+    assert table.loc["cxml, exact context held out of training", "hit@1"] == 0.0
+    assert "cxml semantic fallback alone" in table.index
+    with pytest.raises(ValueError, match="n_folds"):
+        evaluate_proactive(helper, test, history=history, n_folds=1)
+
+
+def test_round_trip_keeps_the_title_boilerplate(fitted, tmp_path):
+    helper, _ = fitted
+    loaded = cxml.load(helper.save(tmp_path / "p"))
+    assert loaded.title_boilerplate_ == helper.title_boilerplate_
+
+
+@pytest.mark.slow
+def test_real_default_encoder_semantic_fallback_in_both_languages():
+    """The default ('auto') multilingual encoder behind the whole chain, down to the semantic fallback."""
+    train = make_webshop(n_tickets=1000, seed=0)
+    kb = KnowledgeBase(encoder="auto").add(train.articles)
+    assert kb.encoder_spec_ == "e5-small"
+    helper = ProactiveHelper(kb, semantic_min_score=0.0).fit(train.sessions)
+    groups = {}
+    for lang, message in (("en", "Payment 4411 failed: your card was declined by the bank"),
+                          ("fi", "Maksu 4411 epäonnistui: pankki hylkäsi korttisi")):
+        r = helper.suggest(url="/kampanja/uusi-osio", error_message=message, language=lang)
+        top = r["suggestions"][0]
+        assert top["level"] == "semantic" and top["language"] == lang
+        assert not r["should_offer"] and "never seen" in r["reason"]
+        groups[lang] = helper._group_of(top["article_id"])
+    assert groups["en"] == groups["fi"]  # the same article, in the customer's language
+    assert "card" in helper._article_in(groups["en"], "en")["title"].lower()
+    seen = helper.suggest(url="/checkout/payment", error_code="card_declined", language="fi")
+    assert seen["suggestions"][0]["level"] == "error+url" and seen["should_offer"]
+    assert helper._group_of(seen["suggestions"][0]["article_id"]) == groups["fi"]
