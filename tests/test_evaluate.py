@@ -98,6 +98,8 @@ def test_evaluate_triage_all_targets(split):
     mapped = test.rename(columns={"reason": "category"})
     res = evaluate(model, mapped, target="reason", columns={"reason": "category"})
     assert res.accuracy == pytest.approx(one.accuracy)
+    with pytest.raises(ValueError, match="needs y, or a ticket DataFrame with a 'reason' column"):
+        evaluate(model, test["body"].tolist(), target="reason")  # texts alone carry no labels
 
 
 def test_ece_and_reliability_known_values():

@@ -350,7 +350,8 @@ class TextFeaturizer:
             from cxml import encoders
             from cxml.persistence import check_dimensions
 
-            enc = encoders.load(self.encoder_spec_)
+            # None (a tf-idf-only featurizer) is refused by load() itself, with a ValueError
+            enc = encoders.load(self.encoder_spec_)  # type: ignore[arg-type]
             if self.encoder_dim_ is not None:
                 check_dimensions(encoder=int(enc.dim), head=int(self.encoder_dim_),
                                  where=f"encoder {self.encoder_spec_!r}")

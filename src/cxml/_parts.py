@@ -72,7 +72,7 @@ def _write_atomic(target: Path, mode: str, write: Callable[[IO[Any]], None]) -> 
     """Write through ``write`` to a temporary file, fsync it and rename it over ``target``."""
     tmp = tmp_path(target)
     try:
-        with open(tmp, mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as fh:
+        with open(tmp, mode, encoding=None if "b" in mode else "utf-8") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())

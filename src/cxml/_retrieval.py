@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import html
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -403,9 +404,10 @@ class DenseIndex:
             ivf.cp.max_points_per_centroid = int(self.settings.ivf_train_per_list)
             ivf.cp.min_points_per_centroid = 1  # nlist is capped at n // 39 already: no warning on stderr
             ivf.nprobe = int(self.settings.ivf_nprobe)
-            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+            ivf.set_direct_map_type(cast(Any, faiss).DirectMap.Hashtable)  # not in faiss's stubs
             ivf.train(np.ascontiguousarray(train, dtype=np.float32))
             return ivf
+        base: faiss.Index
         if kind == "hnsw":
             base = faiss.IndexHNSWFlat(self.dim, self.settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             base.hnsw.efConstruction = self.settings.ef_construction
@@ -535,7 +537,7 @@ class DenseIndex:
                 keep.append(faiss.IDSelectorBatch(np.fromiter(self.dead, np.int64, len(self.dead))))
                 keep.append(faiss.IDSelectorNot(keep[0]))
             if self.kind == "hnsw":
-                params = faiss.SearchParametersHNSW()
+                params = cast(Any, faiss).SearchParametersHNSW()  # not in faiss's stubs
                 params.efSearch = max(self.settings.ef_search, kk)
             else:
                 params = faiss.SearchParametersIVF()
@@ -571,13 +573,13 @@ class DenseIndex:
         obj.index = index
         if isinstance(index, faiss.IndexIVF):
             obj.kind = "ivf"
-            if index.direct_map.type != faiss.DirectMap.Hashtable:
-                index.set_direct_map_type(faiss.DirectMap.Hashtable)
+            if index.direct_map.type != cast(Any, faiss).DirectMap.Hashtable:  # not in faiss's stubs
+                index.set_direct_map_type(cast(Any, faiss).DirectMap.Hashtable)
             index.nprobe = settings.ivf_nprobe
         elif isinstance(index, faiss.IndexIDMap2):
             inner = faiss.downcast_index(index.index)
             obj.kind = "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
-            if obj.kind == "hnsw":
+            if isinstance(inner, faiss.IndexHNSW):
                 inner.hnsw.efSearch = settings.ef_search
         else:
             raise ValueError(f"{path} holds a faiss {type(index).__name__}, not an index cxml writes "
@@ -785,7 +787,7 @@ def _parse_markdown(text: str) -> dict[str, Any]:
 ARTICLE_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
 
 
-def read_article_files(folder: str | Path) -> list[dict[str, Any]]:
+def read_article_files(folder: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Read a folder (recursively) of Markdown, HTML and text articles.
 
     Title from front matter ``title:``, else the first heading (``<title>`` / first ``<h1>``
@@ -812,7 +814,8 @@ def read_article_files(folder: str | Path) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------- topics
-def ctfidf_keywords(docs: Sequence[str], labels: Sequence[int], n_words: int = 8) -> dict[int, list[str]]:
+def ctfidf_keywords(docs: Sequence[str], labels: Sequence[int] | np.ndarray,
+                    n_words: int = 8) -> dict[int, list[str]]:
     """Class-based TF-IDF keywords (as in BERTopic): words frequent in a topic, rare elsewhere.
 
     Parameters

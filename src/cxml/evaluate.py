@@ -296,6 +296,9 @@ def evaluate(model: Any, X: Any, y: Any = None, *, target: str | None = None,
                     for t in targets}
         target = target or model.targets_[0]
         if y is None:
+            if frame is None or target not in frame.columns:
+                raise ValueError(f"evaluate(Triage, target={target!r}) needs y, or a ticket DataFrame with a "
+                                 f"{target!r} column")
             y = frame[target].to_numpy()
         return _evaluate_one(model.estimators_[target], decided, np.asarray(y, dtype=object), target, oos_label,
                              n_bins)

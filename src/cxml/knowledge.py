@@ -303,8 +303,10 @@ class KnowledgeBase:
         if len(new):
             vecs = self.encoder_.encode(new["text"].tolist(), role="passage")
             self.dense_.add(vecs, new["pid"].to_numpy())
-        self.articles_ = pd.concat([self.articles_, df], ignore_index=True) if len(self.articles_) else df.copy()
-        self.passages_ = pd.concat([self.passages_, new], ignore_index=True) if len(self.passages_) else new
+        self.articles_: pd.DataFrame = (pd.concat([self.articles_, df], ignore_index=True)
+                                        if len(self.articles_) else df.copy())
+        self.passages_: pd.DataFrame = (pd.concat([self.passages_, new], ignore_index=True)
+                                        if len(self.passages_) else new)
         self._changed()
 
     def _start(self, sample: list[str]) -> None:
@@ -404,7 +406,7 @@ class KnowledgeBase:
                          known: Sequence[str | None] | None = None) -> list[str | None]:
         if language is not None:
             return [language] * len(texts)
-        out = list(known) if known is not None else [None] * len(texts)
+        out: list[str | None] = list(known) if known is not None else [None] * len(texts)
         if len(self.languages_) < 2:
             return [lang or (self.languages_[0] if self.languages_ else None) for lang in out]
         from cxml.language import DEFAULT_LANGUAGES, detect_languages
@@ -451,6 +453,7 @@ class KnowledgeBase:
         if exclude_groups is not None:
             k_dense = min(n_pass, k_dense + 32)
         d_scores, d_ids = self._search(self.dense_, qv, k_dense, allowed_pids)
+        assert self._lex is not None  # callers need articles, and every article has at least one passage
         lex_scores, lex_norm = self._lex.score(texts)
         lex_scores = lex_scores / np.maximum(lex_norm, 1e-9)[:, None]
         code_scores = self._lex.code_match(texts)
@@ -785,12 +788,13 @@ class KnowledgeBase:
     def _append_tickets(self, frame: pd.DataFrame) -> None:
         if getattr(self, "tickets_", None) is None or getattr(self, "ticket_dense_", None) is None:
             self.tickets_ = frame.iloc[:0].assign(tid=pd.Series([], dtype="int64"))
-            self.ticket_dense_ = R.DenseIndex(self.encoder_.dim, self._settings())
+            self.ticket_dense_: R.DenseIndex | None = R.DenseIndex(self.encoder_.dim, self._settings())
             self.next_tid_ = 0
         frame = frame.copy()
         frame.insert(0, "tid", np.arange(self.next_tid_, self.next_tid_ + len(frame), dtype=np.int64))
         self.next_tid_ += len(frame)
         vecs = self._encode_queries(frame["text"].tolist())
+        assert self.ticket_dense_ is not None  # made above when missing
         self.ticket_dense_.add(vecs, frame["tid"].to_numpy())
         self.tickets_ = pd.concat([self.tickets_, frame], ignore_index=True) if len(self.tickets_) else frame
         self._sync_tickets()
@@ -843,7 +847,7 @@ class KnowledgeBase:
                  self._feedback_pairs(dismissed, frame, -1, "dismissed")]
         self.tickets_ = None
         self.ticket_dense_ = None
-        self.ranker_ = None
+        self.ranker_: dict[str, Any] | None = None
         self._append_tickets(pd.concat([p for p in parts if len(p)], ignore_index=True))
         self._learn_from_tickets()
         return self
@@ -851,6 +855,7 @@ class KnowledgeBase:
     def _ticket_neighbours(self, qv: np.ndarray, exclude: Sequence[str | None] | None) -> list[dict[str, Any]]:
         k = int(self.k_neighbours)
         extra = 8 if exclude is not None else 0
+        assert self.ticket_dense_ is not None  # only called when self._has_tickets()
         d, ids = self._search(self.ticket_dense_, qv, min(k + extra, self.ticket_dense_.ntotal))
         out = []
         for i in range(len(qv)):
@@ -900,6 +905,7 @@ class KnowledgeBase:
 
     def _ranker_logit(self, f: dict[str, np.ndarray]) -> np.ndarray:
         r = self.ranker_
+        assert r is not None  # only called with a learned ranker
         x = (self._ranker_matrix(f) - np.asarray(r["mean"])) / np.asarray(r["scale"])
         return x @ np.asarray(r["coef"]) + float(r["intercept"])
 
@@ -990,6 +996,7 @@ class KnowledgeBase:
         self._require_tickets("similar_tickets")
         qv = self._encode_queries([_query_text(query)])
         pool = self.tickets_["source"].to_numpy() == "resolved"
+        assert self.ticket_dense_ is not None  # _require_tickets checked it
         d, ids = self._search(self.ticket_dense_, qv, min(self.ticket_dense_.ntotal, 4 * k + 16),
                               self._t_tid[pool] if not pool.all() else None)
         ok = ids[0] >= 0
@@ -1027,6 +1034,7 @@ class KnowledgeBase:
         if not has.any():
             raise NotFittedError("no indexed ticket records a 'macro': pass tickets with a macro column")
         qv = self._encode_queries([_query_text(query)])
+        assert self.ticket_dense_ is not None  # _require_tickets checked it
         d, ids = self._search(self.ticket_dense_, qv, min(int(has.sum()), max(int(self.k_neighbours), k)),
                               self._t_tid[has])
         ok = ids[0] >= 0
@@ -1128,6 +1136,7 @@ class KnowledgeBase:
         files = {"index": "kb.faiss", "articles": "articles.parquet", "passages": "passages.parquet"}
         if self._has_tickets():
             self.tickets_.to_parquet(directory / "tickets.parquet", index=False)
+            assert self.ticket_dense_ is not None  # _has_tickets checked it
             self.ticket_dense_.save(directory / "tickets.faiss")
             files.update(tickets="tickets.parquet", ticket_index="tickets.faiss")
         enc = self.encoder_
@@ -1146,7 +1155,8 @@ class KnowledgeBase:
                 "next_tid": int(getattr(self, "next_tid_", 0)), "calibration": self.calib_,
                 "threshold": float(self.threshold_), "calibration_source": self.calibration_source_,
                 "ranker": getattr(self, "ranker_", None), "index_kind": self.dense_.kind,
-                "ticket_index_kind": self.ticket_dense_.kind if self._has_tickets() else None, "card": card}
+                "ticket_index_kind": (self.ticket_dense_.kind if self._has_tickets() and self.ticket_dense_ is not None
+                                      else None), "card": card}
 
     @classmethod
     def _load_artifact(cls, directory: Path, manifest: dict[str, Any], *, allow_pickle: bool,

@@ -23,7 +23,7 @@ MIN_LETTERS = 3
 
 
 @functools.lru_cache(maxsize=8)
-def _detector(languages: tuple[str, ...], min_distance: float):  # type: ignore[no-untyped-def]
+def _detector(languages: tuple[str, ...], min_distance: float):
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
     langs = []

@@ -104,7 +104,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "builtins.frozenset",
 )
 
-_REGISTRY: dict[str, type] = {}
+_REGISTRY: dict[str, type[Any]] = {}
 T = TypeVar("T", bound=type)
 
 

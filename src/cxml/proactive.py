@@ -656,7 +656,9 @@ def evaluate_proactive(helper: ProactiveHelper, sessions: pd.DataFrame, *, artic
     """
     test = sessions[sessions[article_col].map(_clean) != ""].reset_index(drop=True)
     truth = [helper._group_of(str(a)) for a in test[article_col]]
-    ranked, seen, offered, has_error, lat_seen, lat_unseen = [], [], [], [], [], []
+    ranked, seen, offered, has_error = [], [], [], []
+    lat_seen: list[float] = []
+    lat_unseen: list[float] = []
     for _, row in test.iterrows():
         t0 = time.perf_counter()
         res = helper.suggest(url=row.get("url"), page_title=row.get("page_title"), error_code=row.get("error_code"),

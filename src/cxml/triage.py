@@ -404,7 +404,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
                 D[test] = _logits(svm, F[test], k)
             beta = _fit_temperature(D, y_idx)
             self.head_ = self._svm().fit(F, y_idx)
-            self.temperature_ = 1.0 / beta
+            self.temperature_: float | None = 1.0 / beta
             return _softmax(beta * D), splits
         P = np.zeros((n, k))
         for train, test in splits:
@@ -656,6 +656,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     def _flags(self, batch: TicketBatch, feats: TextFeatures) -> tuple[np.ndarray | None, np.ndarray | None]:
         oos = None
         for method, score in self._oos_scores(batch, feats).items():
+            assert self.oos_thresholds_ is not None  # _oos_scores has only its methods
             low = score < self.oos_thresholds_[method]
             oos = low if oos is None else (oos | low)
         unknown = None
@@ -1168,6 +1169,7 @@ class Triage:
         featurizer = TextFeaturizer(self.features, self.encoder)
         feats = featurizer.fit_transform(batch)  # the one and only embedding pass over the training tickets
         frame = batch.frame
+        assert frame is not None  # asserted above; take() keeps it
         self.estimators_: dict[str, TicketClassifier] = {}
         self.chained_: dict[str, list[str]] = {}
         cv_labels: dict[str, np.ndarray] = {}
@@ -1187,6 +1189,7 @@ class Triage:
                 chained = ["reason"]
                 context = [*context, "reason"]
             sub = batch.take(rows)
+            assert sub.frame is not None  # take() keeps the frame
             sub_frame = sub.frame.drop(columns=[c for c in chained if c in sub.frame.columns])
             sub.frame = sub_frame
             clf = self._head(target, levels, context)
