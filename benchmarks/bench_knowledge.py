@@ -417,6 +417,17 @@ def bench_latency(args: argparse.Namespace) -> None:
         t0 = time.perf_counter()
         enc.encode([t])
         lat_enc.append(time.perf_counter() - t0)
+    onnx_used = getattr(enc, "onnx_model", lambda: None)() is not None
+    lat_torch: list[float] = []
+    if onnx_used:  # the same queries on PyTorch: what a user without cxml[onnx] gets
+        enc.backend = "torch"
+        try:
+            for t in texts[1:]:
+                t0 = time.perf_counter()
+                enc.encode([t])
+                lat_torch.append(time.perf_counter() - t0)
+        finally:
+            enc.backend = "auto"
     p = lambda xs, q: 1e3 * float(np.percentile(xs, q))  # noqa: E731
     e5_row = ""
     if kb.encoder_spec_ != "e5-small":  # the default for a Finnish / bilingual base
@@ -457,11 +468,15 @@ def bench_latency(args: argparse.Namespace) -> None:
         f"encoded by the model ({enc_s:.0f} s), the other {planted:,} planted as stand-ins (random projections "
         "of hashed n-grams, unit norm: encoding them would take 30+ minutes here, and search cost does not "
         f"depend on the values); build from the cache {build:.0f} s (BM25 + calibration). Target p99 <= 25 ms. "
-        f"Load average during the run {load:.1f} on 2 cores (other engineers' jobs were running); torch "
-        f"threads {args.torch_threads}.\n\n"
+        f"Load average during the run {load:.1f} on {os.cpu_count()} cores; torch threads {args.torch_threads}"
+        f"{'; single queries run in ONNX Runtime (cxml[onnx] installed)' if onnx_used else ''}.\n\n"
         "| | p50 | p99 |\n|---|---|---|\n"
         f"| suggest(), encoding included | {p(lat, 50):.1f} ms | {p(lat, 99):.1f} ms |\n"
-        f"| query encoding alone | {p(lat_enc, 50):.1f} ms | {p(lat_enc, 99):.1f} ms |\n{e5_row}"
+        f"| query encoding alone{' (ONNX Runtime)' if onnx_used else ''} | {p(lat_enc, 50):.1f} ms | "
+        f"{p(lat_enc, 99):.1f} ms |\n"
+        + (f"| query encoding alone, PyTorch (without `cxml[onnx]`) | {p(lat_torch, 50):.1f} ms | "
+           f"{p(lat_torch, 99):.1f} ms |\n" if lat_torch else "")
+        + f"{e5_row}"
         f"| retrieval + fusion (difference of medians) | {p(lat, 50) - p(lat_enc, 50):.1f} ms | |\n\n"
         f"Product codes: on the {n_real:,} really-encoded articles, {len(code_q)} queries (a ticket subject "
         "plus 'product PX-12345') must find the article naming that code:\n\n"

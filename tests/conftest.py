@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 # Offline by default, like many of our users' servers: a test that tries to download fails.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# ONNX exports of the encoders go to a folder of this test run, not the user's ~/.cache
+os.environ.setdefault("CXML_CACHE_DIR", tempfile.mkdtemp(prefix="cxml-test-cache-"))
 
 
 def _data_root() -> Path:

@@ -279,12 +279,26 @@ class SentenceTransformerEncoder(_NeuralEncoder):
     query_prefix, passage_prefix : str
         Prefixes for the two roles (``"query: "`` / ``"passage: "`` for e5 models).
     device : str, default="cpu"
+    backend : {"auto", "torch", "onnx"}, default="auto"
+        Calls of up to four texts (one ticket, one query) run about three times faster in ONNX
+        Runtime than in PyTorch on a CPU; batches stay on PyTorch, which is faster there.
+        ``"auto"`` takes that path when the optional packages ``onnxruntime`` and ``onnx`` are
+        installed (``pip install "cxml[onnx]"``) and the model's export matches PyTorch;
+        ``"onnx"`` requires it; ``"torch"`` never uses it. Embeddings agree to a cosine of
+        0.9999 or better (checked on every export).
     """
 
     def __init__(self, model: str, *, spec: str | None = None, query_prefix: str = "",
                  passage_prefix: str = "", device: str = "cpu", local_files_only: bool = False,
-                 cache: EmbeddingCache | None = None) -> None:
+                 cache: EmbeddingCache | None = None, backend: str = "auto") -> None:
         super().__init__(cache)
+        if backend not in ("auto", "torch", "onnx"):
+            raise ValueError(f"backend must be 'auto', 'torch' or 'onnx', got {backend!r}")
+        self.backend = backend
+        self.device = device
+        self._onnx: Any = None
+        self._onnx_tried = False
+        self._onnx_lock = threading.Lock()
         from sentence_transformers import SentenceTransformer
 
         try:  # the weight-loading bar is noise in batch logs
@@ -313,10 +327,36 @@ class SentenceTransformerEncoder(_NeuralEncoder):
         self.dim = int(dim)
         self.name = f"{model} (sentence-transformers)"
 
+    def onnx_model(self) -> Any:
+        """The ONNX Runtime model behind short calls, built on first use; None when not used."""
+        if self.backend == "torch" or self.device != "cpu":
+            return None
+        with self._onnx_lock:
+            if not self._onnx_tried:
+                self._onnx_tried = True
+                from cxml import _onnx
+
+                if self.backend == "onnx" and not _onnx.available():
+                    raise EncoderNotAvailableError(
+                        "backend='onnx' needs the packages onnxruntime and onnx: pip install \"cxml[onnx]\" "
+                        "(or use backend='auto', which falls back to PyTorch)")
+                self._onnx = _onnx.OnnxSentenceModel.build(self.model) if _onnx.available() else None
+                if self._onnx is None and self.backend == "onnx":
+                    raise EncoderNotAvailableError(
+                        f"{self.name} cannot run in ONNX Runtime (see the warning above); use backend='auto' "
+                        "or 'torch'")
+        return self._onnx
+
     def _encode_batch(self, texts: list[str], role: Role) -> np.ndarray:
         prefix = self.query_prefix if role == "query" else self.passage_prefix
         if prefix:
             texts = [prefix + t for t in texts]
+        from cxml._onnx import MAX_BATCH
+
+        if len(texts) <= MAX_BATCH:
+            fast = self.onnx_model()
+            if fast is not None:
+                return fast.encode(texts)
         return self.model.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
                                  convert_to_numpy=True, normalize_embeddings=True)
 
