@@ -10,6 +10,7 @@ keyword search of the page URL, and semantic search of page title + error messag
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections import Counter, defaultdict
 
@@ -88,18 +89,21 @@ def main() -> None:
     # message: the semantic fallback. The encoder's query cache starts empty, so a text's first call
     # pays for encoding; repeats of a text (common: masked messages and titles recur) hit the cache.
     cache = getattr(kb.encoder_, "cache", None)
-    if cache is not None:
-        cache.clear()
-    for i, r in enumerate(rows[:300]):
-        misses = cache.misses if cache is not None else 0
-        t = time.perf_counter()
-        res = helper.suggest(url=f"/new-section-{i}/page", page_title=r["page_title"],
-                             error_message=r["error_message"], language=r["language"])
-        dt = (time.perf_counter() - t) * 1000
-        assert all(s["level"] == "semantic" for s in res["suggestions"]), res
-        fallback_ms.append(dt)
-        if cache is None or cache.misses > misses:
-            first_ms.append(dt)
+    load_before = os.getloadavg()[0]
+    for _ in range(3):  # three passes from an empty cache: p99 of first calls over ~190 samples, not ~60
+        if cache is not None:
+            cache.clear()
+        for i, r in enumerate(rows[:300]):
+            misses = cache.misses if cache is not None else 0
+            t = time.perf_counter()
+            res = helper.suggest(url=f"/new-section-{i}/page", page_title=r["page_title"],
+                                 error_message=r["error_message"], language=r["language"])
+            dt = (time.perf_counter() - t) * 1000
+            assert all(s["level"] == "semantic" for s in res["suggestions"]), res
+            fallback_ms.append(dt)
+            if cache is None or cache.misses > misses:
+                first_ms.append(dt)
+    load_after = os.getloadavg()[0]
     lat = {"seen context": seen_ms, "semantic fallback, all calls": fallback_ms,
            "semantic fallback, first call of a text (encoded)": first_ms}
     lat_rows = [f"| {k} | {len(v)} | {np.percentile(v, 50):.2f} | {np.percentile(v, 99):.2f} |"
@@ -150,15 +154,20 @@ def main() -> None:
         "baseline query (page title + code + message).", "",
         "| latency per call | calls | p50 ms | p99 ms |", "|---|---|---|---|", *lat_rows, "",
         "The fallback calls use a never-seen site section (`/new-section-<i>/page`, so no learned level "
-        "applies) with each test session's page title and error message, starting from an empty query cache.", "",
+        "applies) with each test session's page title and error message, three passes over 300 sessions, each "
+        f"from an empty query cache. Load average {load_before:.1f} before and {load_after:.1f} after the latency "
+        f"runs on {os.cpu_count()} cores (the benchmark's own encoder threads included). Encoding a new text "
+        "costs about 1.1 ms per token with e5-small on these cores; the fallback query is at most ~20 tokens, "
+        "so the tail is that plus scheduling jitter.", "",
         f"Targets: hit@3 >= 0.90 — **{'met' if ours['hit@3'] >= 0.9 else 'missed'}** ({ours['hit@3']:.3f}; "
         f"{held['hit@3']:.3f} with every exact context held out); "
         f"at least 20 points above the URL keyword baseline — **"
         f"{'met' if ours['hit@3'] - url['hit@3'] >= 0.2 else 'missed'}** (+{100 * (ours['hit@3'] - url['hit@3']):.1f} "
         f"points); p99 <= 5 ms when the context was seen — **{'met' if np.percentile(seen_ms, 99) <= 5 else 'missed'}** "
         f"({np.percentile(seen_ms, 99):.2f} ms); p99 <= 25 ms on the semantic fallback — **"
-        f"{'met' if fb99 <= 25 else 'missed'}** ({fb99:.1f} ms over all fallback calls, {first99:.1f} ms over "
-        "first calls of a text, which pay for encoding).", "",
+        f"{'met' if max(fb99, first99) <= 25 else 'missed' if min(fb99, first99) > 25 else 'partly met'}** "
+        f"({fb99:.1f} ms over all fallback calls, repeats of a text included; {first99:.1f} ms over first calls "
+        "of a text, which pay for encoding).", "",
         f"Semantic fallback quality: hit@3 {alone['hit@3']:.3f} with cxml's fallback query against "
         f"{sem['hit@3']:.3f} for the semantic-only baseline query.", "",
         "**Ceiling of the data.** The demo generator gives each topic several pages and articles, sends 10 % of "

@@ -201,3 +201,51 @@ def test_real_default_encoder_semantic_fallback_in_both_languages():
     seen = helper.suggest(url="/checkout/payment", error_code="card_declined", language="fi")
     assert seen["suggestions"][0]["level"] == "error+url" and seen["should_offer"]
     assert helper._group_of(seen["suggestions"][0]["article_id"]) == groups["fi"]
+
+
+def test_segment_history_is_used_first_and_said_so():
+    kb = KnowledgeBase(encoder="hash").add(make_webshop(n_tickets=50, seed=0).articles)
+    rows = ([{"url": "/checkout/payment", "error_code": "card_declined", "segment": "b2b", "article_id": "KB025-en"}] * 6
+            + [{"url": "/checkout/payment", "error_code": "card_declined", "segment": "consumer",
+                "article_id": "KB031-en"}] * 12)
+    helper = ProactiveHelper(kb, use_segments=True).fit(pd.DataFrame(rows))
+    assert helper.segments_used_
+    b2b = helper.suggest(url="/checkout/payment", error_code="CARD-DECLINED", segment="B2B", language="en")
+    top = b2b["suggestions"][0]
+    assert top["article_id"] == "KB025-en" and "6 of 6 past cases of b2b customers (6 of 18 of all)" in top["why"]
+    everyone = helper.suggest(url="/checkout/payment", error_code="card_declined", language="en")["suggestions"]
+    assert everyone[0]["article_id"] == "KB031-en" and "customers" not in everyone[0]["why"]
+    # a segment without history of its own gets everyone's preferences
+    new = helper.suggest(url="/checkout/payment", error_code="card_declined", segment="public sector",
+                         language="en")["suggestions"]
+    assert new[0]["article_id"] == "KB031-en"
+    # a handful of segment cases stays close to everyone's preferences (shrinkage)
+    few = ProactiveHelper(kb, use_segments=True).fit(pd.DataFrame(rows[:2] + rows[6:]))
+    assert few.suggest(url="/checkout/payment", error_code="card_declined", segment="b2b",
+                       language="en")["suggestions"][0]["article_id"] == "KB031-en"
+    batch = helper.suggest_many(pd.DataFrame([{"url": "/checkout/payment", "error_code": "card_declined",
+                                               "segment": "b2b", "language": "en"}]))
+    assert batch.loc[batch["rank"] == 1, "article_id"].item() == "KB025-en"
+    off = ProactiveHelper(kb, use_segments=False).fit(pd.DataFrame(rows))
+    assert not off.segments_used_
+    assert off.suggest(url="/checkout/payment", error_code="card_declined", segment="b2b",
+                       language="en")["suggestions"][0]["article_id"] == "KB031-en"
+    with pytest.raises(ValueError, match="use_segments"):
+        ProactiveHelper(kb, use_segments="yes").fit(pd.DataFrame(rows))
+
+
+def test_auto_uses_segments_only_where_the_history_shows_they_matter(fitted, tmp_path):
+    helper, _ = fitted  # demo sessions: the segment is drawn independently of the article
+    assert helper.segment_check_["cases"] > 1000
+    assert not helper.segments_used_
+    kb = helper.knowledge
+    rows = [{"url": "/checkout/payment", "error_code": "card_declined", "segment": "b2b",
+             "article_id": "KB025-en"}] * 60
+    for article in ("KB031-en", "KB032-en", "KB033-en", "KB034-en"):  # consumers never need KB025
+        rows += [{"url": "/checkout/payment", "error_code": "card_declined", "segment": "consumer",
+                  "article_id": article}] * 15
+    learned = ProactiveHelper(kb).fit(pd.DataFrame(rows))
+    check = learned.segment_check_
+    assert learned.segments_used_ and check["hit@3 with segments"] > check["hit@3 without segments"]
+    loaded = cxml.load(learned.save(tmp_path / "seg"))
+    assert loaded.segments_used_ and loaded.segment_check_ == check

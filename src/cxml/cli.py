@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     sug.add_argument("--error", default=None, help="error code of the web session (proactive help)")
     sug.add_argument("--message", default=None, help="error message of the web session")
     sug.add_argument("--title", default=None, help="page title of the web session")
+    sug.add_argument("--segment", default=None, help="customer segment of the web session (e.g. b2b)")
     sug.add_argument("--language", default=None, help="answer in this language (ISO 639-1), detected if omitted")
     sug.add_argument("-k", type=int, default=3, help="number of articles, past tickets or macros (default 3)")
     sug.add_argument("--similar", action="store_true",
@@ -168,7 +169,7 @@ def _suggest(args: argparse.Namespace) -> int:
         if helper is None:
             raise ValueError(f"{args.model} has no proactive helper; train one with cxml.ProactiveHelper")
         res = helper.suggest(url=args.url, page_title=args.title, error_code=args.error,
-                             error_message=args.message, language=args.language, k=args.k)
+                             error_message=args.message, language=args.language, segment=args.segment, k=args.k)
         if args.json:
             print(json.dumps(res, ensure_ascii=False, indent=2, default=str))
             return 0

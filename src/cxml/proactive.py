@@ -22,11 +22,12 @@ and why.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,6 +234,41 @@ class _Context:
         }[level]
 
 
+def _tally(ctxs: Sequence[_Context], groups: Sequence[str], segs: Sequence[str],
+           ) -> tuple[dict[str, dict[str, dict[str, int]]], dict[str, float]]:
+    """Article counts per level and key (and per segment-refined key), and the overall article mix."""
+    counts: dict[str, dict[str, Counter[str]]] = {lvl: defaultdict(Counter) for lvl in _LEARNED}
+    overall: Counter[str] = Counter(groups)
+    for ctx, group, segment in zip(ctxs, groups, segs, strict=True):
+        for level in _LEARNED:
+            key = ctx.key(level)
+            if key:
+                counts[level][key][group] += 1
+                if segment:  # the same context within one customer segment
+                    counts[level][_segment_key(segment, key)][group] += 1
+    total = max(sum(overall.values()), 1)
+    return ({lvl: {k: dict(c) for k, c in d.items()} for lvl, d in counts.items()},
+            {g: c / total for g, c in overall.most_common()})
+
+
+def _why(ctx: _Context, level: str, dist: Mapping[str, int], n: int, own: Mapping[str, int] | None, seg: str,
+         group: str) -> str:
+    """Why a learned level suggests ``group``, in words."""
+    if own:
+        return (f"{ctx.describe(level)}: {own.get(group, 0)} of {sum(own.values())} past cases of {seg} customers "
+                f"({dist.get(group, 0)} of {n} of all) resolved by this article")
+    return f"{ctx.describe(level)}: {dist.get(group, 0)} of {n} past cases resolved by this article"
+
+
+def _segment(value: Any) -> str:
+    """A customer segment as a key part (lower case; "" for none)."""
+    return _clean(value).lower()
+
+
+def _segment_key(segment: str, key: str) -> str:
+    return f"[{segment}] {key}"
+
+
 def _clean(value: Any) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
@@ -262,13 +298,24 @@ class ProactiveHelper:
     semantic_min_score : float, optional
         Calibrated knowledge-base score a semantic fallback needs (default: the knowledge
         base's own "no good article" threshold).
+    use_segments : {"auto", True, False}, default="auto"
+        Whether customer segments (a ``segment`` column at fit time, ``segment=`` when
+        suggesting) refine the history. ``"auto"`` decides from the history: each half is scored
+        by a helper fitted on the other half, with and without segments, and segments are used
+        only when they raise hit@3 by at least half a point (``segment_check_`` keeps the
+        numbers, ``segments_used_`` the decision; the check about doubles the time of ``fit``).
+    segment_prior : float, default=10.0
+        How many cases of all customers' history a customer segment's own history is blended
+        with at each level (empirical-Bayes shrinkage): a segment with a handful of cases stays
+        close to everyone's preferences, one with hundreds follows its own.
     """
 
     def __init__(self, knowledge: Any = None, *, alpha: float = 1.0, min_support: int = 3,
                  offer_threshold: float = 0.35, offer_without_error: bool = False,
                  families: Mapping[str, Sequence[str]] | None = None,
                  pinned: Sequence[PinnedRule | Mapping[str, Any]] = (),
-                 semantic_min_score: float | None = None) -> None:
+                 semantic_min_score: float | None = None, segment_prior: float = 10.0,
+                 use_segments: bool | str = "auto") -> None:
         self.knowledge = knowledge
         self.alpha = alpha
         self.min_support = min_support
@@ -277,6 +324,8 @@ class ProactiveHelper:
         self.families = families
         self.pinned = [p if isinstance(p, PinnedRule) else PinnedRule(**p) for p in pinned]
         self.semantic_min_score = semantic_min_score
+        self.segment_prior = segment_prior
+        self.use_segments = use_segments
 
     # ------------------------------------------------------------------ helpers
     def _context(self, url: Any = None, page_title: Any = None, error_code: Any = None,
@@ -350,7 +399,8 @@ class ProactiveHelper:
         history : DataFrame
             One row per session or ticket with some of ``url``, ``page_title``, ``error_code``,
             ``error_message`` and the resolving article in ``article_col`` (rows without one are
-            ignored; for tickets use ``article_col="resolving_article_id"``).
+            ignored; for tickets use ``article_col="resolving_article_id"``). An optional
+            ``segment`` column teaches segment-specific preferences (see :meth:`suggest`).
         article_col : str, default="article_id"
         columns : mapping, optional
             Your column names for the context fields, e.g. ``{"url": "page_url"}``.
@@ -372,22 +422,23 @@ class ProactiveHelper:
         df = df[df[article_col].map(_clean) != ""]
         if df.empty:
             raise ValueError(f"no row of history names a resolving article in {article_col!r}")
-        counts: dict[str, dict[str, Counter[str]]] = {lvl: defaultdict(Counter) for lvl in _LEARNED}
-        overall: Counter[str] = Counter()
+        if self.use_segments not in ("auto", True, False):
+            raise ValueError(f"use_segments must be 'auto', True or False, got {self.use_segments!r}")
         get = {c: (df[c].tolist() if c in df else [None] * len(df))
-               for c in ("url", "page_title", "error_code", "error_message")}
-        for i, article in enumerate(df[article_col].map(str)):
-            ctx = self._context(get["url"][i], get["page_title"][i], get["error_code"][i], get["error_message"][i])
-            group = self._group_of(article)
-            overall[group] += 1
-            for level in _LEARNED:
-                key = ctx.key(level)
-                if key:
-                    counts[level][key][group] += 1
-        self.counts_ = {lvl: {k: dict(c) for k, c in d.items()} for lvl, d in counts.items()}
-        total = sum(overall.values())
-        self.prior_ = {g: c / total for g, c in overall.most_common()}
-        self.n_cases_ = int(total)
+               for c in ("url", "page_title", "error_code", "error_message", "segment")}
+        ctxs = [self._context(get["url"][i], get["page_title"][i], get["error_code"][i], get["error_message"][i])
+                for i in range(len(df))]
+        groups = [self._group_of(a) for a in df[article_col].map(str)]
+        segs = [_segment(v) for v in get["segment"]]
+        self.counts_, self.prior_ = _tally(ctxs, groups, segs)
+        self.n_cases_ = len(groups)
+        self.segment_check_: dict[str, float] = {}
+        if any(segs) and self.use_segments == "auto":
+            self.segment_check_ = self._check_segments(ctxs, groups, segs)
+            self.segments_used_ = bool(self.segment_check_["hit@3 with segments"]
+                                       >= self.segment_check_["hit@3 without segments"] + 0.005)
+        else:
+            self.segments_used_ = bool(any(segs) and self.use_segments is True)
         segments: Counter[str] = Counter()
         titles = [t for t in map(_clean, get["page_title"]) if t]
         for t in titles:
@@ -416,6 +467,22 @@ class ProactiveHelper:
                 language: str | None = None, segment: str | None = None, k: int = 3) -> dict[str, Any]:
         """Suggest articles for one web-session context.
 
+        Parameters
+        ----------
+        url, page_title, error_code, error_message : str, optional
+            The session's context; raw values (they are normalised here).
+        events : sequence of str, optional
+            The session's events; an ``error`` or ``fail`` event counts as an error for
+            ``should_offer`` when the front end reported no code or message.
+        language : str, optional
+            The customer's language: each suggested article comes in this language when it has
+            a version in it.
+        segment : str, optional
+            The customer segment (e.g. ``"b2b"``): at each level of the chain the history of
+            this segment is used first when it has ``min_support`` cases (the ``why`` says so),
+            else that of all customers. Learned from a ``segment`` column at fit time.
+        k : int, default=3
+
         Returns
         -------
         dict
@@ -425,6 +492,7 @@ class ProactiveHelper:
         """
         self._check_fitted()
         ctx = self._context(url, page_title, error_code, error_message)
+        seg = _segment(segment)
         has_error = bool(ctx.code or ctx.message) or (events is not None and any(
             "error" in str(e).lower() or "fail" in str(e).lower() for e in events))
         rows: list[dict[str, Any]] = []
@@ -441,25 +509,61 @@ class ProactiveHelper:
             if rule.matches(ctx.url, ctx.code):
                 add(self._group_of(rule.article_id), 1.0, "pinned",
                     f"pinned rule '{rule.name or rule.article_id}'")
-        for level in _LEARNED:
+        for group, p, level, explain in self._learned(ctx, seg if self.segments_used_ else ""):
             if len(rows) >= k:
                 break
-            key = ctx.key(level)
-            dist = self.counts_[level].get(key) if key else None
-            if not dist:
-                continue
-            n = sum(dist.values())
-            if n < self.min_support:
-                continue
-            scored = sorted(((c + self.alpha * self.prior_.get(g, 0.0)) / (n + self.alpha), c, g)
-                            for g, c in dist.items())
-            for p, c, g in reversed(scored):
-                add(g, p, level, f"{ctx.describe(level)}: {c} of {n} past cases resolved by this article")
+            if group not in seen:
+                add(group, p, level, explain())
         if len(rows) < k:
             for group, score, why in self._semantic(ctx, language, k):
                 add(group, score, "semantic", why)
         offer, reason = self._offer(rows, has_error)
         return {"suggestions": rows, "should_offer": offer, "reason": reason, "context": asdict(ctx)}
+
+    def _learned(self, ctx: _Context, seg: str, counts: dict[str, dict[str, dict[str, int]]] | None = None,
+                 prior: dict[str, float] | None = None,
+                 ) -> Iterator[tuple[str, float, str, Callable[[], str]]]:
+        """(group, probability, level, why) along the learned back-off chain, most specific level first;
+        ``why`` is a function (the text is only built for what is shown)."""
+        counts = self.counts_ if counts is None else counts
+        prior = self.prior_ if prior is None else prior
+        for level in _LEARNED:
+            key = ctx.key(level)
+            dist = counts[level].get(key) if key else None
+            n = sum(dist.values()) if dist else 0
+            if not dist or n < self.min_support:
+                continue
+            base = {g: (c + self.alpha * prior.get(g, 0.0)) / (n + self.alpha) for g, c in dist.items()}
+            own = counts[level].get(_segment_key(seg, key)) if seg else None
+            if own:  # the segment's own cases, shrunk towards all customers' (segment_prior pseudo-cases)
+                n_own, beta = sum(own.values()), float(self.segment_prior)
+                unseen = {g: self.alpha * prior.get(g, 0.0) / (n + self.alpha) for g in own if g not in base}
+                probs = {g: (own.get(g, 0) + beta * base.get(g, unseen.get(g, 0.0))) / (n_own + beta)
+                         for g in set(base) | set(own)}
+            else:
+                probs = base
+            for p, g in sorted(((p, g) for g, p in probs.items()), reverse=True):
+                yield g, p, level, functools.partial(_why, ctx, level, dist, n, own, seg, g)
+
+    def _check_segments(self, ctxs: list[_Context], groups: list[str], segs: list[str]) -> dict[str, float]:
+        """hit@3 of the learned chain with and without segments, each half of the history scored with
+        the counts of the other half (the ``use_segments="auto"`` decision)."""
+        halves = (list(range(0, len(groups), 2)), list(range(1, len(groups), 2)))
+        hits = {"with": 0, "without": 0}
+        for train, test in ((halves[0], halves[1]), (halves[1], halves[0])):
+            counts, prior = _tally([ctxs[i] for i in train], [groups[i] for i in train], [segs[i] for i in train])
+            for i in test:
+                for name, seg in (("with", segs[i]), ("without", "")):
+                    top: list[str] = []
+                    for g, _, _, _ in self._learned(ctxs[i], seg, counts, prior):
+                        if g not in top:
+                            top.append(g)
+                            if len(top) == 3:
+                                break
+                    hits[name] += groups[i] in top
+        n = max(len(groups), 1)
+        return {"hit@3 with segments": hits["with"] / n, "hit@3 without segments": hits["without"] / n,
+                "cases": float(len(groups))}
 
     def _semantic(self, ctx: _Context, language: str | None, k: int,
                   min_score: float | None = None) -> list[tuple[str, float, str]]:
@@ -477,7 +581,8 @@ class ProactiveHelper:
         return {"knowledge": self.knowledge, "alpha": self.alpha, "min_support": self.min_support,
                 "offer_threshold": self.offer_threshold, "offer_without_error": self.offer_without_error,
                 "families": self.families, "pinned": list(self.pinned),
-                "semantic_min_score": self.semantic_min_score}
+                "semantic_min_score": self.semantic_min_score, "segment_prior": self.segment_prior,
+                "use_segments": self.use_segments}
 
     def _offer(self, rows: list[dict[str, Any]], has_error: bool) -> tuple[bool, str]:
         if not rows:
@@ -510,7 +615,7 @@ class ProactiveHelper:
                 url=row.get("url"), page_title=row.get("page_title"), error_code=row.get("error_code"),
                 error_message=row.get("error_message"),
                 events=row.get("events") if isinstance(row.get("events"), (list, tuple, np.ndarray)) else None,
-                language=_clean(row.get("language")) or None, k=k)
+                language=_clean(row.get("language")) or None, segment=row.get("segment"), k=k)
             f = pd.DataFrame(res["suggestions"] or [{"rank": 0, "article_id": None}])
             f.insert(0, "session", label)
             f["should_offer"] = res["should_offer"]
@@ -533,6 +638,8 @@ class ProactiveHelper:
                     "offer_without_error": self.offer_without_error,
                     "families": {k: list(v) for k, v in self.families.items()} if self.families else None,
                     "pinned": [asdict(p) for p in self.pinned], "semantic_min_score": self.semantic_min_score,
+                    "segment_prior": self.segment_prior, "use_segments": self.use_segments,
+                    "segments_used": self.segments_used_, "segment_check": self.segment_check_,
                     "prior": self.prior_, "n_cases": self.n_cases_,
                     "title_boilerplate": list(self.title_boilerplate_)}
         (directory / "proactive.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
@@ -554,7 +661,8 @@ class ProactiveHelper:
             kb = persistence.load(directory / "knowledge", allow_pickle=allow_pickle, trusted=trusted)
         helper = cls(kb, alpha=s["alpha"], min_support=s["min_support"], offer_threshold=s["offer_threshold"],
                      offer_without_error=s["offer_without_error"], families=s["families"], pinned=s["pinned"],
-                     semantic_min_score=s["semantic_min_score"])
+                     semantic_min_score=s["semantic_min_score"], segment_prior=s.get("segment_prior", 10.0),
+                     use_segments=s.get("use_segments", "auto"))
         table = pd.read_parquet(directory / "contexts.parquet")
         counts: dict[str, dict[str, dict[str, int]]] = {lvl: {} for lvl in _LEARNED}
         for lvl, key, g, c in table.itertuples(index=False):
@@ -563,6 +671,8 @@ class ProactiveHelper:
         helper.prior_ = s["prior"]
         helper.n_cases_ = s["n_cases"]
         helper.title_boilerplate_ = list(s.get("title_boilerplate", []))  # older artifacts have none
+        helper.segments_used_ = bool(s.get("segments_used", False))
+        helper.segment_check_ = dict(s.get("segment_check", {}))
         return helper
 
 
@@ -663,7 +773,7 @@ def evaluate_proactive(helper: ProactiveHelper, sessions: pd.DataFrame, *, artic
         t0 = time.perf_counter()
         res = helper.suggest(url=row.get("url"), page_title=row.get("page_title"), error_code=row.get("error_code"),
                              error_message=row.get("error_message"), language=_clean(row.get("language")) or None,
-                             k=k)
+                             segment=row.get("segment"), k=k)
         dt = (time.perf_counter() - t0) * 1000
         sugg = res["suggestions"]
         ranked.append([helper._group_of(r["article_id"]) for r in sugg])
@@ -735,6 +845,7 @@ def _held_out_ranking(helper: ProactiveHelper, history: pd.DataFrame, test: pd.D
         for i in todo:
             r = rows[i]
             res = part.suggest(url=r.get("url"), page_title=r.get("page_title"), error_code=r.get("error_code"),
-                               error_message=r.get("error_message"), language=_clean(r.get("language")) or None, k=k)
+                               error_message=r.get("error_message"), language=_clean(r.get("language")) or None,
+                               segment=r.get("segment"), k=k)
             ranked[i] = [part._group_of(x["article_id"]) for x in res["suggestions"]]
     return ranked
