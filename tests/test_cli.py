@@ -85,6 +85,11 @@ def test_suggest_text_and_proactive(demo_model, capsys):
                  "I want to return the shoes I ordered, how do I get a return label?"]) == 0
     out = capsys.readouterr().out
     assert "1." in out or "no good article" in out
+    # nothing reaches the threshold: say so, and still show the closest articles marked as such
+    assert main(["suggest", "--model", str(demo_model), "--language", "en", "zzzz qqqq xxxx"]) == 0
+    out = capsys.readouterr().out
+    assert "no good article for this ticket: none reaches the calibrated score threshold (" in out
+    assert "the closest, for an agent to judge:" in out and "   1. " in out
     assert main(["suggest", "--model", str(demo_model), "--url", "https://shop.example.fi/checkout/payment",
                  "--error", "CARD_DECLINED", "--language", "en", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)

@@ -195,7 +195,13 @@ def _suggest(args: argparse.Namespace) -> int:
     if args.json:
         print(res.to_json(orient="records", force_ascii=False, indent=2))
     elif res.empty:
-        print("no good article for this ticket (below the calibrated score threshold)")
+        closest = kb.suggest(args.text, k=args.k, language=args.language, min_score=0.0)
+        threshold = getattr(kb, "threshold_", None)
+        print("no good article for this ticket: none reaches the calibrated score threshold"
+              + (f" ({threshold:.2f})" if isinstance(threshold, float) else "")
+              + ("; the closest, for an agent to judge:" if len(closest) else ""))
+        for r in closest.itertuples():
+            print(f"   {r.rank}. {r.title} [{r.language}] score {r.score:.2f} {r.url}")
     else:
         for r in res.itertuples():
             print(f"{r.rank}. {r.title} [{r.language}] score {r.score:.2f} {r.url}")
