@@ -232,6 +232,8 @@ def test_segment_history_is_used_first_and_said_so():
                        language="en")["suggestions"][0]["article_id"] == "KB031-en"
     with pytest.raises(ValueError, match="use_segments"):
         ProactiveHelper(kb, use_segments="yes").fit(pd.DataFrame(rows))
+    with pytest.raises(ValueError, match="segment_prior must be a number >= 0"):
+        ProactiveHelper(kb, segment_prior=-1).fit(pd.DataFrame(rows))
 
 
 def test_auto_uses_segments_only_where_the_history_shows_they_matter(fitted, tmp_path):

@@ -424,6 +424,9 @@ class ProactiveHelper:
             raise ValueError(f"no row of history names a resolving article in {article_col!r}")
         if self.use_segments not in ("auto", True, False):
             raise ValueError(f"use_segments must be 'auto', True or False, got {self.use_segments!r}")
+        if isinstance(self.segment_prior, bool) or not isinstance(self.segment_prior, (int, float)) \
+                or not self.segment_prior >= 0:
+            raise ValueError(f"segment_prior must be a number >= 0 (pseudo-cases), got {self.segment_prior!r}")
         get = {c: (df[c].tolist() if c in df else [None] * len(df))
                for c in ("url", "page_title", "error_code", "error_message", "segment")}
         ctxs = [self._context(get["url"][i], get["page_title"][i], get["error_code"][i], get["error_message"][i])
@@ -478,9 +481,10 @@ class ProactiveHelper:
             The customer's language: each suggested article comes in this language when it has
             a version in it.
         segment : str, optional
-            The customer segment (e.g. ``"b2b"``): at each level of the chain the history of
-            this segment is used first when it has ``min_support`` cases (the ``why`` says so),
-            else that of all customers. Learned from a ``segment`` column at fit time.
+            The customer segment (e.g. ``"b2b"``). When the helper uses segments (see
+            ``use_segments``; learned from a ``segment`` column at fit time), each level of the
+            chain blends this segment's own past cases with all customers' and the ``why`` gives
+            both counts; a segment without history of its own gets everyone's preferences.
         k : int, default=3
 
         Returns
