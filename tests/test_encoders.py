@@ -166,6 +166,8 @@ def test_onnx_backend_without_its_packages_says_what_to_install(monkeypatch, min
     required = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True, backend="onnx")
     with pytest.raises(encoders.EncoderNotAvailableError, match=r"cxml\[onnx\]"):
         required.onnx_model()
+    with pytest.raises(encoders.EncoderNotAvailableError, match=r"cxml\[onnx\]"):
+        required.encode(["Where is my parcel?"])  # every call, not only the first
     auto = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True)
     assert auto.onnx_model() is None  # 'auto' quietly stays on PyTorch
     assert auto.encode(["Where is my parcel?"]).shape == (1, 384)

@@ -201,11 +201,16 @@ def _suggest(args: argparse.Namespace) -> int:
               + (f" ({threshold:.2f})" if isinstance(threshold, float) else "")
               + ("; the closest, for an agent to judge:" if len(closest) else ""))
         for r in closest.itertuples():
-            print(f"   {r.rank}. {r.title} [{r.language}] score {r.score:.2f} {r.url}")
+            print("   " + _article_line(r))
     else:
         for r in res.itertuples():
-            print(f"{r.rank}. {r.title} [{r.language}] score {r.score:.2f} {r.url}")
+            print(_article_line(r))
     return 0
+
+
+def _article_line(r: Any) -> str:
+    """One suggested article (a row of ``KnowledgeBase.suggest``) as a line."""
+    return f"{r.rank}. {r.title} [{r.language}] score {r.score:.2f} {r.url}"
 
 
 def _short(text: object, n: int = 160) -> str:

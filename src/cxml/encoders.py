@@ -331,20 +331,19 @@ class SentenceTransformerEncoder(_NeuralEncoder):
         """The ONNX Runtime model behind short calls, built on first use; None when not used."""
         if self.backend == "torch" or self.device != "cpu":
             return None
+        from cxml import _onnx
+
         with self._onnx_lock:
             if not self._onnx_tried:
                 self._onnx_tried = True
-                from cxml import _onnx
-
-                if self.backend == "onnx" and not _onnx.available():
-                    raise EncoderNotAvailableError(
-                        "backend='onnx' needs the packages onnxruntime and onnx: pip install \"cxml[onnx]\" "
-                        "(or use backend='auto', which falls back to PyTorch)")
                 self._onnx = _onnx.OnnxSentenceModel.build(self.model) if _onnx.available() else None
-                if self._onnx is None and self.backend == "onnx":
-                    raise EncoderNotAvailableError(
-                        f"{self.name} cannot run in ONNX Runtime (see the warning above); use backend='auto' "
-                        "or 'torch'")
+        if self._onnx is None and self.backend == "onnx":  # required: say so on every call, not only the first
+            if not _onnx.available():
+                raise EncoderNotAvailableError(
+                    "backend='onnx' needs the packages onnxruntime and onnx: pip install \"cxml[onnx]\" "
+                    "(or use backend='auto', which falls back to PyTorch)")
+            raise EncoderNotAvailableError(
+                f"{self.name} cannot run in ONNX Runtime (see the warning above); use backend='auto' or 'torch'")
         return self._onnx
 
     def _encode_batch(self, texts: list[str], role: Role) -> np.ndarray:

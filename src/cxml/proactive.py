@@ -175,10 +175,7 @@ def mask_error_message(message: Any) -> str:
     """
     if message is None or (isinstance(message, float) and np.isnan(message)):
         return ""
-    text = str(message).strip().lower()
-    for pattern, repl in _MASKS:
-        text = pattern.sub(repl, text)
-    return re.sub(r"\s+", " ", text)
+    return _mask_ids(str(message).strip().lower())
 
 
 # --------------------------------------------------------------------------- model
@@ -301,7 +298,7 @@ class ProactiveHelper:
     use_segments : {"auto", True, False}, default="auto"
         Whether customer segments (a ``segment`` column at fit time, ``segment=`` when
         suggesting) refine the history. ``"auto"`` decides from the history: each half is scored
-        by a helper fitted on the other half, with and without segments, and segments are used
+        with the counts of the other half, with and without segments, and segments are used
         only when they raise hit@3 by at least half a point (``segment_check_`` keeps the
         numbers, ``segments_used_`` the decision; the check about doubles the time of ``fit``).
     segment_prior : float, default=10.0
@@ -770,7 +767,7 @@ def evaluate_proactive(helper: ProactiveHelper, sessions: pd.DataFrame, *, artic
     """
     test = sessions[sessions[article_col].map(_clean) != ""].reset_index(drop=True)
     truth = [helper._group_of(str(a)) for a in test[article_col]]
-    ranked, seen, offered, has_error = [], [], [], []
+    ranked, seen, offered, has_error, ctxs = [], [], [], [], []
     lat_seen: list[float] = []
     lat_unseen: list[float] = []
     for _, row in test.iterrows():
@@ -782,6 +779,7 @@ def evaluate_proactive(helper: ProactiveHelper, sessions: pd.DataFrame, *, artic
         sugg = res["suggestions"]
         ranked.append([helper._group_of(r["article_id"]) for r in sugg])
         ctx = helper._context(row.get("url"), row.get("page_title"), row.get("error_code"), row.get("error_message"))
+        ctxs.append(ctx)
         key = _context_key(ctx)
         was_seen = bool(key) and (key in helper.counts_["error+url"] or key in helper.counts_["url"])
         seen.append(was_seen)
@@ -794,12 +792,11 @@ def evaluate_proactive(helper: ProactiveHelper, sessions: pd.DataFrame, *, artic
     methods = {"cxml ProactiveHelper": ranked}
     if history is not None:
         methods["cxml, exact context held out of training"] = _held_out_ranking(
-            helper, history, test, article_col=article_col, k=k, n_folds=n_folds)
+            helper, history, test, [_context_key(c) for c in ctxs], article_col=article_col, k=k, n_folds=n_folds)
     if helper.knowledge is not None:
         methods["cxml semantic fallback alone"] = [
-            [g for g, _, _ in helper._semantic(
-                helper._context(r.get("url"), r.get("page_title"), r.get("error_code"), r.get("error_message")),
-                _clean(r.get("language")) or None, k, min_score=0.0)] for r in test.to_dict("records")]
+            [g for g, _, _ in helper._semantic(ctx, _clean(lang) or None, k, min_score=0.0)]
+            for ctx, lang in zip(ctxs, test.get("language", pd.Series([None] * len(test))), strict=True)]
     if baselines and helper.knowledge is not None:
         methods["URL keyword search (baseline)"] = url_keyword_baseline(helper.knowledge, test, k)
         methods["semantic search only (baseline)"] = semantic_baseline(helper.knowledge, test, k)
@@ -824,21 +821,22 @@ def evaluate_proactive(helper: ProactiveHelper, sessions: pd.DataFrame, *, artic
     return ProactiveEvaluation(table=pd.DataFrame(rows), latency_ms=lat)
 
 
-def _held_out_ranking(helper: ProactiveHelper, history: pd.DataFrame, test: pd.DataFrame, *, article_col: str,
-                      k: int, n_folds: int) -> list[list[str]]:
-    """Rank each test session with a helper fitted on ``history`` less every row of its exact context."""
+def _held_out_ranking(helper: ProactiveHelper, history: pd.DataFrame, test: pd.DataFrame, test_keys: list[str], *,
+                      article_col: str, k: int, n_folds: int) -> list[list[str]]:
+    """Rank each test session (its context key in ``test_keys``) with a helper fitted on ``history`` less
+    every row of its exact context."""
     import zlib
 
     if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
         raise ValueError(f"n_folds must be an integer >= 2, got {n_folds!r}")
 
-    def fold_of(frame: pd.DataFrame) -> np.ndarray:
-        keys = [_context_key(helper._context(r.get("url"), r.get("page_title"), r.get("error_code"),
-                                             r.get("error_message"))) for r in frame.to_dict("records")]
+    def fold_of(keys: Iterable[str]) -> np.ndarray:
         return np.array([zlib.crc32(key.encode()) % n_folds for key in keys], dtype=int)
 
     hist = history.reset_index(drop=True)
-    hist_fold, test_fold = fold_of(hist), fold_of(test)
+    hist_fold = fold_of(_context_key(helper._context(r.get("url"), r.get("page_title"), r.get("error_code"),
+                                                     r.get("error_message"))) for r in hist.to_dict("records"))
+    test_fold = fold_of(test_keys)
     ranked: list[list[str]] = [[] for _ in range(len(test))]
     rows = test.to_dict("records")
     for f in range(n_folds):
