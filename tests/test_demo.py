@@ -37,3 +37,6 @@ def test_demo_with_the_real_default_encoder(tmp_path, capsys):
     text = _check(summary, out, capsys)
     assert summary["encoder"] == "e5-small"
     assert "'auto' -> 'e5-small' (multilingual" in text
+    # a page never seen in history: the semantic fallback finds the card article from the Finnish message
+    assert '/kampanja/joulu + "Maksu 4411' in text
+    assert '-> "Korttimaksu hylättiin" [fi] (semantic)' in text

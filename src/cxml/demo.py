@@ -231,11 +231,14 @@ def _show_proactive(helper: Any) -> None:
          "error_message": "3D Secure -tunnistautuminen epäonnistui", "language": "fi"},
         {"url": "https://shop.example.fi/account/login", "error_code": "login_locked", "language": "en"},
         {"url": "https://shop.example.fi/product/SKU-4411-B", "language": "en"},
+        # a page never seen in history and no error code: the semantic fallback searches the message
+        {"url": "https://shop.example.fi/kampanja/joulu", "error_message": "Maksu 4411 epäonnistui: pankki hylkäsi "
+         "kortin", "language": "fi"},
     ]
     for s in sessions:
         res = helper.suggest(**s, k=1)
-        ctx = f"{s['url'].replace('https://shop.example.fi', '')}" + (f" + {s['error_code']}" if s.get("error_code")
-                                                                        else "")
+        error = s.get("error_code") or (f"\"{s['error_message']}\"" if s.get("error_message") else "")
+        ctx = s["url"].replace("https://shop.example.fi", "") + (f" + {error}" if error else "")
         if res["suggestions"]:
             top = res["suggestions"][0]
             print(f"  {ctx}\n      -> \"{top['title']}\" [{top['language']}] ({top['level']}): {top['why']}")
