@@ -3,6 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cxml.exceptions import NotFittedError
+
 from cxml import encoders
 from cxml.encoders import EmbeddingCache, HashingEncoder, TfidfEncoder, resolve_spec
 
@@ -51,7 +53,7 @@ def test_disk_cache_persists_across_instances(tmp_path):
 
 def test_tfidf_encoder_is_sparse_and_must_be_fitted():
     enc = encoders.load("tfidf")
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         enc.encode(["x"])
     enc = TfidfEncoder().fit(["card declined at checkout", "parcel is late", "return the shoes"])
     m = enc.encode(["card declined"])

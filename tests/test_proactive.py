@@ -5,6 +5,8 @@ import json
 import pandas as pd
 import pytest
 
+from cxml.exceptions import NotFittedError
+
 import cxml
 from cxml.datasets import make_webshop
 from cxml.knowledge import KnowledgeBase
@@ -112,7 +114,7 @@ def test_fit_errors_are_clear():
         ProactiveHelper().fit([{"url": "/x"}])
     with pytest.raises(ValueError, match="none of the context columns"):
         ProactiveHelper().fit([{"article_id": "a", "foo": 1}])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         ProactiveHelper().suggest(url="/x")
 
 

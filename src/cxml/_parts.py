@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cxml.io import TABLE_FORMATS
+from cxml.exceptions import ResumeError
 
 logger = logging.getLogger("cxml.batch")
 
@@ -34,10 +35,6 @@ LOCK_FILE = ".lock"
 PART_PATTERN = "part-{:06d}.parquet"
 #: Input row number column kept in the output.
 ROW_COLUMN = "row"
-
-
-class ResumeError(ValueError):
-    """A run cannot start or resume: parts of another run exist, or they belong to other settings."""
 
 
 def table_format(path: str | os.PathLike[str]) -> str:

@@ -54,6 +54,7 @@ from cxml._webshop_templates import (
 )
 from cxml._webshop_templates import REASONS as _REASON_SPEC
 from cxml._webshop_templates import TEAMS as _TEAMS
+from cxml.exceptions import DatasetNotFoundError
 
 __all__ = [
     "WebshopData",
@@ -1088,10 +1089,6 @@ def make_webshop(n_tickets: int = 2000, seed: int = 0, n_sessions: int | None = 
 
 
 # ----------------------------------------------------------------------------------------------- loaders
-class DatasetNotFoundError(FileNotFoundError):
-    """A public data set (or its folder) is not where :func:`data_dir` looks."""
-
-
 def data_dir() -> Path:
     """The folder holding the public data sets.
 

@@ -245,7 +245,7 @@ def _resolve_model(model: Any, target: str | None) -> tuple[Any, Any, str]:
     from cxml.triage import TicketClassifier, Triage
 
     if isinstance(model, (Triage, TicketClassifier)):
-        from sklearn.exceptions import NotFittedError
+        from cxml.exceptions import NotFittedError
 
         raise NotFittedError(f"This {type(model).__name__} instance is not fitted yet. Call 'fit' first.")
     raise TypeError(f"drift_report needs a fitted cxml Triage or TicketClassifier (or its directory), got "

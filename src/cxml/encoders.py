@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
+from cxml.exceptions import EncoderNotAvailableError, NotFittedError
 
 __all__ = [
     "Encoder",
@@ -69,10 +70,6 @@ PRESETS: dict[str, str] = {
     "tfidf": "tfidf",
 }
 _DIMS = {"minilm": 384, "e5-small": 384}
-
-
-class EncoderNotAvailableError(RuntimeError):
-    """An encoder spec could not be resolved to a loadable model."""
 
 
 @runtime_checkable
@@ -466,7 +463,7 @@ class TfidfEncoder:
                show_progress_bar: bool | None = None) -> Any:
         """Return a sparse CSR matrix ``(n, dim)`` with L2-normalised rows."""
         if self.vectorizer_ is None:
-            raise RuntimeError("This TfidfEncoder is not fitted yet. Call 'fit' with training texts first.")
+            raise NotFittedError("This TfidfEncoder is not fitted yet. Call 'fit' with training texts first.")
         from sklearn.preprocessing import normalize
 
         return normalize(self.vectorizer_.transform(_check_texts(texts))).astype(np.float32)

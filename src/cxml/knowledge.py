@@ -57,6 +57,7 @@ import pandas as pd
 
 from cxml import _retrieval as R
 from cxml.persistence import ArtifactError, check_dimensions, register_artifact
+from cxml.exceptions import NotFittedError
 
 __all__ = ["KnowledgeBase", "NotFittedError"]
 
@@ -69,10 +70,6 @@ _RANKER_FEATURES = ["dense", "lexical", "code", "ticket_sim", "vote", "dismiss",
 #: Linear fusion: a text naming all of the query's codes gains this many calibration standard deviations.
 _CODE_BOOST = 6.0
 _RESULT_DTYPES = {"rank": "int64", "score": "float64", "similarity": "float64", "lexical": "float64"}
-
-
-class NotFittedError(RuntimeError):
-    """The knowledge base has no articles (or no tickets) yet."""
 
 
 def _is_missing(v: Any) -> bool:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cxml._version import __version__
+from cxml.exceptions import ArtifactError, ChecksumError, DimensionMismatchError, FormatVersionError, UnsafeArtifactError
 
 __all__ = [
     "FORMAT_VERSION",
@@ -54,26 +55,6 @@ __all__ = [
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CARD = "README.md"
-
-
-class ArtifactError(Exception):
-    """A model directory cannot be saved or loaded."""
-
-
-class FormatVersionError(ArtifactError):
-    """The artifact was written by a newer cxml."""
-
-
-class ChecksumError(ArtifactError):
-    """A file of the artifact is missing or was modified after saving."""
-
-
-class DimensionMismatchError(ArtifactError):
-    """Encoder, classifier head and index disagree on the embedding dimension."""
-
-
-class UnsafeArtifactError(ArtifactError):
-    """Loading would execute untrusted code (a pickle, or an unlisted type)."""
 
 
 #: Types that skops does not trust by default but cxml's own heads are made of.

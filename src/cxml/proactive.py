@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from cxml import persistence
+from cxml.exceptions import NotFittedError
 from cxml.persistence import register_artifact
 
 __all__ = [
@@ -450,7 +451,7 @@ class ProactiveHelper:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "counts_"):
-            raise RuntimeError("This ProactiveHelper is not fitted yet. Call 'fit' with past sessions or "
+            raise NotFittedError("This ProactiveHelper is not fitted yet. Call 'fit' with past sessions or "
                                "tickets and the articles that resolved them.")
 
     def pin(self, article_id: str, *, url: str = "", error_code: str = "", name: str = "") -> ProactiveHelper:

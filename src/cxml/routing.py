@@ -50,6 +50,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from cxml.exceptions import RoutingConfigError
 
 __all__ = ["Rule", "Router", "RoutingConfigError", "DEFAULT_RULE", "OPERATORS"]
 
@@ -62,10 +63,6 @@ OPERATORS = ("eq", "ne", "in", "not_in", "lt", "le", "gt", "ge", "missing", "con
 _RULE_KEYS = ("name", "when", "queue", "by", "map", "precedence", "description")
 _ROUTER_KEYS = ("default_queue", "rules", "missing_columns", "format")
 ROUTING_FORMAT = "cxml.routing/1"
-
-
-class RoutingConfigError(ValueError):
-    """A routing configuration is invalid; the message names the rule and the problem."""
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from cxml.pii import scrub_many
+from cxml.exceptions import ValidationError
 
 __all__ = [
     "ARTICLE_FIELDS",
@@ -147,26 +148,6 @@ TIMESTAMP_FIELDS: tuple[str, ...] = ("created_at", "first_response_at", "resolve
 
 _ARTICLE_TEXT_FIELDS: tuple[str, ...] = ("title", "body")
 _MAX_ROWS_SHOWN = 5
-
-
-class ValidationError(ValueError):
-    """Input data does not have the expected shape or content.
-
-    The message names the column, how many rows are affected, the first of them (positions and index labels),
-    what was expected and what to do next.
-
-    Attributes
-    ----------
-    column : str or None
-        The column at fault, when there is one.
-    rows : list of int
-        Positions (0-based) of the offending rows, when known; all of them, not only those in the message.
-    """
-
-    def __init__(self, message: str, *, column: Hashable | None = None, rows: Sequence[int] = ()) -> None:
-        super().__init__(message)
-        self.column = column
-        self.rows = list(rows)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from cxml.exceptions import SLAConfigError
 
 __all__ = [
     "SLA_FORMAT",
@@ -77,10 +78,6 @@ _CHANNEL_ALIASES = {
     "telephone": "phone", "puhelin": "phone", "call": "phone", "voice": "phone",
     "livechat": "chat", "live_chat": "chat", "messenger": "chat",
 }
-
-
-class SLAConfigError(ValueError):
-    """An SLA policy (or its JSON form) is invalid; the message names the bad field."""
 
 
 # --------------------------------------------------------------------------- durations

@@ -1210,7 +1210,7 @@ class Triage:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "estimators_"):
-            from sklearn.exceptions import NotFittedError
+            from cxml.exceptions import NotFittedError
 
             raise NotFittedError("This Triage instance is not fitted yet. Call 'fit' with a ticket table first.")
 
