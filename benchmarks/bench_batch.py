@@ -1,6 +1,6 @@
 """Batch scoring benchmark: throughput, peak memory, Dask vs local, kill-and-resume exactness.
 
-Measures :func:`cxml.batch.score_file` end to end (read Parquet, score, write parts, assemble) on generated
+Measures :func:`cxml.scoring.score_file` end to end (read Parquet, score, write parts, assemble) on generated
 webshop backlogs of 10k, 100k and 1M tickets (100k generated once with ``make_webshop``, tiled to 1M with
 new ids), each size in a fresh subprocess so that peak memory (``ru_maxrss``) never mixes between runs:
 
@@ -90,7 +90,7 @@ def child_score(args: argparse.Namespace) -> dict[str, object]:
     """score_file in this (fresh) process; peak RSS from getrusage, plus sampled RSS with Dask workers."""
     import psutil
 
-    from cxml.batch import Scorer, score_file
+    from cxml.scoring import Scorer, score_file
 
     start = time.perf_counter()
     scorer = Scorer(args.model)  # imports and model load, to report the baseline (score_file loads it again)
@@ -232,7 +232,7 @@ def kill_and_resume(model: Path, src: Path, reference: Path, workdir: Path, kill
     out = workdir / "resumed.parquet"
     parts = Path(str(out) + ".parts")
     shutil.rmtree(parts, ignore_errors=True)
-    cmd = [sys.executable, "-m", "cxml.batch", "--model", str(model), "--input", str(src), "--output", str(out),
+    cmd = [sys.executable, "-m", "cxml.scoring", "--model", str(model), "--input", str(src), "--output", str(out),
            "--chunk-size", str(chunk_size), "--quiet"]
     done_kills = runs = 0
     while True:

@@ -231,8 +231,8 @@ def _rank_metrics(top: np.ndarray, q_group: np.ndarray, p_group: np.ndarray) -> 
 def bench_bueck(args: argparse.Namespace) -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from cxml._retrieval import LexicalIndex
     from cxml.datasets import load_bueck
+    from cxml.knowledge.retrieval import LexicalIndex
 
     df = load_bueck("aa")
     df = df[df["body"].notna() & df["answer"].notna()].reset_index(drop=True)
@@ -386,8 +386,8 @@ def _plant_passage_vectors(enc, texts: list[str], seed: int = 0) -> int:
 
 
 def bench_latency(args: argparse.Namespace) -> None:
-    from cxml._retrieval import split_passages
     from cxml.datasets import make_webshop
+    from cxml.knowledge.retrieval import split_passages
 
     arts = synthetic_articles(args.latency_articles)
     spec = encoders.resolve_spec(args.encoder, (arts["title"] + "\n" + arts["body"]).tolist()[:2000])
@@ -556,7 +556,7 @@ def bench_faiss(args: argparse.Namespace) -> None:
 def _faiss_size(args: argparse.Namespace, n: int, n_centres: int, rng: np.random.Generator, d: int,
                 lines: list[str], summary: list[str], label: str, tmpdir: Path) -> None:
     """Measure exact, HNSW and IVF at one size on one kind of data; rows go to ``lines``."""
-    from cxml._retrieval import DenseIndex, IndexSettings
+    from cxml.knowledge.retrieval import DenseIndex, IndexSettings
 
     nprobes = [int(v) for v in args.nprobe.split(",")]
     nlist_rules = [v.strip() for v in args.ivf_nlist.split(",") if v.strip()]

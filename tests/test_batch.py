@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxml import _parts
-from cxml.batch import ResumeError, Scorer, model_hash, score_file
 from cxml.schema import ValidationError
+from cxml.scoring import ResumeError, Scorer, model_hash, score_file
+from cxml.scoring import parts as part_files
 
 TARGETS = ("reason", "priority")
 #: What a backlog export holds: text and the context the model uses.
@@ -230,14 +230,14 @@ def test_chunks_are_exactly_chunk_size_rows(tmp_path, webshop) -> None:
     df = webshop.tickets.iloc[:257]
     for suffix in (".csv", ".jsonl", ".parquet"):
         path = _ticket_file(df, tmp_path / f"in{suffix}")
-        chunks = list(_parts.ChunkReader(path, 50))
+        chunks = list(part_files.ChunkReader(path, 50))
         assert [c.n_rows for c in chunks] == [50] * 5 + [7], suffix
         assert [c.start for c in chunks] == list(range(0, 257, 50))
         frame = chunks[1].to_pandas()
         assert frame.index.tolist() == list(range(50, 100))
         assert frame["id"].tolist() == df["id"].iloc[50:100].tolist()
         assert frame["body"].tolist() == df["body"].iloc[50:100].tolist()  # multi-line bodies survive
-        assert _parts.count_rows(path, _parts.table_format(path)) == 257, suffix
+        assert part_files.count_rows(path, part_files.table_format(path)) == 257, suffix
 
 
 @pytest.mark.filterwarnings("ignore:.*fitted with context columns:UserWarning")
@@ -274,7 +274,7 @@ def test_csv_and_jsonl_rows_that_do_not_read_become_errors(tmp_path, triage) -> 
 
 def test_progress_plain_lines_when_not_a_terminal() -> None:
     stream = io.StringIO()
-    progress = _parts.Progress(1000, quiet=False, interval=0.0, stream=stream)
+    progress = part_files.Progress(1000, quiet=False, interval=0.0, stream=stream)
     progress.skip(200)
     progress.update(300)
     progress.close()
@@ -282,7 +282,7 @@ def test_progress_plain_lines_when_not_a_terminal() -> None:
     assert any("500/1,000 rows (50.0 %)" in line and "rows/s, ETA" in line for line in lines)
     assert "rows done in" in lines[-1]
     quiet = io.StringIO()
-    progress = _parts.Progress(1000, quiet=True, interval=0.0, stream=quiet)
+    progress = part_files.Progress(1000, quiet=True, interval=0.0, stream=quiet)
     progress.update(10)
     progress.close()
     assert quiet.getvalue() == ""
@@ -385,7 +385,7 @@ def test_resume_without_parts_starts_fresh_and_rejects_bad_arguments(tmp_path, m
 
 # --------------------------------------------------------------------------- the CLI, killed and resumed
 def _score_command(*args: str) -> list[str]:
-    """``cxml score`` (once wired into cxml.cli), else the same command as ``python -m cxml.batch``."""
+    """``cxml score`` (once wired into cxml.cli), else the same command as ``python -m cxml.scoring``."""
     from cxml import cli
 
     parser = cli.build_parser()
@@ -393,15 +393,15 @@ def _score_command(*args: str) -> list[str]:
                     {})
     if "score" in commands:
         return [sys.executable, "-m", "cxml.cli", "score", *args]
-    return [sys.executable, "-m", "cxml.batch", *args]
+    return [sys.executable, "-m", "cxml.scoring", *args]
 
 
 def test_cli_score_options_match_python_m_cxml_batch() -> None:
-    """``cxml score`` (cli.py) and ``python -m cxml.batch`` define the same options with the same defaults."""
+    """``cxml score`` (cli.py) and ``python -m cxml.scoring`` define the same options with the same defaults."""
     import argparse
 
     from cxml import cli
-    from cxml.batch import add_score_arguments
+    from cxml.scoring import add_score_arguments
 
     sub = next((a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)), None)
     if sub is None or "score" not in sub.choices:

@@ -72,7 +72,7 @@ def test_errors_are_reported_not_raised(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def demo_model(tmp_path_factory):
-    from cxml.demo import run_demo
+    from cxml.cli.demo import run_demo
 
     out = tmp_path_factory.mktemp("m") / "demo"
     run_demo(n_tickets=400, n_backlog=40, encoder="hash", out=out)

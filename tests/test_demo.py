@@ -6,7 +6,7 @@ import pytest
 
 import cxml
 from cxml.bundle import HelpdeskModel
-from cxml.demo import run_demo
+from cxml.cli.demo import run_demo
 
 
 def _check(summary, out, capsys):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cxml import distributed_scoring as ds
-from cxml.batch import Scorer, score_file
+from cxml.scoring import Scorer, score_file
 
 COLUMNS = ["id", "subject", "body", "channel", "segment", "language", "error_code"]
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cxml.exceptions import NotFittedError
-
 from cxml import encoders
 from cxml.encoders import EmbeddingCache, HashingEncoder, TfidfEncoder, resolve_spec
+from cxml.exceptions import NotFittedError
 
 
 def test_hash_encoder_protocol_and_determinism():
@@ -115,7 +114,7 @@ def test_backend_is_validated():
 
 
 def test_only_plain_transformer_pooling_models_are_exported():
-    from cxml import _onnx
+    from cxml.encoders import _onnx
 
     class Transformer:
         pass
@@ -140,7 +139,7 @@ def minilm_path():
 
 @pytest.mark.slow
 def test_minilm_short_calls_run_in_onnx_runtime_and_match_pytorch(monkeypatch, tmp_path, minilm_path):
-    from cxml import _onnx
+    from cxml.encoders import _onnx
 
     if not _onnx.available():
         pytest.skip("onnxruntime / onnx not installed (pip install 'cxml[onnx]')")
@@ -162,7 +161,7 @@ def test_minilm_short_calls_run_in_onnx_runtime_and_match_pytorch(monkeypatch, t
 
 @pytest.mark.slow
 def test_onnx_backend_without_its_packages_says_what_to_install(monkeypatch, minilm_path):
-    from cxml import _onnx
+    from cxml.encoders import _onnx
 
     monkeypatch.setattr(_onnx, "available", lambda: False)
     required = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True, backend="onnx")

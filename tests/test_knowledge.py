@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 import cxml
-from cxml import _retrieval as R
-from cxml.knowledge import KnowledgeBase, NotFittedError
+from cxml.knowledge import KnowledgeBase, NotFittedError, retrieval
 
 ARTICLES = [
     {"id": "ret-fi", "group_id": "ret", "language": "fi", "title": "Tuotteen palauttaminen",
@@ -49,28 +48,28 @@ def webshop():
 # --------------------------------------------------------------------------- passages and parsing
 def test_split_passages_headings_and_length():
     body = "Intro paragraph.\n\n## Section A\n" + " ".join(["word"] * 450) + "\n\n## Section B\nShort."
-    ps = R.split_passages("Title", body, max_words=200)
+    ps = retrieval.split_passages("Title", body, max_words=200)
     assert all(len(p.chunk.split()) <= 200 for p in ps)
     assert [p.heading for p in ps][0] == "" and {"Section A", "Section B"} <= {p.heading for p in ps}
     assert all(p.text.startswith("Title") for p in ps)
     assert len([p for p in ps if p.heading == "Section A"]) == 3
-    assert R.split_passages("Only title", "")[0].text == "Only title"
+    assert retrieval.split_passages("Only title", "")[0].text == "Only title"
 
 
 def test_tokenize_keeps_codes_and_stems():
-    toks = R.tokenize("Error E-1042 at checkout; toimituksen SKU_88123")
+    toks = retrieval.tokenize("Error E-1042 at checkout; toimituksen SKU_88123")
     assert "e-1042" in toks and "1042" in toks and "sku_88123" in toks
     assert "toimit" in toks and "at" not in toks
 
 
 def test_bm25_ranks_exact_code_first():
-    lex = R.LexicalIndex().fit(["payment error E-402 declined", "payment error E-500 server", "returns policy"])
+    lex = retrieval.LexicalIndex().fit(["payment error E-402 declined", "payment error E-500 server", "returns policy"])
     scores, norm = lex.score(["E-402"])
     assert scores[0].argmax() == 0 and norm[0] > 0
 
 
 def test_code_match_only_rare_codes():
-    lex = R.LexicalIndex().fit(["error E-402 declined", "error E-500 server", "return within 14 days",
+    lex = retrieval.LexicalIndex().fit(["error E-402 declined", "error E-500 server", "return within 14 days",
                                 "14 days delivery", "14 days", "paid in 14 days"])
     m = lex.code_match(["why E-402 within 14 days?", "no codes here"])
     assert m[0, 0] == 1.0 and m[0, 1] == 0.0 and m[0, 2] == 0.0  # "14" is in 4 texts: not a code
@@ -87,7 +86,7 @@ def test_read_article_folder(tmp_path: Path):
         "<body><h1>Maksut</h1><p>Kortti hylättiin.</p><h2>Lasku</h2><p>Eräpäivä.</p>"
         "<script>var x=1;</script></body></html>", encoding="utf-8")
     (tmp_path / "note.md").write_text("# Shipping\n\nWe ship in 2 days.", encoding="utf-8")
-    recs = {r["id"]: r for r in R.read_article_files(tmp_path)}
+    recs = {r["id"]: r for r in retrieval.read_article_files(tmp_path)}
     assert recs["faq/returns"]["tags"] == ["returns", "refunds"] and recs["faq/returns"]["title"] == "Returns"
     assert recs["pay"]["title"] == "Maksut" and recs["pay"]["language"] == "fi" and "## Lasku" in recs["pay"]["body"]
     assert "var x" not in recs["pay"]["body"] and recs["pay"]["tags"] == ["payments"]
@@ -199,9 +198,9 @@ def test_ivf_dense_index_agrees_with_exact_and_is_deterministic():
     x = _clustered(3000)
     ids = np.arange(3000, dtype=np.int64) * 7 + 3  # ids are not positions
     q = _clustered(200, seed=1)
-    flat = R.DenseIndex(64, R.IndexSettings(kind="flat"))
+    flat = retrieval.DenseIndex(64, retrieval.IndexSettings(kind="flat"))
     flat.add(x, ids)
-    ivf = R.DenseIndex(64, R.IndexSettings(kind="ivf", seed=0))
+    ivf = retrieval.DenseIndex(64, retrieval.IndexSettings(kind="ivf", seed=0))
     ivf.add(x, ids)
     assert ivf.kind == "ivf" and ivf.nlist == 3000 // 39  # 4 * sqrt(3000) = 219, capped at n // 39
     _, truth = flat.search(q, 10)
@@ -213,7 +212,7 @@ def test_ivf_dense_index_agrees_with_exact_and_is_deterministic():
     assert recall >= 0.9
     _, few = ivf.search(q, 10, nprobe=1)  # nprobe is honoured: one cell misses neighbours
     assert np.mean([len(set(a) & set(t)) / 10 for a, t in zip(few, truth, strict=True)]) < recall
-    again = R.DenseIndex(64, R.IndexSettings(kind="ivf", seed=0))
+    again = retrieval.DenseIndex(64, retrieval.IndexSettings(kind="ivf", seed=0))
     again.add(x, ids)
     np.testing.assert_array_equal(again.search(q, 10, nprobe=4)[1], ivf.search(q, 10, nprobe=4)[1])
     np.testing.assert_array_equal(ivf.reconstruct(ids[[5, 17]]), x[[5, 17]])
@@ -222,7 +221,7 @@ def test_ivf_dense_index_agrees_with_exact_and_is_deterministic():
 
 def test_ivf_dense_index_remove_add_and_retrain(tmp_path: Path):
     x = _clustered(4000)
-    ivf = R.DenseIndex(64, R.IndexSettings(kind="ivf"))
+    ivf = retrieval.DenseIndex(64, retrieval.IndexSettings(kind="ivf"))
     ivf.add(x[:1000], np.arange(1000))
     assert ivf.nlist == 25
     ivf.remove([0, 1, 2, 10_000])  # an unknown id is ignored
@@ -236,11 +235,11 @@ def test_ivf_dense_index_remove_add_and_retrain(tmp_path: Path):
     np.testing.assert_array_equal(ivf.ids(), np.arange(3, 4000))
     np.testing.assert_array_equal(ivf.search(x[3:4], 1, nprobe=ivf.nlist)[1], [[3]])
     ivf.save(tmp_path / "i.faiss")
-    back = R.DenseIndex.read(tmp_path / "i.faiss", R.IndexSettings(kind="ivf"), np.arange(3, 3990))
+    back = retrieval.DenseIndex.read(tmp_path / "i.faiss", retrieval.IndexSettings(kind="ivf"), np.arange(3, 3990))
     assert back.kind == "ivf" and back.ntotal == 3987  # ids not live any more are dropped on read
     np.testing.assert_array_equal(back.reconstruct(np.array([3, 3989])), x[[3, 3989]])
     with pytest.raises(ValueError, match="index must be one of"):
-        R.IndexSettings(kind="annoy").resolve(10)
+        retrieval.IndexSettings(kind="annoy").resolve(10)
 
 
 def _word_articles(n: int, seed: int = 0) -> list[dict[str, str]]:

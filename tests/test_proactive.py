@@ -5,10 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from cxml.exceptions import NotFittedError
-
 import cxml
 from cxml.datasets import make_webshop
+from cxml.exceptions import NotFittedError
 from cxml.knowledge import KnowledgeBase
 from cxml.persistence import ChecksumError
 from cxml.proactive import (

@@ -17,9 +17,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import cxml
-from cxml.decisions import fit_class_thresholds
 from cxml.persistence import ChecksumError
 from cxml.triage import PriorityClassifier, TicketClassifier, Triage
+from cxml.triage.decisions import fit_class_thresholds
 
 OUT_OF_SCOPE_TEXTS = [
     "What is a good recipe for banana bread with walnuts?",

@@ -22,11 +22,11 @@ ARTIFACT_KEY = "cxml_model"
 
 
 class CxmlPyfuncModel(PythonModel):
-    """Scores a DataFrame of tickets with :class:`cxml.batch.Scorer` (one row out per row in)."""
+    """Scores a DataFrame of tickets with :class:`cxml.scoring.Scorer` (one row out per row in)."""
 
     def load_context(self, context: Any) -> None:
         """Load the cxml model directory shipped as the ``cxml_model`` artifact."""
-        from cxml.batch import Scorer
+        from cxml.scoring import Scorer
 
         config = dict(getattr(context, "model_config", None) or {})
         path = context.artifacts[ARTIFACT_KEY]

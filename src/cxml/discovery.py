@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxml._retrieval import ctfidf_keywords, tokenize
+from cxml.knowledge.retrieval import ctfidf_keywords, tokenize
 
 __all__ = ["discover_reasons", "ReasonDiscovery", "LabelComparison"]
 
@@ -80,12 +80,12 @@ def _lexical_tokens(text: str) -> list[str]:
 def _strip_boilerplate(text: str) -> str:
     """Drop the lines that hold only greetings and sign-offs ("Dear customer service,", "Terveisin"),
     and a signature: a last line of one to three capitalised words ("Pekka Virtanen")."""
-    from cxml._retrieval import _STOP
+    from cxml.knowledge.retrieval import STOP_WORDS
 
     kept = []
     for line in text.splitlines():
         words = [w.lower() for w in _WORD.findall(line)]
-        if words and all(w in BOILERPLATE or w in _STOP for w in words):
+        if words and all(w in BOILERPLATE or w in STOP_WORDS for w in words):
             continue
         kept.append(line)
     while len(kept) > 1 and (not kept[-1].strip() or _is_signature(kept[-1])):

@@ -4,7 +4,7 @@
 ``HelpdeskModel``) with MLflow's *models from code*: the pyfunc model is the code file
 ``cxml/_mlflow_model_code.py`` (no pickled wrapper) and the model directory goes in unchanged
 as an artifact, so its checksums are verified again whenever MLflow loads it. The loaded
-model scores a DataFrame of tickets with :class:`cxml.batch.Scorer`::
+model scores a DataFrame of tickets with :class:`cxml.scoring.Scorer`::
 
     import mlflow
     from cxml.mlflow_model import log_model
@@ -31,7 +31,7 @@ __all__ = ["log_model", "save_model", "load_model", "MODEL_CODE", "SUPPORTED_KIN
 
 #: The models-from-code file MLflow logs as the pyfunc model.
 MODEL_CODE: Path = Path(__file__).with_name("_mlflow_model_code.py")
-#: Artifact kinds :class:`cxml.batch.Scorer` can serve.
+#: Artifact kinds :class:`cxml.scoring.Scorer` can serve.
 SUPPORTED_KINDS: tuple[str, ...] = ("triage", "knowledge_base", "helpdesk")
 
 
@@ -59,7 +59,7 @@ def log_model(model_dir: str | os.PathLike[str], artifact_path: str = "cxml", *,
         Name of the logged model within the run (MLflow 3's ``name``; ``artifact_path`` in
         MLflow 2).
     columns : dict or str, optional
-        Column mapping applied when scoring, as for :class:`cxml.batch.Scorer`.
+        Column mapping applied when scoring, as for :class:`cxml.scoring.Scorer`.
     id_column : str, default="id"
     k_articles : int, default=1
         Articles per ticket when the model has a knowledge base.

@@ -30,7 +30,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cxml._version import __version__
-from cxml.exceptions import ArtifactError, ChecksumError, DimensionMismatchError, FormatVersionError, UnsafeArtifactError
+from cxml.exceptions import (
+    ArtifactError,
+    ChecksumError,
+    DimensionMismatchError,
+    FormatVersionError,
+    UnsafeArtifactError,
+)
 
 __all__ = [
     "FORMAT_VERSION",

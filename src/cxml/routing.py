@@ -50,6 +50,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
 from cxml.exceptions import RoutingConfigError
 
 __all__ = ["Rule", "Router", "RoutingConfigError", "DEFAULT_RULE", "OPERATORS"]

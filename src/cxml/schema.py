@@ -58,8 +58,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxml.pii import scrub_many
 from cxml.exceptions import ValidationError
+from cxml.pii import scrub_many
 
 __all__ = [
     "ARTICLE_FIELDS",

@@ -49,6 +49,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
 from cxml.exceptions import SLAConfigError
 
 __all__ = [

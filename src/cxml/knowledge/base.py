@@ -55,9 +55,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxml import _retrieval as R
-from cxml.persistence import ArtifactError, check_dimensions, register_artifact
 from cxml.exceptions import NotFittedError
+from cxml.knowledge import retrieval
+from cxml.persistence import ArtifactError, check_dimensions, register_artifact
 
 __all__ = ["KnowledgeBase", "NotFittedError"]
 
@@ -195,8 +195,8 @@ class KnowledgeBase:
             raise ValueError(f"dense_weight must be in [0, 1], got {self.dense_weight!r}")
         if not 0.0 < float(self.no_match_rate) < 1.0:
             raise ValueError(f"no_match_rate must be in (0, 1), got {self.no_match_rate!r}")
-        if self.index not in R.INDEX_KINDS:
-            raise ValueError(f"index must be one of {', '.join(map(repr, R.INDEX_KINDS))}, got {self.index!r}")
+        if self.index not in retrieval.INDEX_KINDS:
+            raise ValueError(f"index must be one of {', '.join(map(repr, retrieval.INDEX_KINDS))}, got {self.index!r}")
         if int(self.nprobe) < 1:
             raise ValueError(f"nprobe must be >= 1, got {self.nprobe!r}")
 
@@ -214,11 +214,11 @@ class KnowledgeBase:
             enc = self._encoder = encoders.load(self.encoder_spec_)
         return enc
 
-    def _settings(self) -> R.IndexSettings:
-        return R.IndexSettings(kind=self.index, ann_threshold=int(self.ann_threshold), ivf_nprobe=int(self.nprobe),
+    def _settings(self) -> retrieval.IndexSettings:
+        return retrieval.IndexSettings(kind=self.index, ann_threshold=int(self.ann_threshold), ivf_nprobe=int(self.nprobe),
                                seed=int(self.random_state))
 
-    def _search(self, index: R.DenseIndex, qv: np.ndarray, k: int,
+    def _search(self, index: retrieval.DenseIndex, qv: np.ndarray, k: int,
                 allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``index.search`` with this knowledge base's current ``nprobe``."""
         return index.search(qv, k, allowed, nprobe=int(self.nprobe))
@@ -236,7 +236,7 @@ class KnowledgeBase:
         from cxml.schema import as_articles
 
         if isinstance(articles, (str, os.PathLike)):
-            articles = R.read_article_files(articles)
+            articles = retrieval.read_article_files(articles)
         df = as_articles(articles)
         df = df.reset_index(drop=True)
         df["id"] = df["id"].map(str)
@@ -291,7 +291,7 @@ class KnowledgeBase:
             self._start([f"{t}\n{b}" for t, b in zip(df["title"], df["body"], strict=True)][:2000])
         rows = []
         for aid, title, body in zip(df["id"], df["title"], df["body"], strict=True):
-            for p in R.split_passages(str(title), str(body or ""), int(self.max_words)):
+            for p in retrieval.split_passages(str(title), str(body or ""), int(self.max_words)):
                 rows.append({"pid": self.next_pid_, "article_id": aid, "heading": p.heading,
                              "snippet": p.chunk, "text": p.text})
                 self.next_pid_ += 1
@@ -313,7 +313,7 @@ class KnowledgeBase:
         self.encoder_spec_ = resolve_spec(self.encoder, sample)
         self._encoder = None
         self.next_pid_ = 0
-        self.dense_ = R.DenseIndex(self.encoder_.dim, self._settings())
+        self.dense_ = retrieval.DenseIndex(self.encoder_.dim, self._settings())
         self.articles_ = pd.DataFrame({c: pd.Series([], dtype=object) for c in
                                        ("id", "title", "body", "url", "language", "tags", "group_id")})
         self.passages_ = pd.DataFrame({"pid": pd.Series([], dtype="int64"), "article_id": [],
@@ -392,7 +392,7 @@ class KnowledgeBase:
         self._ap_bounds = np.searchsorted(self._p_art[self._ap_order], np.arange(len(a) + 1))
         self._ga_order = np.argsort(self._art_group, kind="stable").astype(np.int64)
         self._ga_bounds = np.searchsorted(self._art_group[self._ga_order], np.arange(len(groups) + 1))
-        self._lex = R.LexicalIndex().fit(p["text"].tolist()) if len(p) else None
+        self._lex = retrieval.LexicalIndex().fit(p["text"].tolist()) if len(p) else None
         self.languages_ = sorted({x for x in self._art_lang if x})
 
     # ------------------------------------------------------------------ scoring core
@@ -527,11 +527,11 @@ class KnowledgeBase:
         if self.fusion == "linear":
             return g + _CODE_BOOST * code, g
         w = float(self.dense_weight)
-        rd = R.ranks_desc(f["sim"])
-        rl = R.ranks_desc(f["lex"], present=f["lex"] > 0)
-        key = w * R.rrf([rd], self.rrf_k) + (1 - w) * R.rrf([rl], self.rrf_k)
+        rd = retrieval.ranks_desc(f["sim"])
+        rl = retrieval.ranks_desc(f["lex"], present=f["lex"] > 0)
+        key = w * retrieval.rrf([rd], self.rrf_k) + (1 - w) * retrieval.rrf([rl], self.rrf_k)
         if code.any():  # a third list: texts naming the query's codes, weighted like the dense side
-            key += R.rrf([R.ranks_desc(code, present=code > 0)], self.rrf_k)
+            key += retrieval.rrf([retrieval.ranks_desc(code, present=code > 0)], self.rrf_k)
         return key + 1e-9 * g, g
 
     # ------------------------------------------------------------------ calibration
@@ -568,7 +568,7 @@ class KnowledgeBase:
         null = np.asarray(self.calib_.get("null", []))
         if not len(null):
             return np.ones_like(gate, dtype=np.float64)
-        return R.quantile_rank(null, gate)
+        return retrieval.quantile_rank(null, gate)
 
     # ------------------------------------------------------------------ suggest
     def suggest(self, query: Any, k: int = 5, language: str | None = None,
@@ -785,7 +785,7 @@ class KnowledgeBase:
     def _append_tickets(self, frame: pd.DataFrame) -> None:
         if getattr(self, "tickets_", None) is None or getattr(self, "ticket_dense_", None) is None:
             self.tickets_ = frame.iloc[:0].assign(tid=pd.Series([], dtype="int64"))
-            self.ticket_dense_: R.DenseIndex | None = R.DenseIndex(self.encoder_.dim, self._settings())
+            self.ticket_dense_: retrieval.DenseIndex | None = retrieval.DenseIndex(self.encoder_.dim, self._settings())
             self.next_tid_ = 0
         frame = frame.copy()
         frame.insert(0, "tid", np.arange(self.next_tid_, self.next_tid_ + len(frame), dtype=np.int64))
@@ -958,8 +958,8 @@ class KnowledgeBase:
             nulls += [self._ranker_logit(f).max() for f in more if len(f["group"])]
         null = np.sort(np.asarray(nulls))
         self.calib_["null"] = null.tolist()
-        ps = R.quantile_rank(null, pos)
-        ns = R.quantile_rank(null, null)
+        ps = retrieval.quantile_rank(null, pos)
+        ns = retrieval.quantile_rank(null, null)
         cands = np.unique(np.concatenate([ps, ns]))
         best, best_j = 1.0 - float(self.no_match_rate), -np.inf
         for c in cands:
@@ -1079,7 +1079,7 @@ class KnowledgeBase:
         texts = scrub_many(g["text"].astype(str).tolist())
         X = self._encode_queries(texts)
         labels = _cluster(X, n_topics, self.random_state)
-        kw = R.ctfidf_keywords(texts, labels, n_words=n_keywords)
+        kw = retrieval.ctfidf_keywords(texts, labels, n_words=n_keywords)
         rows = []
         for topic in sorted(set(labels.tolist())):
             idx = np.flatnonzero(labels == topic)
@@ -1201,8 +1201,8 @@ def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
 
 
-def _read_index(path: Path, settings: R.IndexSettings, live_ids: np.ndarray, kind: str | None,
-                what: str) -> R.DenseIndex:
+def _read_index(path: Path, settings: retrieval.IndexSettings, live_ids: np.ndarray, kind: str | None,
+                what: str) -> retrieval.DenseIndex:
     """Read a faiss file of an artifact and check it against the manifest and the stored table.
 
     Raises
@@ -1212,7 +1212,7 @@ def _read_index(path: Path, settings: R.IndexSettings, live_ids: np.ndarray, kin
         manifest names, or lacks vectors of stored rows.
     """
     try:
-        index = R.DenseIndex.read(path, settings, live_ids)
+        index = retrieval.DenseIndex.read(path, settings, live_ids)
     except (RuntimeError, ValueError) as exc:  # faiss raises RuntimeError on a damaged file
         raise ArtifactError(f"cannot read the {what} index {path}: {exc}") from exc
     if kind is not None and index.kind != kind:

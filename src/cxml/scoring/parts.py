@@ -1,4 +1,4 @@
-"""Streaming chunked input, atomic part files and the progress manifest behind :func:`cxml.batch.score_file`.
+"""Streaming chunked input, atomic part files and the progress manifest behind :func:`cxml.scoring.score_file`.
 
 Nothing here holds a whole input or output in memory: tables are read in blocks and re-cut to exactly
 ``chunk_size`` rows, scored chunks are written as one Parquet part each, and the final output is assembled
@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cxml.io import TABLE_FORMATS
 from cxml.exceptions import ResumeError
+from cxml.io import TABLE_FORMATS
 
-logger = logging.getLogger("cxml.batch")
+logger = logging.getLogger("cxml.scoring")
 
 #: Layout version of the progress manifest (``<output>.parts/progress.json``).
 PROGRESS_FORMAT = 1

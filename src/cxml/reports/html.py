@@ -4,31 +4,39 @@ Figures are embedded as base64 PNG, the CSS is inline, nothing is loaded from th
 Each section is built by a ``_section_*`` function from the public functions of
 :mod:`cxml.reports`; a section whose data is missing raises :class:`Skip` and is shown as a
 note instead.
+
+matplotlib is an optional dependency (``cxml[reports]``): it is imported inside the functions that draw, so that
+``import cxml.reports`` works without it and :func:`write_report` says which extra to install.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 import html
 import io
 import logging
+import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-from cxml.reports import (
+from cxml._version import __version__
+from cxml.reports.tables import (
     _FREQ_NAMES,
     _WEEKDAYS,
+    _Classifier,
     _date_axis,
     _drop_partial,
     _figure,
+    _freq,
     _local,
+    _require_matplotlib,
     _style,
     detect_spikes,
     feedback_themes,
@@ -49,6 +57,7 @@ from cxml.reports import (
     volumes,
     weekday_hour,
 )
+from cxml.sla import SLAPolicy
 
 logger = logging.getLogger("cxml.reports")
 
@@ -100,8 +109,10 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def figure_html(fig: Figure, alt: str, dpi: int = 100) -> str:
+def figure_html(fig: Any, alt: str, dpi: int = 100) -> str:
     """A matplotlib figure as an ``<img>`` with a base64 PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
@@ -617,3 +628,77 @@ def headline(sections: Sequence[Section]) -> list[str]:
     if skipped:
         items.append("<i>Not in this report</i> (data missing, see the notes): " + esc(", ".join(skipped)) + ".")
     return items
+
+
+# --------------------------------------------------------------------------- the HTML report
+
+
+def write_report(tickets: pd.DataFrame, out_dir: str | os.PathLike[str], sessions: pd.DataFrame | None = None,
+                 sla: Any = None, title: str = "Helpdesk report", *, freq: str = "W", repeat_days: float = 7,
+                 feedback: Mapping[str, Sequence[str]] | _Classifier | None = None, now: Any = None,
+                 tz: str | None = None, filename: str = "report.html", strict: bool = False) -> Path:
+    """Write one self-contained HTML report (figures embedded) and return its path.
+
+    The page opens with the figures a team lead reads first (volume trend, SLA attainment,
+    spikes with their dates, top repeat-contact reasons, feedback themes) and then one
+    section each: volumes, weekday x hour load, reason mix and spikes, response times,
+    SLA, customer experience, self-service, repeat contacts, feedback themes. A section
+    whose columns are missing is replaced by a visible note; nothing crashes for a lack of
+    optional data.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        Canonical ticket columns (:func:`cxml.schema.as_tickets`); only ``created_at`` is
+        needed for the volume sections.
+    out_dir : path
+        Directory to write into (created if needed).
+    sessions : pandas.DataFrame, optional
+        Help-centre sessions for the self-service rate (:func:`self_service_rate`).
+    sla : SLAPolicy, optional
+        Policy for SLA attainment (default: :class:`cxml.sla.SLAPolicy()`).
+    title : str, default="Helpdesk report"
+    freq : {"W", "D", "M"}, default="W"
+        Period of the trend charts and of spike detection.
+    repeat_days : float, default=7
+        Window of :func:`repeat_contacts`.
+    feedback : mapping or classifier, optional
+        Keywords per theme, or a classifier with ``predict``, for :func:`feedback_themes`
+        (default: clustering).
+    now : time, optional
+        Reference time for open tickets (default: the latest timestamp in the data).
+    tz : str, optional
+        Time zone of the report (default: the SLA policy's, Europe/Helsinki).
+    filename : str, default="report.html"
+    strict : bool, default=False
+        Re-raise an unexpected error in a section instead of noting it in the report.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file.
+    """
+    _require_matplotlib()
+
+    if not isinstance(tickets, pd.DataFrame):
+        raise TypeError(f"write_report expects a DataFrame of tickets, got {type(tickets).__name__}")
+    f = _freq(freq)
+    policy = sla if sla is not None else SLAPolicy()
+    tz = tz or policy.timezone
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = ReportContext(tickets=tickets, sessions=sessions, sla=policy, sla_given=sla is not None, freq=f,
+                          repeat_days=repeat_days, feedback=feedback, now=now, tz=tz)
+    sections = build_sections(ctx, strict=strict)
+    period = ""
+    if "created_at" in tickets.columns:
+        local = _local(tickets["created_at"], tz).dropna()
+        if len(local):
+            period = f"{local.min():%d.%m.%Y} – {local.max():%d.%m.%Y}"
+    subtitle = (f"{len(tickets):,} tickets".replace(",", "\u202f") + (f" · {period}" if period else "")
+                + f" · generated {_dt.datetime.now():%d.%m.%Y %H:%M} · times in {tz}")
+    page = page_html(title, subtitle, kpis_html(ctx.kpis), headline(sections), sections,
+                       f"cxml {__version__} · figures are embedded; this file needs no network access.")
+    path = out / filename
+    path.write_text(page, encoding="utf-8")
+    return path

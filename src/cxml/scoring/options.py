@@ -1,4 +1,4 @@
-"""The options of ``cxml score``, shared by :mod:`cxml.cli` and ``python -m cxml.batch``.
+"""The options of ``cxml score``, shared by :mod:`cxml.cli` and ``python -m cxml.scoring``.
 
 A module of its own so that building the ``cxml`` parser imports neither numpy nor pandas.
 """
@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 
-#: Where :func:`cxml.batch.score_file` can run.
+#: Where :func:`cxml.scoring.score_file` can run.
 ENGINES = ("local", "dask")
 
 
 def add_score_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the options of ``cxml score`` to ``parser`` (``cxml score`` and ``python -m cxml.batch``)."""
+    """Add the options of ``cxml score`` to ``parser`` (``cxml score`` and ``python -m cxml.scoring``)."""
     parser.add_argument("--model", required=True, help="model directory (a Triage or a helpdesk bundle)")
     parser.add_argument("--input", required=True, help="ticket file: .csv, .jsonl or .parquet")
     parser.add_argument("--output", required=True,

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from cxml._score_args import add_score_arguments
 from cxml._version import __version__
 from cxml.persistence import ArtifactError
+from cxml.scoring.options import add_score_arguments
 
 
 def _add_columns(p: argparse.ArgumentParser) -> None:
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "demo":
-            from cxml.demo import run_demo
+            from cxml.cli.demo import run_demo
 
             run_demo(n_tickets=args.n_tickets, n_backlog=args.n_backlog, seed=args.seed,
                      encoder=args.encoder, out=args.out)
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "suggest":
             return _suggest(args)
         elif args.command == "score":
-            from cxml.batch import run_score
+            from cxml.scoring import run_score
 
             return run_score(args)
     except (ValueError, FileNotFoundError, ImportError, ArtifactError) as exc:

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
+
 from cxml.exceptions import EncoderNotAvailableError, NotFittedError
 
 __all__ = [
@@ -328,7 +329,7 @@ class SentenceTransformerEncoder(_NeuralEncoder):
         """The ONNX Runtime model behind short calls, built on first use; None when not used."""
         if self.backend == "torch" or self.device != "cpu":
             return None
-        from cxml import _onnx
+        from cxml.encoders import _onnx
 
         with self._onnx_lock:
             if not self._onnx_tried:
@@ -347,7 +348,7 @@ class SentenceTransformerEncoder(_NeuralEncoder):
         prefix = self.query_prefix if role == "query" else self.passage_prefix
         if prefix:
             texts = [prefix + t for t in texts]
-        from cxml._onnx import MAX_BATCH
+        from cxml.encoders._onnx import MAX_BATCH
 
         if len(texts) <= MAX_BATCH:
             fast = self.onnx_model()

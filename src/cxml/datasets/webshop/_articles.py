@@ -8,7 +8,7 @@ invented.
 
 from __future__ import annotations
 
-from cxml._webshop_templates import SHOP, TOPICS, Topic
+from cxml.datasets.webshop._templates import SHOP, TOPICS, Topic
 
 TEAM_CONTACT: dict[str, dict[str, str]] = {
     "fi": {

@@ -27,20 +27,15 @@ timestamps are converted, naive ones are taken as already local.
 
 from __future__ import annotations
 
-import datetime as _dt
 import logging
 import math
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
-
-from cxml._version import __version__
 
 __all__ = [
     "volumes",
@@ -63,7 +58,6 @@ __all__ = [
     "plot_sla_attainment",
     "plot_repeat_switches",
     "plot_feedback_themes",
-    "write_report",
 ]
 
 logger = logging.getLogger(__name__)
@@ -1250,79 +1244,3 @@ def plot_feedback_themes(result: FeedbackThemes, title: str | None = None, max_t
     ax.set_xlim(0, float(s["tickets"].max()) * 1.2)
     ax.set_title(title or "Feedback themes", loc="left")
     return fig
-
-
-# --------------------------------------------------------------------------- the HTML report
-
-
-def write_report(tickets: pd.DataFrame, out_dir: str | os.PathLike[str], sessions: pd.DataFrame | None = None,
-                 sla: Any = None, title: str = "Helpdesk report", *, freq: str = "W", repeat_days: float = 7,
-                 feedback: Mapping[str, Sequence[str]] | _Classifier | None = None, now: Any = None,
-                 tz: str | None = None, filename: str = "report.html", strict: bool = False) -> Path:
-    """Write one self-contained HTML report (figures embedded) and return its path.
-
-    The page opens with the figures a team lead reads first (volume trend, SLA attainment,
-    spikes with their dates, top repeat-contact reasons, feedback themes) and then one
-    section each: volumes, weekday x hour load, reason mix and spikes, response times,
-    SLA, customer experience, self-service, repeat contacts, feedback themes. A section
-    whose columns are missing is replaced by a visible note; nothing crashes for a lack of
-    optional data.
-
-    Parameters
-    ----------
-    tickets : pandas.DataFrame
-        Canonical ticket columns (:func:`cxml.schema.as_tickets`); only ``created_at`` is
-        needed for the volume sections.
-    out_dir : path
-        Directory to write into (created if needed).
-    sessions : pandas.DataFrame, optional
-        Help-centre sessions for the self-service rate (:func:`self_service_rate`).
-    sla : SLAPolicy, optional
-        Policy for SLA attainment (default: :class:`cxml.sla.SLAPolicy()`).
-    title : str, default="Helpdesk report"
-    freq : {"W", "D", "M"}, default="W"
-        Period of the trend charts and of spike detection.
-    repeat_days : float, default=7
-        Window of :func:`repeat_contacts`.
-    feedback : mapping or classifier, optional
-        Keywords per theme, or a classifier with ``predict``, for :func:`feedback_themes`
-        (default: clustering).
-    now : time, optional
-        Reference time for open tickets (default: the latest timestamp in the data).
-    tz : str, optional
-        Time zone of the report (default: the SLA policy's, Europe/Helsinki).
-    filename : str, default="report.html"
-    strict : bool, default=False
-        Re-raise an unexpected error in a section instead of noting it in the report.
-
-    Returns
-    -------
-    pathlib.Path
-        The HTML file.
-    """
-    _require_matplotlib()
-    from cxml import _report_html as H
-    from cxml.sla import SLAPolicy
-
-    if not isinstance(tickets, pd.DataFrame):
-        raise TypeError(f"write_report expects a DataFrame of tickets, got {type(tickets).__name__}")
-    f = _freq(freq)
-    policy = sla if sla is not None else SLAPolicy()
-    tz = tz or policy.timezone
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ctx = H.ReportContext(tickets=tickets, sessions=sessions, sla=policy, sla_given=sla is not None, freq=f,
-                          repeat_days=repeat_days, feedback=feedback, now=now, tz=tz)
-    sections = H.build_sections(ctx, strict=strict)
-    period = ""
-    if "created_at" in tickets.columns:
-        local = _local(tickets["created_at"], tz).dropna()
-        if len(local):
-            period = f"{local.min():%d.%m.%Y} – {local.max():%d.%m.%Y}"
-    subtitle = (f"{len(tickets):,} tickets".replace(",", "\u202f") + (f" · {period}" if period else "")
-                + f" · generated {_dt.datetime.now():%d.%m.%Y %H:%M} · times in {tz}")
-    page = H.page_html(title, subtitle, H.kpis_html(ctx.kpis), H.headline(sections), sections,
-                       f"cxml {__version__} · figures are embedded; this file needs no network access.")
-    path = out / filename
-    path.write_text(page, encoding="utf-8")
-    return path

@@ -41,7 +41,16 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from cxml._features import (
+from cxml.persistence import register_artifact
+from cxml.triage.decisions import (
+    DataReport,
+    assign_actions,
+    build_data_report,
+    decide_labels,
+    fit_class_thresholds,
+    ordinal_cost_matrix,
+)
+from cxml.triage.features import (
     AUTO_CONTEXT,
     AUTO_PRIORITY_CONTEXT,
     FEATURE_SETS,
@@ -55,15 +64,6 @@ from cxml._features import (
     max_similarity,
     vocabulary_coverage,
 )
-from cxml.decisions import (
-    DataReport,
-    assign_actions,
-    build_data_report,
-    decide_labels,
-    fit_class_thresholds,
-    ordinal_cost_matrix,
-)
-from cxml.persistence import register_artifact
 
 __all__ = [
     "TicketClassifier",
@@ -911,7 +911,7 @@ def _batch_languages(batch: TicketBatch, *, detect: bool) -> list[str | None] | 
 
 
 def _save_featurizer(featurizer: TextFeaturizer, directory: Path, *, allow_pickle: bool) -> dict[str, Any]:
-    from cxml._features import save_tfidf
+    from cxml.triage.features import save_tfidf
 
     meta: dict[str, Any] = {"features": featurizer.features, "encoder": featurizer.encoder,
                             "encoder_spec": featurizer.encoder_spec_, "encoder_name": featurizer.encoder_name_,
@@ -924,8 +924,8 @@ def _save_featurizer(featurizer: TextFeaturizer, directory: Path, *, allow_pickl
 
 def _load_featurizer(directory: Path, meta: dict[str, Any], encoder: dict[str, Any], *, allow_pickle: bool,
                      trusted: tuple[str, ...]) -> TextFeaturizer:
-    from cxml._features import load_tfidf
     from cxml.persistence import check_dimensions
+    from cxml.triage.features import load_tfidf
 
     f = TextFeaturizer(meta["features"], meta["encoder"])
     f.encoder_spec_ = meta.get("encoder_spec")

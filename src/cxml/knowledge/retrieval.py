@@ -150,7 +150,7 @@ def split_passages(title: str, body: str, max_words: int = 200) -> list[Passage]
 # --------------------------------------------------------------------------- lexical
 # Function words of English and Finnish: BM25's idf already discounts them, but they make
 # the coverage normaliser of short queries noisy.
-_STOP = frozenset("""
+STOP_WORDS = frozenset("""
 a an and are as at be but by can do does for from has have how i if in is it its me my no not of on or our
 so than that the their them then there these they this to was we were what when where which who why will
 with you your am been did get got had he her him his i'm it's she us
@@ -187,7 +187,7 @@ def tokenize(text: str, stem: int | None = 6) -> list[str]:
         else:
             parts = [tok]
         for p in parts:
-            if p in _STOP:
+            if p in STOP_WORDS:
                 continue
             if stem and len(p) > stem and not _DIGIT.search(p):
                 p = p[:stem]
@@ -836,7 +836,7 @@ def ctfidf_keywords(docs: Sequence[str], labels: Sequence[int] | np.ndarray,
     topics = sorted(set(labels.tolist()))
     docs = [re.sub(r"\[[A-Z]+\]", " ", d) for d in docs]  # PII placeholders are not topics
     joined = [" ".join(d for d, lab in zip(docs, labels, strict=True) if lab == t) for t in topics]
-    stop = sorted(_STOP)
+    stop = sorted(STOP_WORDS)
     vec = CountVectorizer(token_pattern=r"(?u)\b[^\W\d_][^\W_]{2,}\b", stop_words=stop, lowercase=True)
     try:
         tf = vec.fit_transform(joined).astype(np.float64)

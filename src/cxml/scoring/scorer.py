@@ -1,0 +1,747 @@
+"""Batch scoring of ticket backlogs: one :class:`Scorer`, resumable file scoring, the ``cxml score`` command.
+
+:class:`Scorer`
+    Loads a model once and maps a pandas batch of tickets to a pandas batch of predictions: one row per
+    input row, in input order, keyed by the ticket id, with stable dtypes. A row that cannot be scored gets
+    a human-readable ``error`` and null predictions; it never disappears and never fails the batch. The
+    same object serves :func:`score_file`, Dask (:mod:`cxml.scoring.dask_engine`) and a notebook.
+:func:`score_file`
+    Scores a CSV, JSON Lines or Parquet file of any size in chunks with flat memory, exactly once and
+    resumably: every chunk becomes an atomic Parquet part in ``<output>.parts/``; after a crash (even
+    SIGKILL) ``resume=True`` skips the finished parts; the output is assembled from the parts at the end.
+
+Output columns
+--------------
+``<id>``
+    The ticket id (the input's id column, named as in the input). Without one, the index label as text.
+``row`` (:func:`score_file` only)
+    The input row number (0-based, blank JSON lines not counted): the key back into the input, and what
+    the exactly-once check verifies (every input row appears once, in order).
+``<target>``, ``<target>_confidence``, ``<target>_action``, ``<target>_abstain_reason``
+    For each triage target (label, calibrated confidence, ``auto`` / ``suggest`` / ``abstain``, why it
+    abstained).
+``article_id``, ``article_score``
+    The best knowledge-base article and its score, when the model has a knowledge base and ``k_articles``
+    is 1; ``article_id_1``, ``article_score_1``, ... ``article_id_<k>`` for ``k_articles = k > 1``. Null when
+    no article scores above the knowledge base's threshold.
+``error``
+    Null, or why the row was not scored (empty or missing text, a non-text value, bytes that are not UTF-8,
+    an unreadable JSON line, an invalid value in another column).
+
+Examples
+--------
+>>> from cxml.scoring import Scorer, score_file                            # doctest: +SKIP
+>>> scorer = Scorer("models/helpdesk")                                    # doctest: +SKIP
+>>> scorer(new_tickets)[["id", "reason", "reason_action", "error"]]       # doctest: +SKIP
+>>> score_file("models/helpdesk", "backlog.csv", "scored.parquet")       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import sys
+import time
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxml._version import __version__
+from cxml.schema import ValidationError
+from cxml.scoring import parts as part_files
+from cxml.scoring.options import ENGINES, add_score_arguments
+from cxml.scoring.parts import ROW_COLUMN, ResumeError
+
+__all__ = ["Scorer", "ScoreReport", "ResumeError", "score_file", "model_hash", "add_score_arguments",
+           "run_score"]
+
+logger = logging.getLogger(__name__)
+
+_TEXT_PARTS = ("subject", "body")
+_MAX_VALUE_SHOWN = 60
+
+
+def model_hash(path: str | os.PathLike[str]) -> str:
+    """sha256 of a model directory's ``manifest.json``, which itself checksums every file of the model."""
+    from cxml.persistence import MANIFEST, read_manifest
+
+    read_manifest(path)  # a clear error for a directory that is not a model
+    return hashlib.sha256((Path(path) / MANIFEST).read_bytes()).hexdigest()
+
+
+def _components(model: Any) -> tuple[Any, Any]:
+    """(triage, knowledge base) of a model; either may be None."""
+    from cxml.bundle import HelpdeskModel
+
+    if isinstance(model, HelpdeskModel):
+        return model.triage, model.knowledge
+    if hasattr(model, "estimators_") and hasattr(model, "predict") and hasattr(model, "targets_"):
+        return model, None  # a fitted Triage
+    if hasattr(model, "suggest_many"):
+        return None, model
+    raise TypeError(f"Scorer needs a fitted Triage, a KnowledgeBase or a HelpdeskModel (or the directory of "
+                    f"one), got {type(model).__name__}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_VALUE_SHOWN else text[:_MAX_VALUE_SHOWN - 1] + "…"
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+def _names(columns: Sequence[Hashable]) -> str:
+    quoted = [repr(c) for c in columns]
+    if len(quoted) == 1:
+        return f"column {quoted[0]}"
+    return f"columns {', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+class Scorer:
+    """Load a model once; map a pandas batch of tickets to a pandas batch of predictions.
+
+    Parameters
+    ----------
+    model : str, Path, Triage, KnowledgeBase or HelpdeskModel
+        A model directory (loaded with :func:`cxml.load`) or a loaded model.
+    columns : dict or str, optional
+        Column mapping as for :func:`cxml.schema.as_tickets` (``{"text": ["title", "description"],
+        "id": "ticket_no"}``), or the CLI form ``"text=title+description,id=ticket_no"``.
+    id_column : str, default="id"
+        The column holding the ticket id (``columns["id"]`` wins when given). Ids are passed through
+        untouched and need not be unique; without the column, the index labels (as text) are the ids.
+    k_articles : int, default=1
+        Articles suggested per ticket when the model has a knowledge base (0: none).
+    allow_pickle : bool, default=False
+        Passed to :func:`cxml.load`.
+
+    Attributes
+    ----------
+    model_ : the loaded model
+    model_dir_ : Path or None
+        The model directory, when ``model`` was one.
+    model_hash_ : str or None
+        sha256 of the model's ``manifest.json`` (see :func:`model_hash`), when ``model`` was a directory.
+    targets_ : list of str
+        Triage targets (empty without triage).
+    dtypes_ : Series
+        dtype of every output column but the id (which keeps the input's dtype).
+
+    Notes
+    -----
+    Each call passes the whole batch to the model at once, so identical texts in it are embedded once.
+    Rows whose text is missing, empty, not a string or bytes that are not UTF-8 are set aside before the
+    model sees the batch; a row another column's validation rejects (e.g. a timestamp that does not
+    parse) is set aside and the rest scored again; an unexpected error narrows down to the rows causing
+    it by bisection. Errors that concern the whole batch (a mapped column that does not exist) raise.
+
+    Examples
+    --------
+    >>> import cxml
+    >>> from cxml.triage import Triage
+    >>> data = cxml.make_webshop(300, seed=0)                                       # doctest: +SKIP
+    >>> model = Triage(targets=("reason",), encoder="hash", features="tfidf").fit(data.tickets)  # doctest: +SKIP
+    >>> Scorer(model)(data.tickets.head(2))[["id", "reason", "reason_action", "error"]]  # doctest: +SKIP
+    """
+
+    def __init__(self, model: Any, *, columns: Mapping[str, Any] | str | None = None, id_column: str = "id",
+                 k_articles: int = 1, allow_pickle: bool = False) -> None:
+        self.model = model
+        self.columns = columns
+        self.id_column = id_column
+        self.k_articles = k_articles
+        self.allow_pickle = allow_pickle
+        if not isinstance(k_articles, (int, np.integer)) or isinstance(k_articles, bool) or k_articles < 0:
+            raise ValueError(f"k_articles must be an integer >= 0, got {k_articles!r}")
+        mapping = _normalise_columns(columns)
+        id_source = mapping.pop("id", [id_column])
+        if len(id_source) != 1:
+            raise ValueError(f"columns['id'] must name one column, got {id_source!r}")
+        self.id_source_: Hashable = id_source[0]
+        self.mapping_ = mapping
+        if isinstance(model, (str, os.PathLike)):
+            from cxml.persistence import load
+
+            path = Path(model)
+            self.model_hash_: str | None = model_hash(path)
+            self.model_ = load(path, allow_pickle=allow_pickle)
+            self.model_dir_: Path | None = path.resolve()
+        else:
+            self.model_, self.model_dir_, self.model_hash_ = model, None, None
+        self.triage_, self.knowledge_ = _components(self.model_)
+        if self.triage_ is not None and not hasattr(self.triage_, "estimators_"):
+            raise ValueError("the Triage is not fitted yet: call fit() first")
+        if self.knowledge_ is not None and self.k_articles and not hasattr(self.knowledge_, "articles_"):
+            raise ValueError("the knowledge base has no articles yet: add() some first")
+        self.targets_: list[str] = list(self.triage_.estimators_) if self.triage_ is not None else []
+        self.dtypes_ = self._dtypes()
+
+    # ------------------------------------------------------------------ output shape
+    def _label_dtype(self, target: str) -> Any:
+        classes = np.asarray(self.triage_.estimators_[target].classes_)
+        if classes.dtype.kind == "b":
+            return pd.BooleanDtype()
+        if classes.dtype.kind in "iu":
+            return pd.Int64Dtype()
+        if classes.dtype.kind == "f":
+            return pd.Float64Dtype()
+        return pd.StringDtype()
+
+    def _article_columns(self) -> list[tuple[str, str]]:
+        if self.knowledge_ is None or not self.k_articles:
+            return []
+        if self.k_articles == 1:
+            return [("article_id", "article_score")]
+        return [(f"article_id_{i}", f"article_score_{i}") for i in range(1, self.k_articles + 1)]
+
+    def _dtypes(self) -> pd.Series:
+        dtypes: dict[str, Any] = {}
+        for t in self.targets_:
+            dtypes[t] = self._label_dtype(t)
+            dtypes[f"{t}_confidence"] = np.dtype("float64")
+            dtypes[f"{t}_action"] = pd.StringDtype()
+            dtypes[f"{t}_abstain_reason"] = pd.StringDtype()
+        for id_col, score_col in self._article_columns():
+            dtypes[id_col] = pd.StringDtype()
+            dtypes[score_col] = np.dtype("float64")
+        dtypes["error"] = pd.StringDtype()
+        return pd.Series(dtypes, dtype=object)
+
+    @property
+    def output_columns(self) -> list[Hashable]:
+        """Column names of the output, id first."""
+        return [self.id_source_, *self.dtypes_.index]
+
+    # ------------------------------------------------------------------ scoring
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        """Score a batch of tickets.
+
+        Parameters
+        ----------
+        batch : DataFrame
+            Tickets with the text (``text`` or ``subject`` / ``body``, or as mapped by ``columns``), the id
+            and any context columns the model uses. May be empty.
+
+        Returns
+        -------
+        DataFrame
+            One row per input row, same index and order: the id, per target ``<target>``,
+            ``<target>_confidence``, ``<target>_action``, ``<target>_abstain_reason``, the article
+            columns and ``error`` (see the module documentation). Same columns and dtypes for any batch.
+
+        Raises
+        ------
+        ValidationError
+            When the batch as a whole cannot be scored: no text column, a mapped column that does not exist.
+        """
+        if not isinstance(batch, pd.DataFrame):
+            raise TypeError(f"Scorer expects a pandas DataFrame of tickets, got {type(batch).__name__}; "
+                            "build one with pd.DataFrame(records)")
+        n = len(batch)
+        sources = self._text_sources(batch)
+        texts, errors = _row_texts(batch, sources)
+        cols: dict[str, np.ndarray] = {}
+        for t in self.targets_:
+            cols[t] = np.full(n, None, dtype=object)
+            cols[f"{t}_confidence"] = np.full(n, np.nan)
+            cols[f"{t}_action"] = np.full(n, None, dtype=object)
+            cols[f"{t}_abstain_reason"] = np.full(n, None, dtype=object)
+        good = np.flatnonzero(np.array([e is None for e in errors], dtype=bool))
+        if self.triage_ is not None and len(good):
+            results, failed = self._predict(batch, good)
+            for pos, message in failed.items():
+                errors[pos] = message
+            for rows, pred in results:
+                for t in self.targets_:
+                    for suffix in ("", "_confidence", "_action", "_abstain_reason"):
+                        values = pred[f"{t}{suffix}"].to_numpy(dtype=float if suffix == "_confidence" else object)
+                        cols[f"{t}{suffix}"][rows] = values
+        good = np.flatnonzero(np.array([e is None for e in errors], dtype=bool))
+        for (id_col, score_col), (ids, scores) in zip(self._article_columns(),
+                                                      self._articles(texts, good, n), strict=True):
+            cols[id_col], cols[score_col] = ids, scores
+        cols["error"] = np.asarray(errors, dtype=object)
+
+        out = pd.DataFrame({self.id_source_: self._ids(batch)}, index=batch.index)
+        for name, dtype in self.dtypes_.items():
+            values = cols[name]
+            if isinstance(dtype, pd.StringDtype):
+                values = [None if v is None or _is_missing(v) else str(v) for v in values]
+            out[name] = pd.array(values, dtype=dtype)
+        if len(good) < n:
+            logger.debug("%d of %d rows not scored", n - len(good), n)
+        return out
+
+    def empty(self) -> pd.DataFrame:
+        """The output for an empty batch: the columns and dtypes of every output (Dask's ``meta``)."""
+        return self(pd.DataFrame({c: pd.Series([], dtype=object) for c in self._empty_input_columns()}))
+
+    def _empty_input_columns(self) -> list[Hashable]:
+        sources = self.mapping_.get("text") or list(_TEXT_PARTS)
+        return [self.id_source_, *sources]
+
+    def _ids(self, batch: pd.DataFrame) -> Any:
+        if self.id_source_ in batch.columns:
+            return batch[self.id_source_].array.copy()  # the input's values and dtype, not aligned on index
+        if self.id_source_ != "id":
+            raise ValidationError(
+                f"the id column {self.id_source_!r} is not in the batch (columns: {list(batch.columns)[:25]}); "
+                "pass id_column= (or columns={'id': ...}) naming the ticket id column", column=self.id_source_)
+        return pd.array([str(i) for i in batch.index], dtype=pd.StringDtype())
+
+    def _text_sources(self, batch: pd.DataFrame) -> list[Hashable]:
+        """The columns the model's text is built from, as :func:`cxml.schema.as_tickets` builds it."""
+        text_columns = getattr(self.triage_, "text_columns", None)
+        if text_columns is not None:
+            sources = [text_columns] if isinstance(text_columns, str) else list(text_columns)
+        elif "text" in self.mapping_:
+            sources = list(self.mapping_["text"])
+        else:
+            renamed = {s for k, v in self.mapping_.items() if k not in _TEXT_PARTS for s in v}
+            sources = []
+            for part in _TEXT_PARTS:
+                if part in self.mapping_:
+                    sources += self.mapping_[part]
+                elif part in batch.columns and part not in renamed:
+                    sources.append(part)
+            if not sources and "text" in batch.columns:
+                sources = ["text"]
+        missing = [c for c in sources if c not in batch.columns]
+        if not sources or missing:
+            what = f"the text column(s) {missing!r} are" if missing else "no text column is"
+            raise ValidationError(
+                f"{what} not in the batch: it needs 'text', or 'subject' and/or 'body', or the columns "
+                f"mapped with columns={{'text': [...]}}. Available columns: {list(batch.columns)[:25]}.",
+                column=missing[0] if missing else "text")
+        return sources
+
+    def _model_input(self, batch: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+        """Rows for the model: positions as the index, without the id (ids need not be unique here)."""
+        sub = batch.iloc[rows]
+        drop = [c for c in (self.id_source_, "id") if c in sub.columns]
+        return sub.drop(columns=drop).reset_index(drop=True)
+
+    def _predict(self, batch: pd.DataFrame, rows: np.ndarray
+                 ) -> tuple[list[tuple[np.ndarray, pd.DataFrame]], dict[int, str]]:
+        """Triage predictions for ``rows`` (positions in ``batch``), setting aside rows that fail."""
+        columns = self.mapping_ or None
+        results: list[tuple[np.ndarray, pd.DataFrame]] = []
+        failed: dict[int, str] = {}
+        todo = [rows]
+        first_error: Exception | None = None
+        while todo:
+            alive = todo.pop()
+            while len(alive):
+                try:
+                    pred = self.triage_.predict(self._model_input(batch, alive), columns=columns)
+                    results.append((alive, pred))
+                    break
+                except ValidationError as exc:
+                    bad = [r for r in exc.rows if 0 <= r < len(alive)]
+                    if not bad:
+                        raise  # about the whole batch, not some rows
+                    for r in bad:
+                        failed[int(alive[r])] = _invalid_value(batch, int(alive[r]), exc.column)
+                    alive = np.delete(alive, bad)
+                except Exception as exc:  # noqa: BLE001 - narrowed down to the rows, or re-raised below
+                    first_error = first_error or exc
+                    if len(alive) == 1:
+                        failed[int(alive[0])] = f"could not be scored: {type(exc).__name__}: {exc}"
+                    else:
+                        half = len(alive) // 2
+                        todo += [alive[half:], alive[:half]]
+                    break
+        if first_error is not None and not results and len(rows) > 1:
+            raise first_error  # every row fails on its own: the model, not the data
+        return results, failed
+
+    def _articles(self, texts: list[str | None], good: np.ndarray,
+                  n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per article rank: (ids, scores) over all ``n`` rows; queries de-duplicated within the batch."""
+        k = len(self._article_columns())
+        if not k:
+            return []
+        ids = np.full((n, k), None, dtype=object)
+        scores = np.full((n, k), np.nan)
+        if len(good):
+            unique: dict[str, int] = {}
+            inverse = np.fromiter((unique.setdefault(texts[i], len(unique)) for i in good), np.int64, len(good))
+            found = self.knowledge_.suggest_many(list(unique), k=k)
+            u_ids = np.full((len(unique), k), None, dtype=object)
+            u_scores = np.full((len(unique), k), np.nan)
+            if len(found):
+                q = found["query"].to_numpy(dtype=np.int64)
+                r = found["rank"].to_numpy(dtype=np.int64) - 1
+                keep = r < k
+                u_ids[q[keep], r[keep]] = [str(a) for a in found["article_id"].to_numpy(dtype=object)[keep]]
+                u_scores[q[keep], r[keep]] = found["score"].to_numpy(dtype=float)[keep]
+            ids[good] = u_ids[inverse]
+            scores[good] = u_scores[inverse]
+        return [(ids[:, j], scores[:, j]) for j in range(k)]
+
+    def __repr__(self) -> str:
+        model = self.model_dir_ if self.model_dir_ is not None else type(self.model_).__name__
+        return f"Scorer({str(model)!r}, targets={self.targets_}, k_articles={self.k_articles})"
+
+
+def _normalise_columns(columns: Mapping[str, Any] | str | None) -> dict[str, list[Hashable]]:
+    if columns is None:
+        return {}
+    if isinstance(columns, str):
+        from cxml.io import parse_columns
+
+        columns = parse_columns(columns) or {}
+    if not isinstance(columns, Mapping):
+        raise TypeError(f"columns must be a dict such as {{'text': ['title', 'description']}}, got "
+                        f"{type(columns).__name__}")
+    return {str(k): ([v] if isinstance(v, (str, bytes)) or not isinstance(v, Sequence) else list(v))
+            for k, v in columns.items()}
+
+
+def _row_texts(batch: pd.DataFrame, sources: list[Hashable]) -> tuple[list[str | None], list[str | None]]:
+    """The text of every row (parts joined by newlines), or why it has none."""
+    n = len(batch)
+    parts: list[list[str]] = [[] for _ in range(n)]
+    errors: list[str | None] = [None] * n
+    for col in sources:
+        for i, value in enumerate(batch[col].tolist()):
+            if errors[i] is not None:
+                continue
+            if isinstance(value, str):
+                parts[i].append(value)
+            elif _is_missing(value):
+                continue
+            elif isinstance(value, (bytes, bytearray)):
+                try:
+                    parts[i].append(bytes(value).decode("utf-8"))
+                except UnicodeDecodeError:
+                    errors[i] = (f"column {col!r} holds bytes that are not valid UTF-8; decode them with the "
+                                 "encoding they were written in")
+            else:
+                errors[i] = (f"column {col!r} holds a non-text value {_short(value)} of type "
+                             f"{type(value).__name__}; expected a string")
+    texts: list[str | None] = [None] * n
+    for i in range(n):
+        if errors[i] is not None:
+            continue
+        if not parts[i]:
+            errors[i] = f"missing text: no value in {_names(sources)}"
+            continue
+        text = "\n".join(p for p in parts[i] if p.strip())
+        if not text:
+            errors[i] = f"empty text: {_names(sources)} {'is' if len(sources) == 1 else 'are'} blank"
+            continue
+        texts[i] = text
+    return texts, errors
+
+
+def _invalid_value(batch: pd.DataFrame, pos: int, column: Hashable | None) -> str:
+    if column is not None and column in batch.columns:
+        return f"invalid value in column {column!r}: {_short(batch[column].iloc[pos])}"
+    return f"invalid value{f' in column {column!r}' if column is not None else ''}"
+
+
+# =========================================================================== files
+@dataclass
+class ScoreReport:
+    """What :func:`score_file` did.
+
+    Attributes
+    ----------
+    output : Path
+    n_rows : int
+        Rows written (= input rows).
+    n_errors : int
+        Rows with an ``error``.
+    n_parts : int
+        Chunks of the input.
+    n_resumed : int
+        Chunks finished by an earlier, interrupted run and skipped.
+    n_scored : int
+        Rows scored by this run.
+    seconds : float
+        Wall time of this run.
+    """
+
+    output: Path
+    n_rows: int
+    n_errors: int
+    n_parts: int
+    n_resumed: int
+    n_scored: int
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        """Rows scored by this run per second of its wall time (loading and assembly included)."""
+        return self.n_scored / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        """One line for people."""
+        resumed = f", {self.n_resumed} of {self.n_parts} chunks from the interrupted run" if self.n_resumed else ""
+        return (f"scored {self.n_rows:,} tickets ({self.n_errors:,} with errors{resumed}) in "
+                f"{self.seconds:.1f} s ({self.rows_per_second:,.0f} tickets/s); wrote {self.output}")
+
+
+def _fingerprint(path: Path) -> dict[str, Any]:
+    st = path.stat()
+    return {"path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+_GUARDED = {"input": "the input file (path, size or modification time)", "chunk_size": "chunk_size",
+            "columns": "the column mapping", "id_column": "the id column", "k_articles": "k_articles",
+            "model_sha256": "the model (its manifest.json)"}
+
+
+def _check_resumable(saved: dict[str, Any], current: dict[str, Any], parts_dir: Path) -> None:
+    if saved.get("format") != part_files.PROGRESS_FORMAT:
+        raise ResumeError(f"cannot resume: {parts_dir} was written by another cxml version (progress format "
+                          f"{saved.get('format')!r}); delete it to start over")
+    for key, what in _GUARDED.items():
+        if saved.get(key) != current.get(key):
+            if key == "model_sha256" and saved.get(key) is None and current.get(key) is None:
+                continue
+            hint = f"pass --chunk-size {saved.get(key)}" if key == "chunk_size" else "use the same one"
+            raise ResumeError(
+                f"cannot resume: {what} differs from the interrupted run (then: {saved.get(key)!r}, now: "
+                f"{current.get(key)!r}). Resume with the settings of that run ({hint}), or delete {parts_dir} "
+                "to start over.")
+    if current.get("model_sha256") is None:
+        logger.warning("resuming with an in-memory model: cxml cannot check it is the one that scored the "
+                       "finished parts")
+
+
+def _part_rows(path: Path) -> int | None:
+    import pyarrow.parquet as pq
+
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except Exception:  # noqa: BLE001 - unreadable part: score that chunk again
+        return None
+
+
+def score_file(model: Any, input: str | os.PathLike[str], output: str | os.PathLike[str], *,
+               columns: Mapping[str, Any] | str | None = None, chunk_size: int = 10_000, resume: bool = False,
+               quiet: bool = False, engine: str = "local", scheduler: Any = None, id_column: str = "id",
+               k_articles: int = 1, allow_pickle: bool = False) -> ScoreReport:
+    """Score a ticket file (CSV, JSON Lines or Parquet) in chunks, exactly once and resumably.
+
+    The input is streamed in chunks of exactly ``chunk_size`` rows (so chunk boundaries are the same in
+    every run); memory stays flat whatever its size. Chunk ``i`` is scored as a whole (identical texts
+    embedded once) and written atomically to ``<output>.parts/part-<i>.parquet``; a small progress
+    manifest (``progress.json``: input fingerprint, chunk size, column mapping, model manifest hash, parts
+    done with their row ranges) is replaced atomically after each part. When every chunk is done the output
+    is assembled by streaming the parts in order into a temporary file that is renamed to ``output``, every
+    input row is checked to appear exactly once, and the parts directory is removed.
+
+    Parameters
+    ----------
+    model : str, Path or loaded model
+        Model directory (or model, for ``engine="local"``): see :class:`Scorer`.
+    input : str or Path
+        ``.csv``, ``.jsonl`` / ``.ndjson`` / ``.json`` (JSON Lines) or ``.parquet``. CSV is read as text
+        (an empty field is missing); for CSV and JSON Lines the id is text, Parquet keeps its type.
+    output : str or Path
+        Output file; its format from its extension. Columns: see :mod:`cxml.scoring` (``row`` is the input
+        row number).
+    columns : dict or str, optional
+        Column mapping (see :class:`Scorer`).
+    chunk_size : int, default=10_000
+        Rows per chunk and part file.
+    resume : bool, default=False
+        Continue an interrupted run, skipping the parts it finished (a part file exists only when it is
+        complete). Refused when the input, chunk size, column mapping, id column, ``k_articles`` or model
+        differ from that run's. Without ``resume``, existing parts are an error.
+    quiet : bool, default=False
+        No progress output. Otherwise a tqdm bar (rows/s, ETA) on a terminal, plain lines every 10 s
+        when stderr is not one.
+    engine : {"local", "dask"}, default="local"
+        ``"dask"`` scores the chunks on a Dask cluster (see :mod:`cxml.scoring.dask_engine`), writing parts
+        here as results arrive, in order; it needs ``cxml[dask]`` and the model as a directory every worker
+        can read.
+    scheduler : str or distributed.Client, optional
+        Dask scheduler address (``tcp://host:8786``) or client; default: a local cluster, one worker
+        process per core.
+    id_column, k_articles, allow_pickle
+        See :class:`Scorer`.
+
+    Returns
+    -------
+    ScoreReport
+
+    Raises
+    ------
+    ResumeError
+        Parts of an earlier run exist and ``resume`` is False; or they belong to other settings; or another
+        process is writing them.
+    ValidationError
+        The input as a whole cannot be scored (e.g. it has no text column).
+    ImportError
+        ``engine="dask"`` without dask installed: install cxml[dask].
+    """
+    started = time.perf_counter()
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    input_path, output_path = Path(input), Path(output)
+    out_fmt = part_files.table_format(output_path)
+    if not input_path.is_file():
+        raise FileNotFoundError(f"no such input file: {input_path}")
+    if input_path.resolve() == output_path.resolve():
+        raise ValueError(f"the output {output_path} is the input file; write the scores to another file")
+    if engine == "dask":
+        if not isinstance(model, (str, os.PathLike)):
+            raise ValueError("engine='dask' needs the model as a directory path: every worker loads it itself")
+        from cxml.scoring.dask_engine import iter_scored_chunks, require_distributed
+
+        require_distributed()  # fail now (install cxml[dask]), not after loading the model
+    scorer = Scorer(model, columns=columns, id_column=id_column, k_articles=k_articles,
+                    allow_pickle=allow_pickle)
+    reader = part_files.ChunkReader(input_path, int(chunk_size), id_column=str(scorer.id_source_))
+    id_name = scorer.id_source_
+    meta = scorer(reader.empty_frame())
+    meta.insert(1, ROW_COLUMN, pd.Series([], dtype="int64"))
+    schema = part_files.arrow_schema(meta.dtypes, str(id_name), reader.id_type())
+
+    parts_dir = output_path.with_name(output_path.name + ".parts")
+    progress_file = parts_dir / part_files.PROGRESS_FILE
+    settings = {"format": part_files.PROGRESS_FORMAT, "cxml": __version__, "input": _fingerprint(input_path),
+                "chunk_size": int(chunk_size), "columns": json.loads(json.dumps(scorer.mapping_, default=str)),
+                "id_column": str(id_name), "k_articles": int(k_articles),
+                "model": str(scorer.model_dir_) if scorer.model_dir_ else None,
+                "model_sha256": scorer.model_hash_, "output": str(output_path.resolve())}
+    resumed = parts_dir.exists()
+    if resumed and not resume:
+        raise ResumeError(
+            f"{parts_dir} exists: a previous run writing {output_path} did not finish. Pass --resume "
+            f"(resume=True) to continue it, or delete {parts_dir} to start over.")
+    if resumed:
+        try:
+            saved = json.loads(progress_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ResumeError(f"cannot resume: {progress_file} is missing or damaged ({exc}); delete "
+                              f"{parts_dir} to start over") from exc
+        _check_resumable(saved, settings, parts_dir)
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    with part_files.exclusive_lock(parts_dir):
+        for stale in parts_dir.glob(".*.tmp-*"):
+            stale.unlink(missing_ok=True)
+        done: dict[int, list[int]] = {}
+        if resumed:
+            done = {int(p["part"]): list(p["rows"]) for p in saved.get("parts", [])
+                    if (parts_dir / p["file"]).is_file()}
+        manifest = {**settings, "parts": [], "n_rows": None, "complete": False}
+
+        def save_manifest() -> None:
+            manifest["parts"] = [{"part": i, "file": part_files.PART_PATTERN.format(i), "rows": done[i]}
+                                 for i in sorted(done)]
+            part_files.write_json_atomic(manifest, progress_file)
+
+        save_manifest()
+        progress = part_files.Progress(reader.total_rows(), quiet=quiet)
+        n_input = n_resumed = n_scored = 0
+
+        def todo() -> Iterator[part_files.Chunk]:
+            nonlocal n_input, n_resumed
+            for chunk in reader:
+                n_input = chunk.stop
+                part = parts_dir / part_files.PART_PATTERN.format(chunk.index)
+                if part.is_file():
+                    if _part_rows(part) == chunk.n_rows:
+                        done[chunk.index] = [chunk.start, chunk.stop]
+                        n_resumed += 1
+                        progress.skip(chunk.n_rows)
+                        continue
+                    logger.warning("%s does not hold %d rows: scoring that chunk again", part, chunk.n_rows)
+                yield chunk
+
+        if engine == "dask":
+            scored = iter_scored_chunks(todo(), model_dir=scorer.model_dir_, model_hash=scorer.model_hash_,
+                                        options=_options(scorer), scheduler=scheduler)
+        else:
+            scored = ((chunk, scorer(chunk.to_pandas())) for chunk in todo())
+        completed = False
+        try:
+            for chunk, frame in scored:
+                frame.insert(1, ROW_COLUMN, np.arange(chunk.start, chunk.stop, dtype=np.int64))
+                if chunk.read_errors:
+                    errors = np.array(frame["error"].astype(object), dtype=object)
+                    for pos, message in chunk.read_errors.items():
+                        errors[pos] = message
+                    frame["error"] = pd.array(errors, dtype=pd.StringDtype())
+                table = part_files.frame_to_table(frame, schema, str(id_name))
+                part_files.write_part_atomic(table, parts_dir / part_files.PART_PATTERN.format(chunk.index))
+                done[chunk.index] = [chunk.start, chunk.stop]
+                save_manifest()
+                n_scored += chunk.n_rows
+                progress.update(chunk.n_rows)
+            completed = True
+        finally:
+            close = getattr(scored, "close", None)
+            if close is not None:
+                close()
+            progress.close()
+            if not completed and not resumed and not done:  # nothing to resume: leave no parts directory
+                shutil.rmtree(parts_dir, ignore_errors=True)
+        n_parts = math.ceil(n_input / chunk_size)
+        manifest.update(n_rows=n_input, complete=True)
+        save_manifest()
+        expected = [(parts_dir / part_files.PART_PATTERN.format(i), i * chunk_size, min((i + 1) * chunk_size, n_input))
+                    for i in range(n_parts)]
+        result = part_files.assemble(expected, output_path, schema, out_fmt)
+        if result.n_rows != n_input:  # pragma: no cover - assemble checks every part
+            raise RuntimeError(f"{output_path} has {result.n_rows} rows, the input {n_input}")
+    shutil.rmtree(parts_dir, ignore_errors=True)
+    report = ScoreReport(output=output_path, n_rows=result.n_rows, n_errors=result.n_errors, n_parts=n_parts,
+                         n_resumed=n_resumed, n_scored=n_scored, seconds=time.perf_counter() - started)
+    logger.info(report.summary())
+    return report
+
+
+def _options(scorer: Scorer) -> dict[str, Any]:
+    return {"columns": scorer.columns if not isinstance(scorer.columns, Mapping) else dict(scorer.columns),
+            "id_column": scorer.id_column, "k_articles": scorer.k_articles, "allow_pickle": scorer.allow_pickle}
+
+
+# =========================================================================== command line
+def run_score(args: argparse.Namespace) -> int:
+    """Run ``cxml score`` from parsed arguments; returns the exit status."""
+    from cxml.io import parse_columns
+
+    report = score_file(args.model, args.input, args.output, columns=parse_columns(args.columns),
+                        chunk_size=args.chunk_size, resume=args.resume, quiet=args.quiet, engine=args.engine,
+                        scheduler=args.scheduler, id_column=args.id_column, k_articles=args.k_articles)
+    if not args.quiet:
+        print(report.summary())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m cxml.scoring``: the same as ``cxml score``."""
+    parser = add_score_arguments(argparse.ArgumentParser(prog="cxml score", description=(
+        "Score a ticket backlog file in chunks, exactly once and resumably.")))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return run_score(args)
+    except (ValueError, FileNotFoundError, ImportError) as exc:
+        print(f"cxml score: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
