@@ -1,13 +1,12 @@
-"""Old import path of :mod:`cxml.scoring`, kept so that existing code keeps working."""
+"""Old import path of :mod:`cxml.scoring` (and ``python -m cxml.batch``), kept so that existing code keeps working."""
 
-from cxml.scoring import (
-    ResumeError,
-    Scorer,
-    ScoreReport,
-    add_score_arguments,
-    model_hash,
-    run_score,
-    score_file,
-)
+import sys
 
-__all__ = ["ResumeError", "ScoreReport", "Scorer", "add_score_arguments", "model_hash", "run_score", "score_file"]
+from cxml.cli.score import main, run_score
+from cxml.scoring import ResumeError, Scorer, ScoreReport, add_score_arguments, model_hash, score_file
+
+__all__ = ["ResumeError", "ScoreReport", "Scorer", "add_score_arguments", "main", "model_hash", "run_score",
+           "score_file"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "suggest":
             return _suggest(args)
         elif args.command == "score":
-            from cxml.scoring import run_score
+            from cxml.cli.score import run_score
 
             return run_score(args)
     except (ValueError, FileNotFoundError, ImportError, ArtifactError) as exc:

@@ -9,6 +9,6 @@
 
 from cxml.exceptions import ResumeError
 from cxml.scoring.options import add_score_arguments
-from cxml.scoring.scorer import Scorer, ScoreReport, model_hash, run_score, score_file
+from cxml.scoring.scorer import Scorer, ScoreReport, model_hash, score_file
 
-__all__ = ["ResumeError", "ScoreReport", "Scorer", "add_score_arguments", "model_hash", "run_score", "score_file"]
+__all__ = ["ResumeError", "ScoreReport", "Scorer", "add_score_arguments", "model_hash", "score_file"]

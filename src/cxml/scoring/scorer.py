@@ -38,14 +38,12 @@ Examples
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
 import math
 import os
 import shutil
-import sys
 import time
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -58,11 +56,10 @@ import pandas as pd
 from cxml._version import __version__
 from cxml.schema import ValidationError
 from cxml.scoring import parts as part_files
-from cxml.scoring.options import ENGINES, add_score_arguments
+from cxml.scoring.options import ENGINES
 from cxml.scoring.parts import ROW_COLUMN, ResumeError
 
-__all__ = ["Scorer", "ScoreReport", "ResumeError", "score_file", "model_hash", "add_score_arguments",
-           "run_score"]
+__all__ = ["Scorer", "ScoreReport", "ResumeError", "score_file", "model_hash"]
 
 logger = logging.getLogger(__name__)
 
@@ -715,33 +712,3 @@ def score_file(model: Any, input: str | os.PathLike[str], output: str | os.PathL
 def _options(scorer: Scorer) -> dict[str, Any]:
     return {"columns": scorer.columns if not isinstance(scorer.columns, Mapping) else dict(scorer.columns),
             "id_column": scorer.id_column, "k_articles": scorer.k_articles, "allow_pickle": scorer.allow_pickle}
-
-
-# =========================================================================== command line
-def run_score(args: argparse.Namespace) -> int:
-    """Run ``cxml score`` from parsed arguments; returns the exit status."""
-    from cxml.io import parse_columns
-
-    report = score_file(args.model, args.input, args.output, columns=parse_columns(args.columns),
-                        chunk_size=args.chunk_size, resume=args.resume, quiet=args.quiet, engine=args.engine,
-                        scheduler=args.scheduler, id_column=args.id_column, k_articles=args.k_articles)
-    if not args.quiet:
-        print(report.summary())
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m cxml.scoring``: the same as ``cxml score``."""
-    parser = add_score_arguments(argparse.ArgumentParser(prog="cxml score", description=(
-        "Score a ticket backlog file in chunks, exactly once and resumably.")))
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        return run_score(args)
-    except (ValueError, FileNotFoundError, ImportError) as exc:
-        print(f"cxml score: error: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
