@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxml import distributed_scoring as ds
-from cxml.scoring import Scorer, score_file
+from cxml.scoring import Scorer, dask_engine, score_file
 
 COLUMNS = ["id", "subject", "body", "channel", "segment", "language", "error_code"]
 
@@ -45,7 +44,7 @@ def test_missing_dask_names_the_extra(monkeypatch, tmp_path, model_dir) -> None:
     for name in ("dask", "dask.dataframe", "distributed"):
         monkeypatch.setitem(sys.modules, name, None)  # import fails as if not installed
     with pytest.raises(ImportError, match=r"install cxml\[dask\] to use engine='dask'"):
-        ds.score_dask(model_dir, str(tmp_path / "in.parquet"))
+        dask_engine.score_dask(model_dir, str(tmp_path / "in.parquet"))
     src = tmp_path / "in.csv"
     src.write_text("id,body\n1,hello\n", encoding="utf-8")
     with pytest.raises(ImportError, match=r"install cxml\[dask\] to use engine='dask'"):
@@ -54,16 +53,16 @@ def test_missing_dask_names_the_extra(monkeypatch, tmp_path, model_dir) -> None:
 
 
 def test_worker_cache_loads_once_and_refuses_another_model(model_dir, tickets) -> None:
-    ds.clear_cache()
+    dask_engine.clear_cache()
     digest = Scorer(model_dir).model_hash_
     options = {"columns": None, "id_column": "id", "k_articles": 1, "allow_pickle": False}
-    first = ds._cached_scorer(str(model_dir), digest, options)
-    assert ds._cached_scorer(str(model_dir), digest, options) is first
-    out = ds.score_partition(tickets.head(10), str(model_dir), digest, options)
+    first = dask_engine._cached_scorer(str(model_dir), digest, options)
+    assert dask_engine._cached_scorer(str(model_dir), digest, options) is first
+    out = dask_engine.score_partition(tickets.head(10), str(model_dir), digest, options)
     pd.testing.assert_frame_equal(out, Scorer(model_dir)(tickets.head(10)))
     with pytest.raises(RuntimeError, match="differs from the one the client loaded"):
-        ds._cached_scorer(str(model_dir), "0" * 64, options)
-    ds.clear_cache()
+        dask_engine._cached_scorer(str(model_dir), "0" * 64, options)
+    dask_engine.clear_cache()
 
 
 def test_score_dask_matches_local_scorer_row_for_row(client, model_dir, tickets, tmp_path) -> None:
@@ -71,19 +70,19 @@ def test_score_dask_matches_local_scorer_row_for_row(client, model_dir, tickets,
     expected = Scorer(model_dir)(tickets)
 
     ddf = dd.from_pandas(tickets, npartitions=4)
-    got = ds.score_dask(model_dir, ddf, scheduler=client)
+    got = dask_engine.score_dask(model_dir, ddf, scheduler=client)
     assert isinstance(got, pd.DataFrame) and got.index.equals(tickets.index)
     # dask turns the input's str ids into string[pyarrow]; every score column keeps the Scorer's dtype
     pd.testing.assert_frame_equal(got.drop(columns="id"), expected.drop(columns="id"))
     assert got["id"].tolist() == expected["id"].tolist()
     assert got["error"].notna().sum() == 1
 
-    lazy = ds.score_dask(model_dir, ddf, compute=False)
+    lazy = dask_engine.score_dask(model_dir, ddf, compute=False)
     assert list(lazy.columns) == list(expected.columns)
 
     data = tmp_path / "tickets.parquet"
     tickets.astype({"subject": "string", "body": "string"}).to_parquet(data, index=False, row_group_size=200)
-    from_path = ds.score_dask(model_dir, data, scheduler=client.scheduler.address)
+    from_path = dask_engine.score_dask(model_dir, data, scheduler=client.scheduler.address)
     from_path = from_path.reset_index(drop=True)
     for col in expected.columns:
         np.testing.assert_array_equal(from_path[col].astype(object).fillna("-").to_numpy(),
