@@ -17,6 +17,8 @@ import mlflow
 import pandas as pd
 from mlflow.pyfunc import PythonModel
 
+from cxml.checks import reject_single_string
+
 #: Name of the artifact holding the cxml model directory.
 ARTIFACT_KEY = "cxml_model"
 
@@ -39,9 +41,7 @@ class CxmlPyfuncModel(PythonModel):
                 ) -> pd.DataFrame:
         """Predictions for a DataFrame of tickets (or a list of texts, or records)."""
         if not isinstance(model_input, pd.DataFrame):
-            if isinstance(model_input, (str, bytes)):
-                raise TypeError("expected a DataFrame of tickets or a list of texts, got a single string; "
-                                "wrap it in a list")
+            reject_single_string(model_input, "predict()", expected="a DataFrame of tickets or a list of texts")
             values = list(model_input)
             if values and all(isinstance(v, dict) for v in values):
                 model_input = pd.DataFrame(values)

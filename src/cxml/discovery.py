@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxml.checks import reject_single_string
 from cxml.knowledge.retrieval import ctfidf_keywords, tokenize
 
 __all__ = ["discover_reasons", "ReasonDiscovery", "LabelComparison"]
@@ -562,8 +563,7 @@ def _prepare(tickets: Any, columns: dict[str, Any] | None, *, scrub_pii: bool, d
              ) -> tuple[pd.DataFrame, list[str], list[str | None], np.ndarray]:
     from cxml.schema import as_tickets
 
-    if isinstance(tickets, (str, bytes)):
-        raise TypeError("expected a list of texts or a ticket DataFrame, got a single string; wrap it in a list")
+    reject_single_string(tickets, "discover_reasons()", expected="a list of texts or a ticket DataFrame")
     frame = as_tickets(tickets, columns, allow_empty_text=True, scrub_pii=scrub_pii)
     texts = [str(t) for t in frame["text"].tolist()]
     empty = frame["empty_text"].to_numpy(dtype=bool)

@@ -24,6 +24,7 @@ __all__ = [
     "DimensionMismatchError",
     "EncoderNotAvailableError",
     "FormatVersionError",
+    "InputTypeError",
     "MissingExtraError",
     "NotFittedError",
     "ResumeError",
@@ -58,6 +59,10 @@ class ValidationError(CxmlError, ValueError):
         super().__init__(message)
         self.column = column
         self.rows = list(rows)
+
+
+class InputTypeError(ValidationError, TypeError):
+    """Input of the wrong type altogether (a single string where a list was expected, a dict for a table)."""
 
 
 class NotFittedError(CxmlError, _SklearnNotFittedError):

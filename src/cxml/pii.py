@@ -41,6 +41,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from cxml.checks import reject_single_string
+
 __all__ = [
     "PII_KINDS",
     "PLACEHOLDERS",
@@ -567,10 +569,7 @@ class PIIScrubber:
         -------
         list of str
         """
-        if isinstance(texts, (str, bytes)):
-            raise TypeError(
-                "scrub_many expects a list of texts, got a single string; use scrub(text) or [text]"
-            )
+        reject_single_string(texts, "scrub_many()", fix="use scrub(text) or wrap it in a list: [text]")
         return [self.scrub(t) for t in texts]
 
 

@@ -47,8 +47,8 @@ Canonical article fields (:data:`ARTICLE_FIELDS`): id, title, body, url, languag
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-import math
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxml.checks import is_missing, reject_single_string
 from cxml.exceptions import ValidationError
 from cxml.pii import scrub_many
 
@@ -67,11 +68,13 @@ __all__ = [
     "TICKET_FIELDS",
     "TIMESTAMP_FIELDS",
     "Field",
+    "TicketBatch",
     "ValidationError",
     "as_articles",
     "as_tickets",
     "check_labels",
     "check_texts",
+    "ticket_batch",
 ]
 
 
@@ -154,17 +157,6 @@ _MAX_ROWS_SHOWN = 5
 # small helpers
 
 
-def _is_missing(value: Any) -> bool:
-    """NaN, None, pd.NA and NaT count as missing; containers never do."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, (float, np.floating)):
-        return math.isnan(value)
-    if isinstance(value, np.datetime64):
-        return bool(np.isnat(value))
-    return False
-
-
 def _plain(label: Any) -> Any:
     return label.item() if isinstance(label, np.generic) else label
 
@@ -219,7 +211,7 @@ def _text_values(values: pd.Series, column: Hashable, canonical: str | None = No
     for pos, value in enumerate(values.tolist()):
         if isinstance(value, str):
             out.append(str(value))
-        elif _is_missing(value):
+        elif is_missing(value):
             out.append(None)
         elif isinstance(value, (bytes, bytearray)):
             try:
@@ -281,12 +273,8 @@ def _as_frame(data: Any, what: str, *, texts_allowed: bool) -> pd.DataFrame:
     )
     if data is None:
         raise ValidationError(f"expected {accepted} of {what}, got None.")
-    if isinstance(data, (str, bytes, bytearray)):
-        raise ValidationError(
-            "expected a list of texts or a DataFrame, got a single string; wrap it in a list: [text]"
-            if texts_allowed
-            else f"expected {accepted} of {what}, got a single string."
-        )
+    reject_single_string(data, f"reading {what}", expected=accepted,
+                         fix="wrap it in a list: [text]" if texts_allowed else "pass a DataFrame or a list of dicts")
     if isinstance(data, pd.DataFrame):
         dupes = data.columns[data.columns.duplicated()].unique().tolist()
         if dupes:
@@ -481,7 +469,7 @@ def _parse_timestamps(out: pd.DataFrame, column: str) -> None:
         bad = [
             i
             for i, v in enumerate(values.tolist())
-            if not _is_missing(v) and _is_missing(pd.to_datetime(v, errors="coerce", dayfirst=dayfirst))
+            if not is_missing(v) and is_missing(pd.to_datetime(v, errors="coerce", dayfirst=dayfirst))
         ]
     reason = (
         " ".join(str(error).split("You might want to try")[0].split()).rstrip(".:") or type(error).__name__
@@ -503,7 +491,7 @@ def _parse_timestamps(out: pd.DataFrame, column: str) -> None:
 def _check_ids(out: pd.DataFrame, what: str) -> None:
     ids = out["id"]
     values = ids.tolist()
-    missing = [i for i, v in enumerate(values) if _is_missing(v)]
+    missing = [i for i, v in enumerate(values) if is_missing(v)]
     if missing:
         raise ValidationError(
             f"column 'id' has {_n(len(missing), 'missing value')} at {_where(missing, out.index)}. Every "
@@ -705,7 +693,7 @@ def _tags(value: Any, pos: int, index: pd.Index) -> list[str]:
         items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
         tags = []
         for item in items:
-            if _is_missing(item):
+            if is_missing(item):
                 continue
             if not isinstance(item, (str, int, np.integer)) or isinstance(item, bool):
                 raise ValidationError(
@@ -716,7 +704,7 @@ def _tags(value: Any, pos: int, index: pd.Index) -> list[str]:
             if str(item).strip():
                 tags.append(str(item).strip())
         return tags
-    if _is_missing(value):
+    if is_missing(value):
         return []
     raise ValidationError(
         f"column 'tags' holds {value!r} of type {type(value).__name__} at {_where([pos], index)}; expected a list "
@@ -839,10 +827,8 @@ def check_labels(y: Any, *, name: str = "reason", min_per_class: int = 2) -> pd.
         raise ValueError(f"min_per_class must be a positive integer, got {min_per_class!r}.")
     if y is None:
         raise ValidationError(f"expected one {name} label per ticket, got None.")
-    if isinstance(y, (str, bytes)):
-        raise ValidationError(
-            f"expected one {name} label per ticket, got a single string; pass a list or Series of labels."
-        )
+    reject_single_string(y, f"the {name} labels", expected="one label per ticket",
+                         fix="pass a list or Series of labels")
     if isinstance(y, pd.DataFrame):
         if y.shape[1] != 1:
             raise ValidationError(
@@ -865,7 +851,7 @@ def check_labels(y: Any, *, name: str = "reason", min_per_class: int = 2) -> pd.
     if len(series) == 0:
         raise ValidationError(f"no {name} labels: y is empty.")
     values = series.tolist()
-    missing = [i for i, v in enumerate(values) if _is_missing(v) or (isinstance(v, str) and not v.strip())]
+    missing = [i for i, v in enumerate(values) if is_missing(v) or (isinstance(v, str) and not v.strip())]
     if missing:
         raise ValidationError(
             f"{name!r} has {_n(len(missing), 'missing or empty label')} at {_where(missing, series.index)}. "
@@ -924,10 +910,7 @@ def check_texts(X: Any, *, name: str = "X") -> list[str]:
     """
     if X is None:
         raise ValidationError(f"{name} should be a list of texts, got None.")
-    if isinstance(X, (str, bytes)):
-        raise ValidationError(
-            f"{name} should be a list of texts, got a single string; wrap it in a list: [text]"
-        )
+    reject_single_string(X, name)
     if isinstance(X, pd.DataFrame):
         if "text" not in X.columns:
             raise ValidationError(
@@ -957,3 +940,180 @@ def check_texts(X: Any, *, name: str = "X") -> list[str]:
             rows=bad,
         )
     return [str(v) for v in values]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the batch every model reads
+
+
+@dataclass
+class TicketBatch:
+    """Tickets made ready for featurizing.
+
+    Attributes
+    ----------
+    texts : list of str
+        The (PII-scrubbed) texts; ``""`` where a ticket has none.
+    empty : ndarray of bool
+        Tickets whose text is empty or blank.
+    frame : DataFrame or None
+        Canonical ticket table (context columns), index reset to positions.
+    index : pandas Index or None
+        The caller's index when the input was a pandas object.
+    matrix : ndarray or None
+        Precomputed embeddings (``encoder="precomputed"``).
+    languages : list of str or None
+        Language of each ticket, once detected.
+    vectors : dict
+        Embeddings already computed for this batch, by ``(encoder name, role)``: see :meth:`embed`.
+    """
+
+    texts: list[str]
+    empty: np.ndarray
+    frame: pd.DataFrame | None = None
+    index: pd.Index | None = None
+    matrix: np.ndarray | None = None
+    languages: list[str | None] | None = dataclasses.field(default=None, repr=False)
+
+    vectors: dict[tuple[str, str], np.ndarray] = dataclasses.field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.texts) if self.matrix is None else int(self.matrix.shape[0])
+
+    def take(self, rows: np.ndarray) -> TicketBatch:
+        """The sub-batch of the given row positions."""
+        return TicketBatch(
+            texts=[self.texts[i] for i in rows] if self.matrix is None else [],
+            empty=self.empty[rows],
+            frame=None if self.frame is None else self.frame.iloc[rows].reset_index(drop=True),
+            index=None if self.index is None else self.index[rows],
+            matrix=None if self.matrix is None else self.matrix[rows],
+            languages=None if self.languages is None else [self.languages[i] for i in rows],
+            vectors={key: v[rows] for key, v in self.vectors.items()},
+        )
+
+    def embed(self, encoder: Any, role: str = "query") -> np.ndarray:
+        """The texts' embeddings by ``encoder``, computed on first use and then reused.
+
+        This is how every model that reads the same batch (each triage head, the knowledge base) shares one
+        encoder pass: the vectors live with the batch, not in a process-wide cache.
+
+        Parameters
+        ----------
+        encoder : cxml.encoders.Encoder
+            Anything with ``name`` and ``encode(texts, role=...)``.
+        role : {"query", "passage"}, default="query"
+
+        Returns
+        -------
+        ndarray of float32, shape (n_tickets, dim)
+        """
+        key = (str(encoder.name), role)
+        if key not in self.vectors:
+            self.vectors[key] = np.asarray(encoder.encode(self.texts, role=role), dtype=np.float32)
+        return self.vectors[key]
+
+
+def _text_list(values: Sequence[Any], what: str) -> list[str]:
+    out: list[str] = []
+    bad: list[int] = []
+    for i, v in enumerate(values):
+        if is_missing(v):
+            out.append("")
+        elif isinstance(v, str):
+            out.append(v)
+        else:
+            bad.append(i)
+            out.append("")
+    if bad:
+        raise TypeError(
+            f"{what} expects texts (str); {len(bad)} item(s) are not str, first at positions {bad[:5]} "
+            f"(types: {sorted({type(values[i]).__name__ for i in bad[:5]})}). Convert or drop them first.")
+    return out
+
+
+def _has_error(frame: pd.DataFrame) -> pd.Series | None:
+    cols = [c for c in ("error_code", "error_message") if c in frame.columns]
+    if not cols:
+        return None
+    flag = np.zeros(len(frame), dtype=bool)
+    for c in cols:
+        s = frame[c]
+        flag |= (s.notna() & (s.astype("string").fillna("").str.strip() != "")).to_numpy(dtype=bool)
+    return pd.Series(np.where(flag, "yes", "no"), index=frame.index)
+
+
+def ticket_batch(X: Any, *, what: str = "TicketClassifier", text_columns: Sequence[str] | None = None,
+                   columns: dict[str, Any] | None = None, scrub_pii: bool = True,
+                   require: Sequence[str] = ("text",)) -> TicketBatch:
+    """The one way into cxml's models: a list of texts, a Series or a ticket DataFrame as a :class:`TicketBatch`.
+
+    DataFrames go through :func:`as_tickets` (canonical columns, text joined, PII scrubbed, context columns,
+    ``has_error``); texts are scrubbed with :func:`cxml.pii.scrub_many`. A :class:`TicketBatch` passes through
+    unchanged, so a caller can build the batch once and hand it to every model (each encoder then embeds each
+    ticket once, see :meth:`TicketBatch.embed`).
+
+    Parameters
+    ----------
+    X : TicketBatch, DataFrame, Series, array or sequence of str
+    what : str, default="TicketClassifier"
+        Who is asking, named in error messages.
+    text_columns : str or sequence of str, optional
+        Columns joined into the text (DataFrames only).
+    columns : dict, optional
+        Column mapping for :func:`as_tickets` (DataFrames only).
+    scrub_pii : bool, default=True
+    require : sequence of str, default=("text",)
+        Canonical columns that must be present.
+
+    Returns
+    -------
+    TicketBatch
+    """
+    if isinstance(X, TicketBatch):
+        return X
+    reject_single_string(X, what, expected="a list of texts or a ticket DataFrame")
+    if isinstance(X, pd.DataFrame):
+        mapping = dict(columns or {})
+        if text_columns is not None:
+            cols = [text_columns] if isinstance(text_columns, str) else list(text_columns)
+            missing = [c for c in cols if c not in X.columns]
+            if missing:
+                raise ValueError(f"{what}: text_columns {missing} are not in the DataFrame "
+                                 f"(columns: {list(X.columns)[:20]})")
+            mapping["text"] = cols
+            data = X.drop(columns=["text"]) if ("text" in X.columns and cols != ["text"]) else X
+        else:
+            data = X
+        frame = as_tickets(data, mapping or None, require=tuple(require), allow_empty_text=True,
+                           scrub_pii=scrub_pii)
+        texts = _text_list(frame["text"].tolist(), what)
+        frame = frame.copy()
+        if "has_error" not in frame.columns:
+            he = _has_error(frame)
+            if he is not None:
+                frame["has_error"] = he
+        index = X.index if len(X) == len(frame) else frame.index
+        frame = frame.reset_index(drop=True)
+        empty = np.array([not t.strip() for t in texts], dtype=bool)
+        return TicketBatch(texts=texts, empty=empty, frame=frame, index=index)
+    index = None
+    if isinstance(X, pd.Series):
+        index = X.index
+        values = X.tolist()
+    elif isinstance(X, np.ndarray):
+        if X.ndim != 1:
+            raise ValueError(f"{what} expects a 1-D sequence of texts or a ticket DataFrame, got an array of "
+                             f"shape {X.shape}. For embedding matrices use encoder='precomputed'.")
+        values = X.tolist()
+    else:
+        try:
+            values = list(X)
+        except TypeError:
+            raise TypeError(f"{what} expects a list of texts or a ticket DataFrame, got "
+                            f"{type(X).__name__}") from None
+    texts = _text_list(values, what)
+    if scrub_pii and texts:
+        texts = scrub_many(texts)
+    empty = np.array([not t.strip() for t in texts], dtype=bool)
+    return TicketBatch(texts=texts, empty=empty, index=index)

@@ -45,6 +45,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from cxml.checks import reject_single_string
 from cxml.exceptions import EncoderNotAvailableError, NotFittedError
 
 __all__ = [
@@ -182,8 +183,7 @@ _DEFAULT_CACHE = EmbeddingCache()
 
 
 def _check_texts(texts: Any) -> list[str]:
-    if isinstance(texts, (str, bytes)):
-        raise TypeError("encode() expects a list of texts, got a single string; wrap it in a list: [text]")
+    reject_single_string(texts, "encode()")
     out = list(texts)
     bad = [i for i, t in enumerate(out) if not isinstance(t, str)]
     if bad:

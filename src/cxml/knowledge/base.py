@@ -55,9 +55,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxml.exceptions import NotFittedError
+from cxml.checks import is_missing, reject_single_string
+from cxml.exceptions import InputTypeError, NotFittedError, ValidationError
 from cxml.knowledge import retrieval
 from cxml.persistence import ArtifactError, check_dimensions, register_artifact
+from cxml.schema import TicketBatch, ticket_batch
 
 __all__ = ["KnowledgeBase", "NotFittedError"]
 
@@ -70,39 +72,6 @@ _RANKER_FEATURES = ["dense", "lexical", "code", "ticket_sim", "vote", "dismiss",
 #: Linear fusion: a text naming all of the query's codes gains this many calibration standard deviations.
 _CODE_BOOST = 6.0
 _RESULT_DTYPES = {"rank": "int64", "score": "float64", "similarity": "float64", "lexical": "float64"}
-
-
-def _is_missing(v: Any) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v)) if not isinstance(v, (list, tuple, np.ndarray)) else False
-    except (TypeError, ValueError):
-        return False
-
-
-def _ticket_language(q: Any) -> str | None:
-    """The ``language`` field of a ticket query, if it has one."""
-    if isinstance(q, (Mapping, pd.Series)):
-        lang = q.get("language")
-        if not _is_missing(lang) and str(lang).strip():
-            return str(lang).strip().lower()
-    return None
-
-
-def _query_text(q: Any) -> str:
-    """Text of one query: a string, or a ticket (dict / Series) with subject / body / text."""
-    if isinstance(q, str):
-        return q
-    if isinstance(q, (Mapping, pd.Series)):
-        get = q.get
-        if not _is_missing(get("text")) and str(get("text")).strip():
-            return str(get("text"))
-        parts = [str(get(c)) for c in ("subject", "body") if not _is_missing(get(c)) and str(get(c)).strip()]
-        if parts:
-            return "\n".join(parts)
-        raise ValueError("a ticket query needs a non-empty 'text', 'subject' or 'body'")
-    raise TypeError(f"a query must be a str or a ticket (dict / Series), got {type(q).__name__}")
 
 
 @register_artifact("knowledge_base")
@@ -245,16 +214,16 @@ class KnowledgeBase:
                 df[col] = None
         if "tags" not in df.columns:
             df["tags"] = [[] for _ in range(len(df))]
-        df["group_id"] = [str(g) if not _is_missing(g) else i for g, i in zip(df["group_id"], df["id"], strict=True)]
-        df["url"] = [None if _is_missing(u) else str(u) for u in df["url"]]
-        missing = [i for i, lang in enumerate(df["language"]) if _is_missing(lang) or not str(lang).strip()]
+        df["group_id"] = [str(g) if not is_missing(g) else i for g, i in zip(df["group_id"], df["id"], strict=True)]
+        df["url"] = [None if is_missing(u) else str(u) for u in df["url"]]
+        missing = [i for i, lang in enumerate(df["language"]) if is_missing(lang) or not str(lang).strip()]
         if missing:
             from cxml.language import detect_languages
 
             found = detect_languages([f"{df.at[i, 'title']}\n{df.at[i, 'body']}" for i in missing])
             for i, lang in zip(missing, found, strict=True):
                 df.at[i, "language"] = lang
-        df["language"] = [None if _is_missing(v) else str(v).lower() for v in df["language"]]
+        df["language"] = [None if is_missing(v) else str(v).lower() for v in df["language"]]
         return df
 
     def add(self, articles: Any) -> KnowledgeBase:
@@ -399,6 +368,11 @@ class KnowledgeBase:
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
         return self.encoder_.encode(texts, role="query")
 
+    def _query_vectors(self, query: Any) -> np.ndarray:
+        """The embedding of one query (a text or a ticket), through the one ticket path."""
+        _, batch, _ = self._queries([query])
+        return batch.embed(self.encoder_, role="query")
+
     def _query_languages(self, texts: list[str], language: str | None,
                          known: Sequence[str | None] | None = None) -> list[str | None]:
         if language is not None:
@@ -428,7 +402,7 @@ class KnowledgeBase:
             wants = {str(w) for w in (want if isinstance(want, (list, tuple, set, frozenset)) else [want])}
             vals = a[col].tolist()
             mask &= np.array([bool(wants & {str(x) for x in v}) if isinstance(v, (list, tuple, np.ndarray))
-                              else (not _is_missing(v) and str(v) in wants) for v in vals], bool)
+                              else (not is_missing(v) and str(v) in wants) for v in vals], bool)
         return mask
 
     def _score_batch(self, texts: list[str], qv: np.ndarray, *, n_groups: int,
@@ -620,16 +594,18 @@ class KnowledgeBase:
             list). ``result.attrs["no_good_article"]`` lists the queries with no row.
         """
         self._check_fitted()
-        labels, texts, known = self._queries(queries)
+        labels, batch, known = self._queries(queries)
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}")
         thr = self.threshold_ if min_score is None else float(min_score)
         allowed = self._allowed_articles(language, filters)
         cols: dict[str, list[Any]] = {c: [] for c in _RESULT_COLUMNS}
         empty: list[Any] = []
+        texts = batch.texts
+        vectors = batch.embed(self.encoder_, role="query") if len(batch) else None
         for start in range(0, len(texts), batch_size):
             part = texts[start:start + batch_size]
-            qv = self._encode_queries(part)
+            qv = vectors[start:start + batch_size]
             langs = self._query_languages(part, language, known[start:start + batch_size])
             feats = self._score_batch(part, qv, n_groups=k, allowed=allowed)
             for j, f in enumerate(feats):
@@ -647,21 +623,34 @@ class KnowledgeBase:
         out.attrs["threshold"] = thr
         return out
 
-    def _queries(self, queries: Any) -> tuple[list[Any], list[str], list[str | None]]:
-        """Labels, texts and known languages (a ticket's ``language`` field) of the queries."""
-        if isinstance(queries, (str, bytes)):
-            raise TypeError("suggest_many() expects a list of queries, got a single string; "
-                            "use suggest(text) or wrap it in a list: [text]")
-        if isinstance(queries, pd.DataFrame):
-            items: list[Any] = [r for _, r in queries.iterrows()]
-            labels = list(queries.index)
-        elif isinstance(queries, pd.Series):
-            items, labels = list(queries), list(queries.index)
-        else:
-            items = list(queries)
-            labels = list(range(len(items)))
-        langs = [_ticket_language(q) for q in items]
-        return labels, [_query_text(q) for q in items], langs
+    def _queries(self, queries: Any) -> tuple[list[Any], TicketBatch, list[str | None]]:
+        """Labels, the scrubbed ticket batch and known languages (a ticket's ``language`` field) of the queries.
+
+        Queries take the one ticket path (:func:`cxml.schema.ticket_batch`): text joined from ``text`` or
+        ``subject`` / ``body``, personal data scrubbed before the index sees it. A :class:`TicketBatch` built by
+        the caller is used as it is, so its embeddings are shared with the triage heads that read it.
+        """
+        reject_single_string(queries, "suggest_many()", expected="a list of queries",
+                             fix="use suggest(text) or wrap it in a list: [text]")
+        if not isinstance(queries, (TicketBatch, pd.DataFrame, pd.Series, np.ndarray)):
+            queries = list(queries)
+            if any(isinstance(q, (Mapping, pd.Series)) for q in queries):
+                bad = [i for i, q in enumerate(queries) if not isinstance(q, (Mapping, pd.Series))]
+                if bad:
+                    raise InputTypeError(f"suggest_many(): queries mix tickets (dicts) with other values, first "
+                                         f"at positions {bad[:5]}; pass all texts or all tickets")
+                queries = pd.DataFrame([dict(q) for q in queries])
+        batch = ticket_batch(queries, what="suggest_many()", require=())
+        if batch.frame is not None and batch.empty.any():
+            rows = np.flatnonzero(batch.empty).tolist()
+            raise ValidationError(f"a ticket query needs a non-empty 'text', 'subject' or 'body'; "
+                                  f"{len(rows)} have none, first at positions {rows[:5]}", column="text", rows=rows)
+        labels = list(batch.index) if batch.index is not None else list(range(len(batch)))
+        langs: list[str | None] = [None] * len(batch)
+        if batch.frame is not None and "language" in batch.frame.columns:
+            langs = [str(v).strip().lower() if not is_missing(v) and str(v).strip() else None
+                     for v in batch.frame["language"].tolist()]
+        return labels, batch, langs
 
     def _rows(self, f: dict[str, np.ndarray], k: int, lang: str | None, thr: float) -> list[dict[str, Any]]:
         if not len(f["group"]):
@@ -709,7 +698,7 @@ class KnowledgeBase:
 
         def col(name: str) -> list[Any]:
             if name and name in t.columns:
-                return [None if _is_missing(v) else v for v in t[name]]
+                return [None if is_missing(v) else v for v in t[name]]
             return [None] * n
 
         answers = col("answer")
@@ -800,7 +789,7 @@ class KnowledgeBase:
         t = self.tickets_
         self._t_tid = t["tid"].to_numpy(np.int64)
         gid = self.articles_.set_index("id")["group_id"]
-        grp = [gid.get(x) if x is not None and not _is_missing(x) else None for x in t["article_id"]]
+        grp = [gid.get(x) if x is not None and not is_missing(x) else None for x in t["article_id"]]
         self._t_group = self._group_names.get_indexer([g if g is not None else "\x00none" for g in grp])
         self._t_label = t["label"].to_numpy(np.int64)
         self._t_key = t["ticket_id"].to_numpy(object)
@@ -991,7 +980,7 @@ class KnowledgeBase:
             When no tickets were indexed (:meth:`add_tickets` or :meth:`fit_feedback`).
         """
         self._require_tickets("similar_tickets")
-        qv = self._encode_queries([_query_text(query)])
+        qv = self._query_vectors(query)
         pool = self.tickets_["source"].to_numpy() == "resolved"
         assert self.ticket_dense_ is not None  # _require_tickets checked it
         d, ids = self._search(self.ticket_dense_, qv, min(self.ticket_dense_.ntotal, 4 * k + 16),
@@ -1030,7 +1019,7 @@ class KnowledgeBase:
         has = self.tickets_["macro"].notna().to_numpy() & (self.tickets_["source"].to_numpy() == "resolved")
         if not has.any():
             raise NotFittedError("no indexed ticket records a 'macro': pass tickets with a macro column")
-        qv = self._encode_queries([_query_text(query)])
+        qv = self._query_vectors(query)
         assert self.ticket_dense_ is not None  # _require_tickets checked it
         d, ids = self._search(self.ticket_dense_, qv, min(int(has.sum()), max(int(self.k_neighbours), k)),
                               self._t_tid[has])
@@ -1126,7 +1115,7 @@ class KnowledgeBase:
         arts["tags"] = [list(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in arts["tags"]]
         for c in arts.columns:  # extra metadata columns of mixed type: keep them as text
             if c != "tags" and arts[c].dtype == object:
-                arts[c] = [None if _is_missing(v) else (v if isinstance(v, str) else json.dumps(v, default=str))
+                arts[c] = [None if is_missing(v) else (v if isinstance(v, str) else json.dumps(v, default=str))
                            for v in arts[c]]
         arts.to_parquet(directory / "articles.parquet", index=False)
         self.passages_.to_parquet(directory / "passages.parquet", index=False)

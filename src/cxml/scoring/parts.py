@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cxml.checks import is_missing
 from cxml.exceptions import ResumeError
 from cxml.io import TABLE_FORMATS
 
@@ -415,17 +416,11 @@ class _LazyJsonChunk(Chunk):
             if name not in frame.columns:
                 frame[name] = pd.Series([None] * self.n_rows, dtype=object, index=frame.index)
         if self.id_column in frame.columns:
-            ids = [None if _missing(v) else (v if isinstance(v, str) else json.dumps(v) if isinstance(v, (
+            ids = [None if is_missing(v) else (v if isinstance(v, str) else json.dumps(v) if isinstance(v, (
                 list, dict)) else str(v)) for v in frame[self.id_column].tolist()]
             frame[self.id_column] = pd.array(ids, dtype=pd.StringDtype())
         frame.index = pd.RangeIndex(self.start, self.stop)
         return frame
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    return isinstance(value, float) and value != value
 
 
 # --------------------------------------------------------------------------- output schema and assembly

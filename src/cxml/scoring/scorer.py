@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from cxml._version import __version__
+from cxml.checks import is_missing
 from cxml.schema import ValidationError
 from cxml.scoring import parts as part_files
 from cxml.scoring.options import ENGINES
@@ -92,12 +93,6 @@ def _components(model: Any) -> tuple[Any, Any]:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= _MAX_VALUE_SHOWN else text[:_MAX_VALUE_SHOWN - 1] + "…"
-
-
-def _is_missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, (float, np.floating)) and math.isnan(value)
 
 
 def _names(columns: Sequence[Hashable]) -> str:
@@ -276,7 +271,7 @@ class Scorer:
         for name, dtype in self.dtypes_.items():
             values = cols[name]
             if isinstance(dtype, pd.StringDtype):
-                values = [None if v is None or _is_missing(v) else str(v) for v in values]
+                values = [None if v is None or is_missing(v) else str(v) for v in values]
             out[name] = pd.array(values, dtype=dtype)
         if len(good) < n:
             logger.debug("%d of %d rows not scored", n - len(good), n)
@@ -419,7 +414,7 @@ def _row_texts(batch: pd.DataFrame, sources: list[Hashable]) -> tuple[list[str |
                 continue
             if isinstance(value, str):
                 parts[i].append(value)
-            elif _is_missing(value):
+            elif is_missing(value):
                 continue
             elif isinstance(value, (bytes, bytearray)):
                 try:

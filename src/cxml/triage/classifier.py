@@ -42,6 +42,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from cxml.persistence import register_artifact
+from cxml.schema import TicketBatch, ticket_batch
 from cxml.triage.decisions import (
     DataReport,
     assign_actions,
@@ -57,8 +58,6 @@ from cxml.triage.features import (
     ContextEncoder,
     TextFeatures,
     TextFeaturizer,
-    TicketBatch,
-    coerce_tickets,
     fit_prototypes,
     leave_one_out_coverage,
     max_similarity,
@@ -302,7 +301,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             M = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1)
             return TicketBatch(texts=[], empty=np.zeros(M.shape[0], dtype=bool), matrix=np.asarray(M),
                                index=index)
-        return coerce_tickets(X, what=type(self).__name__, text_columns=self.text_columns,
+        return ticket_batch(X, what=type(self).__name__, text_columns=self.text_columns,
                               scrub_pii=self.scrub_pii)
 
     def _check_y(self, y: Any, n: int) -> np.ndarray:
@@ -1151,7 +1150,7 @@ class Triage:
         if not isinstance(tickets, pd.DataFrame):
             raise TypeError(f"Triage.fit expects a ticket DataFrame, got {type(tickets).__name__}")
         targets = self._targets()
-        batch = coerce_tickets(tickets, what="Triage", text_columns=self.text_columns, columns=columns,
+        batch = ticket_batch(tickets, what="Triage", text_columns=self.text_columns, columns=columns,
                                scrub_pii=self.scrub_pii)
         assert batch.frame is not None
         missing = [t for t in targets if t not in batch.frame.columns]
@@ -1230,7 +1229,7 @@ class Triage:
             ``<target>_abstain_reason``, ``<target>_top3``.
         """
         self._check_fitted()
-        batch = coerce_tickets(tickets, what="Triage", text_columns=self.text_columns, columns=columns,
+        batch = ticket_batch(tickets, what="Triage", text_columns=self.text_columns, columns=columns,
                                scrub_pii=self.scrub_pii)
         feats = self.featurizer_.transform(batch)  # one embedding pass for all targets
         parts = []
@@ -1252,7 +1251,7 @@ class Triage:
         target = target or self.targets_[0]
         if target not in self.estimators_:
             raise KeyError(f"unknown target {target!r}; this model has {list(self.estimators_)}")
-        batch = coerce_tickets(tickets, what="Triage", text_columns=self.text_columns, scrub_pii=self.scrub_pii)
+        batch = ticket_batch(tickets, what="Triage", text_columns=self.text_columns, scrub_pii=self.scrub_pii)
         feats = self.featurizer_.transform(batch)
         overrides: dict[str, Any] = {}
         for c in self.chained_.get(target, []):

@@ -12,12 +12,14 @@ import logging
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from cxml.schema import TicketBatch
 
 logger = logging.getLogger(__name__)
 
@@ -34,137 +36,6 @@ MAX_CONTEXT_VALUES = 50
 #: Relative weight of the embedding block against the TF-IDF block in hybrid features.
 EMBEDDING_WEIGHT = 1.0
 CONTEXT_WEIGHT = 0.5
-
-
-# --------------------------------------------------------------------------- input
-@dataclass
-class TicketBatch:
-    """Tickets made ready for featurizing.
-
-    Attributes
-    ----------
-    texts : list of str
-        The (PII-scrubbed) texts; ``""`` where a ticket has none.
-    empty : ndarray of bool
-        Tickets whose text is empty or blank.
-    frame : DataFrame or None
-        Canonical ticket table (context columns), index reset to positions.
-    index : pandas Index or None
-        The caller's index when the input was a pandas object.
-    matrix : ndarray or None
-        Precomputed embeddings (``encoder="precomputed"``).
-    """
-
-    texts: list[str]
-    empty: np.ndarray
-    frame: pd.DataFrame | None = None
-    index: pd.Index | None = None
-    matrix: np.ndarray | None = None
-    languages: list[str | None] | None = field(default=None, repr=False)
-
-    def __len__(self) -> int:
-        return len(self.texts) if self.matrix is None else int(self.matrix.shape[0])
-
-    def take(self, rows: np.ndarray) -> TicketBatch:
-        """The sub-batch of the given row positions."""
-        return TicketBatch(
-            texts=[self.texts[i] for i in rows] if self.matrix is None else [],
-            empty=self.empty[rows],
-            frame=None if self.frame is None else self.frame.iloc[rows].reset_index(drop=True),
-            index=None if self.index is None else self.index[rows],
-            matrix=None if self.matrix is None else self.matrix[rows],
-            languages=None if self.languages is None else [self.languages[i] for i in rows],
-        )
-
-
-def _text_list(values: Sequence[Any], what: str) -> list[str]:
-    out: list[str] = []
-    bad: list[int] = []
-    for i, v in enumerate(values):
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-            out.append("")
-        elif isinstance(v, str):
-            out.append(v)
-        else:
-            bad.append(i)
-            out.append("")
-    if bad:
-        raise TypeError(
-            f"{what} expects texts (str); {len(bad)} item(s) are not str, first at positions {bad[:5]} "
-            f"(types: {sorted({type(values[i]).__name__ for i in bad[:5]})}). Convert or drop them first.")
-    return out
-
-
-def _has_error(frame: pd.DataFrame) -> pd.Series | None:
-    cols = [c for c in ("error_code", "error_message") if c in frame.columns]
-    if not cols:
-        return None
-    flag = np.zeros(len(frame), dtype=bool)
-    for c in cols:
-        s = frame[c]
-        flag |= (s.notna() & (s.astype("string").fillna("").str.strip() != "")).to_numpy(dtype=bool)
-    return pd.Series(np.where(flag, "yes", "no"), index=frame.index)
-
-
-def coerce_tickets(X: Any, *, what: str = "TicketClassifier", text_columns: Sequence[str] | None = None,
-                   columns: dict[str, Any] | None = None, scrub_pii: bool = True,
-                   require: Sequence[str] = ("text",)) -> TicketBatch:
-    """Turn a list of texts, a Series or a ticket DataFrame into a :class:`TicketBatch`.
-
-    DataFrames go through :func:`cxml.schema.as_tickets` (canonical columns, PII scrubbing);
-    ``text_columns`` joins several columns into the text first.
-    """
-    if isinstance(X, (str, bytes)):
-        raise TypeError(f"{what} expects a list of texts or a ticket DataFrame, got a single string; "
-                        "wrap it in a list: [text]")
-    if isinstance(X, pd.DataFrame):
-        mapping = dict(columns or {})
-        if text_columns is not None:
-            cols = [text_columns] if isinstance(text_columns, str) else list(text_columns)
-            missing = [c for c in cols if c not in X.columns]
-            if missing:
-                raise ValueError(f"{what}: text_columns {missing} are not in the DataFrame "
-                                 f"(columns: {list(X.columns)[:20]})")
-            mapping["text"] = cols
-            data = X.drop(columns=["text"]) if ("text" in X.columns and cols != ["text"]) else X
-        else:
-            data = X
-        from cxml.schema import as_tickets
-
-        frame = as_tickets(data, mapping or None, require=tuple(require), allow_empty_text=True,
-                           scrub_pii=scrub_pii)
-        texts = _text_list(frame["text"].tolist(), what)
-        frame = frame.copy()
-        if "has_error" not in frame.columns:
-            he = _has_error(frame)
-            if he is not None:
-                frame["has_error"] = he
-        index = X.index if len(X) == len(frame) else frame.index
-        frame = frame.reset_index(drop=True)
-        empty = np.array([not t.strip() for t in texts], dtype=bool)
-        return TicketBatch(texts=texts, empty=empty, frame=frame, index=index)
-    index = None
-    if isinstance(X, pd.Series):
-        index = X.index
-        values = X.tolist()
-    elif isinstance(X, np.ndarray):
-        if X.ndim != 1:
-            raise ValueError(f"{what} expects a 1-D sequence of texts or a ticket DataFrame, got an array of "
-                             f"shape {X.shape}. For embedding matrices use encoder='precomputed'.")
-        values = X.tolist()
-    else:
-        try:
-            values = list(X)
-        except TypeError:
-            raise TypeError(f"{what} expects a list of texts or a ticket DataFrame, got "
-                            f"{type(X).__name__}") from None
-    texts = _text_list(values, what)
-    if scrub_pii and texts:
-        from cxml.pii import scrub_many
-
-        texts = scrub_many(texts)
-    empty = np.array([not t.strip() for t in texts], dtype=bool)
-    return TicketBatch(texts=texts, empty=empty, index=index)
 
 
 # --------------------------------------------------------------------------- context
@@ -327,7 +198,6 @@ class TextFeaturizer:
         self.encoder_dim_: int | None = None
         self.tfidf_: Any = None
         self._encoder: Any = None
-        self.encode_calls = 0
 
     # -- state -----------------------------------------------------------------
     @property
@@ -358,11 +228,9 @@ class TextFeaturizer:
             self._encoder = enc
         return self._encoder
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        enc = self.get_encoder()
-        self.encode_calls += 1
-        out = np.asarray(enc.encode(texts, role="query"), dtype=np.float32)
-        return out
+    def _encode(self, batch: TicketBatch) -> np.ndarray:
+        """The batch's embeddings, computed once per batch whichever head or model asks first."""
+        return batch.embed(self.get_encoder(), role="query")
 
     # -- fit / transform -------------------------------------------------------------
     def fit_transform(self, batch: TicketBatch) -> TextFeatures:
@@ -403,7 +271,7 @@ class TextFeaturizer:
             return TextFeatures(raw=raw, embedding=None)
         out = TextFeatures()
         if self.encoder_spec_ is not None:
-            out.embedding = self._encode(batch.texts)
+            out.embedding = self._encode(batch)
         if self.tfidf_ is not None:
             word_vec, char_vec = (v for _, v in self.tfidf_.transformer_list)
             out.word = word_vec.transform(batch.texts).astype(np.float32).tocsr()
