@@ -43,6 +43,31 @@ class HelpdeskModel:
             raise ValueError("this HelpdeskModel has no triage component; build it with triage=Triage(...)")
         return self.triage.predict(tickets, **kwargs)
 
+    def score(self, tickets: Any, *, k_articles: int = 1, columns: Any = None, id_column: str = "id") -> Any:
+        """Triage decisions and the best articles for a DataFrame of tickets, each ticket embedded once.
+
+        The tickets are validated and scrubbed once into a :class:`cxml.schema.TicketBatch` that the triage heads
+        and the knowledge base both read (see :class:`cxml.scoring.Scorer`, which this calls).
+
+        Parameters
+        ----------
+        tickets : DataFrame
+        k_articles : int, default=1
+            Articles per ticket when the model has a knowledge base (0: none).
+        columns : dict or str, optional
+            Column mapping, as for :func:`cxml.schema.as_tickets`.
+        id_column : str, default="id"
+
+        Returns
+        -------
+        DataFrame
+            One row per ticket: the id, per target ``<target>``, ``<target>_confidence``, ``<target>_action``,
+            ``<target>_abstain_reason``, the article columns and ``error``.
+        """
+        from cxml.scoring import Scorer  # scoring knows bundles; imported here to keep imports one-way
+
+        return Scorer(self, k_articles=k_articles, columns=columns, id_column=id_column)(tickets)
+
     def save(self, path: str | Path, **kwargs: Any) -> Path:
         """Save as one artifact directory (see :func:`cxml.save`)."""
         return persistence.save(self, path, **kwargs)

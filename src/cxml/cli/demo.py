@@ -200,11 +200,17 @@ def _show_examples(model: Any, new: pd.DataFrame, scored: pd.DataFrame) -> None:
         if routes is not None:
             r = routes.loc[label]
             print(f"      route -> {r['queue']} (rule: {r['rule']}); first response due {r['due']}")
-        if model.knowledge is not None:
-            s = model.knowledge.suggest(sample.loc[label].to_dict(), k=1)
-            art = (f"{s.iloc[0]['title']} [{s.iloc[0]['language']}], score {s.iloc[0]['score']:.2f}" if len(s)
-                   else "no good article (a knowledge gap)")
-            print(f"      article: {art}")
+        if model.knowledge is not None and "article_id" in decided.columns:
+            print(f"      article: {_article_line(model.knowledge, d)}")
+
+
+def _article_line(kb: Any, scored: pd.Series) -> str:
+    """The article the Scorer found for a ticket (from the same embedding as its triage), as one line."""
+    if pd.isna(scored["article_id"]):
+        return "no good article (a knowledge gap)"
+    articles = kb.articles_
+    row = articles.loc[articles["id"].astype(str) == str(scored["article_id"])].iloc[0]
+    return f"{row['title']} [{row['language']}], score {scored['article_score']:.2f}"
 
 
 def _route(decided: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame | None:

@@ -55,7 +55,7 @@ import pandas as pd
 
 from cxml._version import __version__
 from cxml.checks import is_missing
-from cxml.schema import ValidationError
+from cxml.schema import TicketBatch, ValidationError, ticket_batch
 from cxml.scoring import parts as part_files
 from cxml.scoring.options import ENGINES
 from cxml.scoring.parts import ROW_COLUMN, ResumeError
@@ -243,8 +243,7 @@ class Scorer:
             raise TypeError(f"Scorer expects a pandas DataFrame of tickets, got {type(batch).__name__}; "
                             "build one with pd.DataFrame(records)")
         n = len(batch)
-        sources = self._text_sources(batch)
-        texts, errors = _row_texts(batch, sources)
+        errors = _row_errors(batch, self._text_sources(batch))
         cols: dict[str, np.ndarray] = {}
         for t in self.targets_:
             cols[t] = np.full(n, None, dtype=object)
@@ -252,18 +251,17 @@ class Scorer:
             cols[f"{t}_action"] = np.full(n, None, dtype=object)
             cols[f"{t}_abstain_reason"] = np.full(n, None, dtype=object)
         good = np.flatnonzero(np.array([e is None for e in errors], dtype=bool))
-        if self.triage_ is not None and len(good):
-            results, failed = self._predict(batch, good)
-            for pos, message in failed.items():
-                errors[pos] = message
-            for rows, pred in results:
-                for t in self.targets_:
-                    for suffix in ("", "_confidence", "_action", "_abstain_reason"):
-                        values = pred[f"{t}{suffix}"].to_numpy(dtype=float if suffix == "_confidence" else object)
-                        cols[f"{t}{suffix}"][rows] = values
+        results, failed = self._score_rows(batch, good) if len(good) else ([], {})
+        for pos, message in failed.items():
+            errors[pos] = message
+        for rows, pred, _ in results:
+            for t in self.targets_:
+                for suffix in ("", "_confidence", "_action", "_abstain_reason"):
+                    values = pred[f"{t}{suffix}"].to_numpy(dtype=float if suffix == "_confidence" else object)
+                    cols[f"{t}{suffix}"][rows] = values
         good = np.flatnonzero(np.array([e is None for e in errors], dtype=bool))
-        for (id_col, score_col), (ids, scores) in zip(self._article_columns(),
-                                                      self._articles(texts, good, n), strict=True):
+        for (id_col, score_col), (ids, scores) in zip(self._article_columns(), self._articles(results, n),
+                                                      strict=True):
             cols[id_col], cols[score_col] = ids, scores
         cols["error"] = np.asarray(errors, dtype=object)
 
@@ -326,11 +324,21 @@ class Scorer:
         drop = [c for c in (self.id_source_, "id") if c in sub.columns]
         return sub.drop(columns=drop).reset_index(drop=True)
 
-    def _predict(self, batch: pd.DataFrame, rows: np.ndarray
-                 ) -> tuple[list[tuple[np.ndarray, pd.DataFrame]], dict[int, str]]:
-        """Triage predictions for ``rows`` (positions in ``batch``), setting aside rows that fail."""
-        columns = self.mapping_ or None
-        results: list[tuple[np.ndarray, pd.DataFrame]] = []
+    def _ticket_batch(self, batch: pd.DataFrame, rows: np.ndarray) -> TicketBatch:
+        """The rows as one validated, scrubbed :class:`TicketBatch`: what every component of the model reads."""
+        triage = self.triage_
+        return ticket_batch(self._model_input(batch, rows), what="Scorer",
+                            text_columns=getattr(triage, "text_columns", None), columns=self.mapping_ or None,
+                            scrub_pii=getattr(triage, "scrub_pii", True))
+
+    def _score_rows(self, batch: pd.DataFrame, rows: np.ndarray
+                    ) -> tuple[list[tuple[np.ndarray, pd.DataFrame | None, TicketBatch]], dict[int, str]]:
+        """Triage predictions and the ticket batch for ``rows`` (positions in ``batch``), setting aside rows that fail.
+
+        Each surviving group of rows is validated and scrubbed once into a :class:`TicketBatch`, which the triage
+        heads and then the knowledge base both read: each ticket is embedded once per encoder.
+        """
+        results: list[tuple[np.ndarray, pd.DataFrame | None, TicketBatch]] = []
         failed: dict[int, str] = {}
         todo = [rows]
         first_error: Exception | None = None
@@ -338,8 +346,9 @@ class Scorer:
             alive = todo.pop()
             while len(alive):
                 try:
-                    pred = self.triage_.predict(self._model_input(batch, alive), columns=columns)
-                    results.append((alive, pred))
+                    tickets = self._ticket_batch(batch, alive)
+                    pred = self.triage_.predict(tickets) if self.triage_ is not None else None
+                    results.append((alive, pred, tickets))
                     break
                 except ValidationError as exc:
                     bad = [r for r in exc.rows if 0 <= r < len(alive)]
@@ -360,18 +369,21 @@ class Scorer:
             raise first_error  # every row fails on its own: the model, not the data
         return results, failed
 
-    def _articles(self, texts: list[str | None], good: np.ndarray,
+    def _articles(self, results: list[tuple[np.ndarray, pd.DataFrame | None, TicketBatch]],
                   n: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per article rank: (ids, scores) over all ``n`` rows; queries de-duplicated within the batch."""
+        """Per article rank: (ids, scores) over all ``n`` rows, from the same ticket batches triage read."""
         k = len(self._article_columns())
         if not k:
             return []
         ids = np.full((n, k), None, dtype=object)
         scores = np.full((n, k), np.nan)
-        if len(good):
-            unique: dict[str, int] = {}
-            inverse = np.fromiter((unique.setdefault(texts[i], len(unique)) for i in good), np.int64, len(good))
-            found = self.knowledge_.suggest_many(list(unique), k=k)
+        for rows, _, tickets in results:
+            first: dict[str, int] = {}  # identical texts are suggested for once
+            inverse = np.fromiter((first.setdefault(text, len(first)) for text in tickets.texts), np.int64,
+                                  len(tickets))
+            unique = tickets.take(np.fromiter(first.values(), np.int64, len(first)))
+            unique.index = None  # results by position in ``unique``
+            found = self.knowledge_.suggest_many(unique, k=k)
             u_ids = np.full((len(unique), k), None, dtype=object)
             u_scores = np.full((len(unique), k), np.nan)
             if len(found):
@@ -380,8 +392,8 @@ class Scorer:
                 keep = r < k
                 u_ids[q[keep], r[keep]] = [str(a) for a in found["article_id"].to_numpy(dtype=object)[keep]]
                 u_scores[q[keep], r[keep]] = found["score"].to_numpy(dtype=float)[keep]
-            ids[good] = u_ids[inverse]
-            scores[good] = u_scores[inverse]
+            ids[rows] = u_ids[inverse]
+            scores[rows] = u_scores[inverse]
         return [(ids[:, j], scores[:, j]) for j in range(k)]
 
     def __repr__(self) -> str:
@@ -403,41 +415,38 @@ def _normalise_columns(columns: Mapping[str, Any] | str | None) -> dict[str, lis
             for k, v in columns.items()}
 
 
-def _row_texts(batch: pd.DataFrame, sources: list[Hashable]) -> tuple[list[str | None], list[str | None]]:
-    """The text of every row (parts joined by newlines), or why it has none."""
+def _row_errors(batch: pd.DataFrame, sources: list[Hashable]) -> list[str | None]:
+    """Why each row cannot be scored (no text, blank text, a non-text value, bytes that are not UTF-8), or None.
+
+    Only the verdict is kept: the text itself is built once, by :func:`cxml.schema.ticket_batch`.
+    """
     n = len(batch)
-    parts: list[list[str]] = [[] for _ in range(n)]
+    has_text = np.zeros(n, dtype=bool)
+    present = np.zeros(n, dtype=bool)
     errors: list[str | None] = [None] * n
     for col in sources:
         for i, value in enumerate(batch[col].tolist()):
-            if errors[i] is not None:
+            if errors[i] is not None or is_missing(value):
                 continue
-            if isinstance(value, str):
-                parts[i].append(value)
-            elif is_missing(value):
-                continue
-            elif isinstance(value, (bytes, bytearray)):
+            if isinstance(value, (bytes, bytearray)):
                 try:
-                    parts[i].append(bytes(value).decode("utf-8"))
+                    value = bytes(value).decode("utf-8")
                 except UnicodeDecodeError:
                     errors[i] = (f"column {col!r} holds bytes that are not valid UTF-8; decode them with the "
                                  "encoding they were written in")
-            else:
+                    continue
+            if not isinstance(value, str):
                 errors[i] = (f"column {col!r} holds a non-text value {_short(value)} of type "
                              f"{type(value).__name__}; expected a string")
-    texts: list[str | None] = [None] * n
+                continue
+            present[i] = True
+            has_text[i] |= bool(value.strip())
     for i in range(n):
-        if errors[i] is not None:
-            continue
-        if not parts[i]:
+        if errors[i] is None and not present[i]:
             errors[i] = f"missing text: no value in {_names(sources)}"
-            continue
-        text = "\n".join(p for p in parts[i] if p.strip())
-        if not text:
+        elif errors[i] is None and not has_text[i]:
             errors[i] = f"empty text: {_names(sources)} {'is' if len(sources) == 1 else 'are'} blank"
-            continue
-        texts[i] = text
-    return texts, errors
+    return errors
 
 
 def _invalid_value(batch: pd.DataFrame, pos: int, column: Hashable | None) -> str:
