@@ -27,19 +27,19 @@ import numpy as np
 import pandas as pd
 
 from cxml._version import __version__
-from cxml.reports.tables import (
-    _FREQ_NAMES,
-    _WEEKDAYS,
-    _Classifier,
-    _date_axis,
-    _drop_partial,
-    _figure,
-    _freq,
-    _local,
-    _require_matplotlib,
-    _style,
-    detect_spikes,
-    feedback_themes,
+from cxml.reports._common import (
+    FREQ_NAMES,
+    WEEKDAYS,
+    Classifier,
+    date_axis,
+    drop_partial_periods,
+    local_times,
+    new_figure,
+    parse_freq,
+    require_matplotlib,
+    style_axes,
+)
+from cxml.reports.plots import (
     plot_feedback_themes,
     plot_reason_mix,
     plot_repeat_switches,
@@ -48,6 +48,10 @@ from cxml.reports.tables import (
     plot_spikes,
     plot_volumes,
     plot_weekday_hour,
+)
+from cxml.reports.tables import (
+    detect_spikes,
+    feedback_themes,
     reason_mix,
     repeat_contacts,
     response_times,
@@ -301,9 +305,9 @@ def _section_volumes(ctx: ReportContext, sec: Section) -> None:
     table = volumes(t, ctx.freq, by=by, tz=ctx.tz)
     if table.empty:
         raise Skip("Skipped: no ticket has a creation time.")
-    name = _FREQ_NAMES[ctx.freq]
-    local = _local(t["created_at"], ctx.tz)
-    complete = _drop_partial(table, local, ctx.freq)
+    name = FREQ_NAMES[ctx.freq]
+    local = local_times(t["created_at"], ctx.tz)
+    complete = drop_partial_periods(table, local, ctx.freq)
     sec.add(figure_html(plot_volumes(complete), f"tickets per {name}"))
     if len(complete) < len(table):
         sec.add(info_html(f"The first or last {name} is only partly covered by the data and is left out of "
@@ -349,7 +353,7 @@ def _section_reasons(ctx: ReportContext, sec: Section) -> None:
     ctx.need("created_at", "reason", why="(needed for the reason mix and spike detection)")
     t = ctx.tickets
     mix = reason_mix(t, ctx.freq, tz=ctx.tz)
-    sec.add(figure_html(plot_reason_mix(_drop_partial(mix, _local(t["created_at"], ctx.tz), ctx.freq)),
+    sec.add(figure_html(plot_reason_mix(drop_partial_periods(mix, local_times(t["created_at"], ctx.tz), ctx.freq)),
                         "reason mix over time"))
     freq = ctx.freq
     spikes = detect_spikes(t, "reason", freq, relative=True, tz=ctx.tz)
@@ -358,7 +362,7 @@ def _section_reasons(ctx: ReportContext, sec: Section) -> None:
         spikes = detect_spikes(t, "reason", "D", relative=True, tz=ctx.tz)  # too few weeks: look at days
         freq = "D"
     found = spikes[spikes["spike"]].sort_values(["period", "score"], ascending=[True, False])
-    name = _FREQ_NAMES[freq]
+    name = FREQ_NAMES[freq]
     sec.add("<h3>Spikes</h3>" + info_html(
         f"A {name} is a spike when a reason's tickets are far above its expected level, the median of "
         f"the previous {spikes.attrs.get('window', 8)} {name}s{' (same weekday)' if freq == 'D' else ''}: "
@@ -422,7 +426,7 @@ def _section_sla(ctx: ReportContext, sec: Section) -> None:
     table = sla_attainment(t, policy, by=by, now=ctx.now, tz=ctx.tz)
     source = "the given policy" if ctx.sla_given else "cxml's default policy"
     bh = policy.business_hours
-    days = "–".join(_WEEKDAYS[d] for d in (bh.weekdays[0], bh.weekdays[-1]))
+    days = "–".join(WEEKDAYS[d] for d in (bh.weekdays[0], bh.weekdays[-1]))
     sec.add(info_html(f"Targets from {source}: business hours {days} {bh.open}-{bh.close} {bh.timezone}"
                         f"{', ' + bh.country + ' public holidays closed' if bh.country else ''}; priority "
                         f"tightens targets. Attainment = met / decided (tickets still within target are "
@@ -452,7 +456,7 @@ def _section_sla(ctx: ReportContext, sec: Section) -> None:
                            if overall["open_at_risk"] else "") + ".")
     weekly = sla_attainment(t, policy, by=None, freq=ctx.freq, now=ctx.now, tz=ctx.tz)
     if len(weekly) > 1:
-        sec.add(info_html("First-response attainment per " + _FREQ_NAMES[ctx.freq] + ", last 8: "
+        sec.add(info_html("First-response attainment per " + FREQ_NAMES[ctx.freq] + ", last 8: "
                             + ", ".join(f"{i[0] if isinstance(i, tuple) else i:%d.%m.} {_pct(v)}" for i, v in
                                         weekly["first_response_attainment"].tail(8).items()) + "."))
 
@@ -509,14 +513,14 @@ def _section_self_service(ctx: ReportContext, sec: Section) -> None:
         sec.add(note_html(f"No trend: {exc}"))
     else:
         if len(by_period) > 1:
-            fig = _figure(10, 3)
+            fig = new_figure(10, 3)
             ax = fig.subplots()
             ax.plot(by_period.index, by_period["deflection_rate"] * 100, marker="o", markersize=3, color="#2ca02c")
-            _style(ax)
-            _date_axis(ax)
+            style_axes(ax)
+            date_axis(ax)
             ax.set_ylim(0, 100)
             ax.set_ylabel("% self-served")
-            ax.set_title(f"Self-service rate per {_FREQ_NAMES[ctx.freq]}", loc="left")
+            ax.set_title(f"Self-service rate per {FREQ_NAMES[ctx.freq]}", loc="left")
             sec.add(figure_html(fig, "self-service rate trend"))
     sec.headline.append(f"<b>Self-service</b>: {_pct(rate)} of help sessions needed no contact.")
 
@@ -635,7 +639,7 @@ def headline(sections: Sequence[Section]) -> list[str]:
 
 def write_report(tickets: pd.DataFrame, out_dir: str | os.PathLike[str], sessions: pd.DataFrame | None = None,
                  sla: Any = None, title: str = "Helpdesk report", *, freq: str = "W", repeat_days: float = 7,
-                 feedback: Mapping[str, Sequence[str]] | _Classifier | None = None, now: Any = None,
+                 feedback: Mapping[str, Sequence[str]] | Classifier | None = None, now: Any = None,
                  tz: str | None = None, filename: str = "report.html", strict: bool = False) -> Path:
     """Write one self-contained HTML report (figures embedded) and return its path.
 
@@ -678,11 +682,11 @@ def write_report(tickets: pd.DataFrame, out_dir: str | os.PathLike[str], session
     pathlib.Path
         The HTML file.
     """
-    _require_matplotlib()
+    require_matplotlib()
 
     if not isinstance(tickets, pd.DataFrame):
         raise TypeError(f"write_report expects a DataFrame of tickets, got {type(tickets).__name__}")
-    f = _freq(freq)
+    f = parse_freq(freq)
     policy = sla if sla is not None else SLAPolicy()
     tz = tz or policy.timezone
     out = Path(out_dir)
@@ -692,7 +696,7 @@ def write_report(tickets: pd.DataFrame, out_dir: str | os.PathLike[str], session
     sections = build_sections(ctx, strict=strict)
     period = ""
     if "created_at" in tickets.columns:
-        local = _local(tickets["created_at"], tz).dropna()
+        local = local_times(tickets["created_at"], tz).dropna()
         if len(local):
             period = f"{local.min():%d.%m.%Y} – {local.max():%d.%m.%Y}"
     subtitle = (f"{len(tickets):,} tickets".replace(",", "\u202f") + (f" · {period}" if period else "")

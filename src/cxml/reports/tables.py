@@ -3,8 +3,8 @@
 Every function takes a ticket frame with cxml's canonical columns (see :func:`cxml.schema.as_tickets`)
 and returns a :class:`pandas.DataFrame` (or a small result object holding frames); every
 ``plot_*`` function returns a :class:`matplotlib.figure.Figure` built without pyplot (so nothing
-is shown or kept open, and any backend works headless). :func:`write_report` puts it all into
-one self-contained HTML page.
+is shown or kept open, and any backend works headless): those live in :mod:`cxml.reports.plots`;
+:func:`cxml.reports.write_report` puts it all into one self-contained HTML page.
 
 =================================  ==============================================================
 function                           needs
@@ -32,10 +32,26 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from cxml.reports._common import (
+    DEFAULT_TZ,
+    FREQ_NAMES,
+    WEEKDAYS,
+    Classifier,
+    as_labels,
+    drop_partial_periods,
+    full_range,
+    local_times,
+    need_columns,
+    parse_freq,
+    period_start,
+    to_hours,
+    utc_times,
+)
 
 __all__ = [
     "volumes",
@@ -50,140 +66,10 @@ __all__ = [
     "RepeatContacts",
     "feedback_themes",
     "FeedbackThemes",
-    "plot_volumes",
-    "plot_weekday_hour",
-    "plot_reason_mix",
-    "plot_spikes",
-    "plot_response_times",
-    "plot_sla_attainment",
-    "plot_repeat_switches",
-    "plot_feedback_themes",
 ]
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TZ = "Europe/Helsinki"
-Freq = Literal["D", "W", "M"]
-_FREQ_NAMES = {"D": "day", "W": "week", "M": "month"}
-_FREQ_ALIASES = {"d": "D", "day": "D", "daily": "D", "w": "W", "week": "W", "weekly": "W", "m": "M",
-                 "month": "M", "monthly": "M", "ms": "M", "me": "M"}
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-#: Stable colours for the usual channels (others get the next colours of the palette).
-CHANNEL_COLOURS = {"email": "#1f77b4", "chat": "#ff7f0e", "web_form": "#2ca02c", "social": "#d62728",
-                   "phone": "#9467bd"}
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-            "#bcbd22", "#17becf")
-
-
-class _Classifier(Protocol):
-    def predict(self, X: Any) -> Any: ...  # pragma: no cover
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _need(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{what} expects a pandas DataFrame of tickets, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what} needs column(s) {missing}; the frame has {list(map(str, df.columns))[:15]}. "
-                         f"Map yours with cxml.schema.as_tickets(df, columns={{...}}).")
-
-
-def _freq(freq: str) -> str:
-    key = str(freq).strip()
-    out = key.upper() if key.upper() in _FREQ_NAMES else _FREQ_ALIASES.get(key.lower())
-    if out is None:
-        raise ValueError(f"freq must be 'D' (day), 'W' (week) or 'M' (month), got {freq!r}")
-    return out
-
-
-def _local(values: pd.Series, tz: str | None) -> pd.Series:
-    """Timestamps as naive local wall-clock times of ``tz`` (aware values converted, naive kept)."""
-    s = values
-    if not isinstance(s.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(s.dtype):
-        s = pd.to_datetime(s, errors="coerce", format="mixed")
-        if s.dtype == object:
-            s = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        s = s.dt.tz_convert(tz or DEFAULT_TZ).dt.tz_localize(None)
-    return s
-
-
-def _period_start(local: pd.Series, freq: str) -> pd.Series:
-    day = local.dt.normalize()
-    if freq == "D":
-        return day
-    if freq == "W":  # ISO weeks, starting on Monday
-        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
-    return day - pd.to_timedelta(day.dt.day - 1, unit="D")
-
-
-def _full_range(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
-    step = {"D": "D", "W": "W-MON", "M": "MS"}[freq]
-    return pd.date_range(start, end, freq=step, name=_FREQ_NAMES[freq])
-
-
-def _labels(series: pd.Series, missing: str = "(none)") -> pd.Series:
-    return series.astype(object).where(series.notna(), missing).astype(str)
-
-
-def _colour_for(names: Sequence[str]) -> dict[str, str]:
-    out, k = {}, 0
-    for name in names:
-        if name in CHANNEL_COLOURS:
-            out[name] = CHANNEL_COLOURS[name]
-        else:
-            while _PALETTE[k % len(_PALETTE)] in CHANNEL_COLOURS.values() and k < len(_PALETTE):
-                k += 1
-            out[name] = _PALETTE[k % len(_PALETTE)]
-            k += 1
-    return out
-
-
-def _require_matplotlib() -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise ImportError("cxml's figures and HTML report need matplotlib: pip install 'cxml[reports]'") from None
-
-
-def _figure(width: float = 10.0, height: float = 4.0) -> Any:
-    _require_matplotlib()
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-def _empty_figure(message: str) -> Any:
-    fig = _figure(8, 2)
-    ax = fig.subplots()
-    ax.axis("off")
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color="#616e7c")
-    return fig
-
-
-def _style(ax: Any) -> None:
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#e4e7eb", linewidth=0.8)
-    ax.set_axisbelow(True)
-
-
-def _date_axis(ax: Any, maxticks: int = 9) -> None:
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-
-    locator = AutoDateLocator(minticks=3, maxticks=maxticks)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
-
-
-def _hours(delta: pd.Series) -> pd.Series:
-    return delta.dt.total_seconds() / 3600.0
-
-
-# --------------------------------------------------------------------------- volumes
 
 
 def volumes(tickets: pd.DataFrame, freq: str = "D", by: str | None = "channel", *,
@@ -206,52 +92,25 @@ def volumes(tickets: pd.DataFrame, freq: str = "D", by: str | None = "channel", 
         Index: start of each period (no gaps, zeros filled); columns: the ``by`` values,
         largest first, and ``total``.
     """
-    _need(tickets, ["created_at"], "volumes")
-    f = _freq(freq)
-    local = _local(tickets["created_at"], tz)
+    need_columns(tickets, ["created_at"], "volumes")
+    f = parse_freq(freq)
+    local = local_times(tickets["created_at"], tz)
     ok = local.notna()
-    period = _period_start(local[ok], f)
+    period = period_start(local[ok], f)
     if by is not None and by in tickets.columns:
-        keys = _labels(tickets.loc[ok, by])
+        keys = as_labels(tickets.loc[ok, by])
         table = pd.crosstab(period, keys)
         table = table[table.sum().sort_values(ascending=False).index]
     else:
         table = period.value_counts().sort_index().to_frame("total")
     table.columns = [str(c) for c in table.columns]
     if len(table):
-        table = table.reindex(_full_range(table.index.min(), table.index.max(), f), fill_value=0)
-    table.index.name = _FREQ_NAMES[f]
+        table = table.reindex(full_range(table.index.min(), table.index.max(), f), fill_value=0)
+    table.index.name = FREQ_NAMES[f]
     table.columns.name = by if by in tickets.columns else None
     if "total" not in table.columns:
         table["total"] = table.sum(axis=1)
     return table.astype(np.int64)
-
-
-def plot_volumes(table: pd.DataFrame, title: str | None = None) -> Any:
-    """Line chart of a :func:`volumes` table: one line per channel, total dashed.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    if table.empty:
-        return _empty_figure("No tickets with a creation time")
-    fig = _figure(10, 3.8)
-    ax = fig.subplots()
-    channels = [c for c in table.columns if c != "total"]
-    colours = _colour_for(channels)
-    marker = "o" if len(table) <= 40 else None
-    for c in channels:
-        ax.plot(table.index, table[c], label=c, color=colours[c], linewidth=1.6, marker=marker, markersize=3)
-    if "total" in table.columns and len(channels) > 1:
-        ax.plot(table.index, table["total"], label="total", color="#333", linestyle="--", linewidth=1.4)
-    _style(ax)
-    _date_axis(ax)
-    ax.set_ylabel(f"tickets per {table.index.name or 'period'}")
-    ax.set_ylim(bottom=0)
-    ax.set_title(title or f"Ticket volume per {table.index.name or 'period'} by channel", loc="left")
-    ax.legend(frameon=False, ncol=min(6, len(channels) + 1), loc="upper left", bbox_to_anchor=(0, -0.12))
-    return fig
 
 
 def weekday_hour(tickets: pd.DataFrame, *, tz: str | None = DEFAULT_TZ, per_week: bool = False) -> pd.DataFrame:
@@ -263,40 +122,15 @@ def weekday_hour(tickets: pd.DataFrame, *, tz: str | None = DEFAULT_TZ, per_week
         Divide by the number of weeks covered: the average load of an hour in a typical week,
         the unit shift planning works in.
     """
-    _need(tickets, ["created_at"], "weekday_hour")
-    local = _local(tickets["created_at"], tz).dropna()
+    need_columns(tickets, ["created_at"], "weekday_hour")
+    local = local_times(tickets["created_at"], tz).dropna()
     table = pd.crosstab(local.dt.day_of_week, local.dt.hour).reindex(index=range(7), columns=range(24), fill_value=0)
-    table.index = pd.Index(_WEEKDAYS, name="weekday")
+    table.index = pd.Index(WEEKDAYS, name="weekday")
     table.columns = pd.Index(range(24), name="hour")
     if per_week:
         weeks = max((local.max() - local.min()) / pd.Timedelta(days=7), 1.0) if len(local) else 1.0
         return table / weeks
     return table
-
-
-def plot_weekday_hour(table: pd.DataFrame, title: str | None = None) -> Any:
-    """Heatmap of a :func:`weekday_hour` table."""
-    fig = _figure(10, 3.6)
-    ax = fig.subplots()
-    values = table.to_numpy(dtype=float)
-    im = ax.imshow(values, aspect="auto", cmap="Blues", interpolation="nearest", vmin=0)
-    ax.set_yticks(range(len(table.index)), [str(i) for i in table.index])
-    ax.set_xticks(range(0, 24), [f"{h:02d}" for h in range(24)], fontsize=8)
-    ax.set_xlabel("hour of day (local time)")
-    vmax = values.max() if values.size else 0
-    if vmax > 0:  # label the busiest cells only
-        flat = np.sort(values.ravel())[::-1]
-        cut = max(0.75 * vmax, flat[min(11, flat.size - 1)])
-        for (i, j), v in np.ndenumerate(values):
-            if v >= cut and v > 0:
-                ax.text(j, i, f"{v:.0f}" if v >= 10 else f"{v:.1f}", ha="center", va="center", fontsize=7,
-                        color="white")
-    ax.set_title(title or "When tickets arrive: weekday x hour", loc="left")
-    fig.colorbar(im, ax=ax, shrink=0.9, label="tickets")
-    return fig
-
-
-# --------------------------------------------------------------------------- reasons and spikes
 
 
 def reason_mix(tickets: pd.DataFrame, freq: str = "W", column: str = "reason", *, share: bool = False,
@@ -313,34 +147,12 @@ def reason_mix(tickets: pd.DataFrame, freq: str = "W", column: str = "reason", *
     pandas.DataFrame
         Index: period start; columns: reasons, most frequent first.
     """
-    _need(tickets, ["created_at", column], "reason_mix")
+    need_columns(tickets, ["created_at", column], "reason_mix")
     table = volumes(tickets, freq=freq, by=column, tz=tz).drop(columns="total")
     if share:
         totals = table.sum(axis=1).replace(0, np.nan)
         return table.div(totals, axis=0).fillna(0.0)
     return table
-
-
-def plot_reason_mix(table: pd.DataFrame, title: str | None = None, top: int = 8) -> Any:
-    """Stacked area chart of a :func:`reason_mix` table (the ``top`` reasons, the rest as "other")."""
-    if table.empty:
-        return _empty_figure("No tickets with a reason and a creation time")
-    cols = list(table.columns)
-    data = table[cols[:top]].copy()
-    if len(cols) > top:
-        data["other"] = table[cols[top:]].sum(axis=1)
-    fig = _figure(10, 3.8)
-    ax = fig.subplots()
-    colours = [_PALETTE[i % len(_PALETTE)] for i in range(data.shape[1])]
-    ax.stackplot(data.index, data.to_numpy(dtype=float).T, labels=[str(c) for c in data.columns], colors=colours,
-                 alpha=0.85)
-    _style(ax)
-    _date_axis(ax)
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel(f"tickets per {table.index.name or 'period'}")
-    ax.set_title(title or "Reason mix over time", loc="left")
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
-    return fig
 
 
 def detect_spikes(tickets: pd.DataFrame, column: str = "reason", freq: str = "W", *, window: int = 8,
@@ -405,14 +217,14 @@ def detect_spikes(tickets: pd.DataFrame, column: str = "reason", freq: str = "W"
     """
     from scipy.stats import poisson
 
-    _need(tickets, ["created_at", column], "detect_spikes")
-    f = _freq(freq)
+    need_columns(tickets, ["created_at", column], "detect_spikes")
+    f = parse_freq(freq)
     if window < 1 or min_history < 1 or min_history > window:
         raise ValueError(f"need 1 <= min_history <= window, got min_history={min_history}, window={window}")
     if not 0 < alpha < 0.5:
         raise ValueError(f"alpha must be in (0, 0.5), got {alpha!r}")
     counts = volumes(tickets, freq=f, by=column, tz=tz)
-    counts = _drop_partial(counts, _local(tickets["created_at"], tz), f, last=False)
+    counts = drop_partial_periods(counts, local_times(tickets["created_at"], tz), f, last=False)
     counts = counts.drop(columns="total").astype(float)
     seasonal = (f == "D") if seasonal is None else bool(seasonal)
     med = pd.DataFrame(index=counts.index, columns=counts.columns, dtype=float)
@@ -462,84 +274,11 @@ def detect_spikes(tickets: pd.DataFrame, column: str = "reason", freq: str = "W"
     return out
 
 
-def _drop_partial(table: pd.DataFrame, local: pd.Series, freq: str, *, first: bool = True,
-                  last: bool = True, coverage: float = 0.85) -> pd.DataFrame:
-    """``table`` (indexed by period start) without a first / last period the data covers only in part."""
-    local = local.dropna()
-    if len(table) < 3 or not len(local) or freq == "D":
-        return table
-    length = {"W": pd.Timedelta(days=7), "M": pd.Timedelta(days=30.44)}[freq]
-    keep = np.ones(len(table), dtype=bool)
-    if first:
-        start = table.index[0]
-        if (local.min() - start) > (1 - coverage) * length:
-            keep[0] = False
-    if last:
-        start = table.index[-1]
-        if (local.max() - start) < coverage * length:
-            keep[-1] = False
-    return table[keep]
-
-
 def _mad(values: np.ndarray) -> float:
     values = values[~np.isnan(values)]
     if values.size == 0:
         return float("nan")
     return float(np.median(np.abs(values - np.median(values))))
-
-
-def plot_spikes(spikes: pd.DataFrame, reasons: Sequence[str] | None = None, max_panels: int = 6,
-                title: str | None = None) -> Any:
-    """Small multiples of :func:`detect_spikes` output: volume, expected level, band and spikes.
-
-    Parameters
-    ----------
-    reasons : sequence of str, optional
-        Which to draw (default: those with spikes, then the largest, up to ``max_panels``).
-    """
-    column = spikes.attrs.get("column") or next((c for c in spikes.columns if c not in
-                                                 ("period", "count", "expected", "lower", "upper", "score",
-                                                  "spike")), "reason")
-    if spikes.empty:
-        return _empty_figure("No data for spike detection")
-    if reasons is None:
-        flagged = spikes[spikes["spike"]].groupby(column)["score"].max().sort_values(ascending=False).index.tolist()
-        volume = spikes.groupby(column)["count"].sum().sort_values(ascending=False).index.tolist()
-        reasons = list(dict.fromkeys(flagged + volume))[:max_panels]
-    reasons = list(reasons)[:max_panels]
-    n = len(reasons)
-    ncols = 2 if n > 1 else 1
-    nrows = math.ceil(n / ncols)
-    fig = _figure(11, 2.5 * nrows + 0.6)
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
-    freq = spikes.attrs.get("freq", "W")
-    for ax, reason in zip(axes, reasons, strict=False):
-        d = spikes[spikes[column] == reason].sort_values("period")
-        ax.fill_between(d["period"], d["lower"], d["upper"], color="#1f77b4", alpha=0.15, linewidth=0,
-                        label="expected band")
-        ax.plot(d["period"], d["expected"], color="#1f77b4", linestyle="--", linewidth=1.2, label="expected")
-        ax.plot(d["period"], d["count"], color="#333", linewidth=1.5, label="tickets")
-        hit = d[d["spike"]]
-        ax.scatter(hit["period"], hit["count"], color="#d62728", zorder=5, s=36, label="spike")
-        for _, row in hit.iterrows():
-            ax.annotate(row["period"].strftime("%d.%m." if freq != "M" else "%m/%Y"), (row["period"], row["count"]),
-                        textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8, color="#d62728")
-        _style(ax)
-        ax.set_ylim(bottom=0, top=max(float(d["count"].max()), float(np.nanmax(d["upper"].to_numpy(float)))
-                                      if d["upper"].notna().any() else 1.0) * 1.25 + 1)
-        ax.set_title(str(reason), loc="left", fontsize=10)
-        _date_axis(ax, maxticks=6)
-        ax.tick_params(axis="x", labelsize=8)
-    for ax in axes[n:]:
-        ax.axis("off")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=4, frameon=False)
-    fig.suptitle(title or f"Contact reasons per {_FREQ_NAMES.get(freq, 'period')}: volume against the "
-                 f"expected band", x=0.01, ha="left", fontsize=12)
-    return fig
-
-
-# --------------------------------------------------------------------------- handling times and SLA
 
 
 def response_times(tickets: pd.DataFrame, by: str | None = "channel", *, sla: Any = None,
@@ -566,22 +305,22 @@ def response_times(tickets: pd.DataFrame, by: str | None = "channel", *, sla: An
         ``first_response`` and ``resolution`` the ``*_n`` (tickets with that event),
         ``*_median_h`` and ``*_p90_h``.
     """
-    _need(tickets, ["created_at"], "response_times")
+    need_columns(tickets, ["created_at"], "response_times")
     events = [c for c in ("first_response_at", "resolved_at") if c in tickets.columns]
     if not events:
         raise ValueError("response_times needs 'first_response_at' and/or 'resolved_at'")
     if by is not None:
-        _need(tickets, [by], "response_times")
+        need_columns(tickets, [by], "response_times")
     data = pd.DataFrame(index=tickets.index)
     for event in events:
         name = "first_response" if event == "first_response_at" else "resolution"
         if sla is not None:
             delta = sla.elapsed(tickets["created_at"], tickets[event])
         else:  # real elapsed time (naive times are local time of ``tz``, so DST switches count right)
-            delta = _utc(tickets[event], tz) - _utc(tickets["created_at"], tz)
-        hours = _hours(pd.Series(delta, index=tickets.index))
+            delta = utc_times(tickets[event], tz) - utc_times(tickets["created_at"], tz)
+        hours = to_hours(pd.Series(delta, index=tickets.index))
         data[name] = hours.where(hours >= 0)
-    keys = _labels(tickets[by]) if by is not None else pd.Series("all", index=tickets.index)
+    keys = as_labels(tickets[by]) if by is not None else pd.Series("all", index=tickets.index)
     grouped = data.groupby(keys)
     out = pd.DataFrame({"tickets": keys.value_counts()})
     for name in data.columns:
@@ -593,46 +332,11 @@ def response_times(tickets: pd.DataFrame, by: str | None = "channel", *, sla: An
     return out
 
 
-def _utc(values: pd.Series, tz: str | None = DEFAULT_TZ) -> pd.Series:
-    """Timestamps in UTC; naive values are local time of ``tz``."""
-    s = values if isinstance(values.dtype, pd.DatetimeTZDtype) else _local(values, tz)
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return s.dt.tz_convert("UTC")
-    return s.dt.tz_localize(tz or DEFAULT_TZ, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
-
-
-def plot_response_times(table: pd.DataFrame, title: str | None = None, max_groups: int = 15) -> Any:
-    """Bars of median times with a marker at the 90th percentile, one panel per event."""
-    events = [e for e in ("first_response", "resolution") if f"{e}_median_h" in table.columns]
-    if table.empty or not events:
-        return _empty_figure("No response times")
-    t = table.head(max_groups).iloc[::-1]
-    fig = _figure(10, 0.35 * len(t) + 1.6)
-    axes = np.atleast_1d(fig.subplots(1, len(events), sharey=True))
-    labels = [str(i) for i in t.index]
-    for ax, event in zip(axes, events, strict=False):
-        med, p90 = t[f"{event}_median_h"], t[f"{event}_p90_h"]
-        y = np.arange(len(t))
-        ax.barh(y, med, color="#1f77b4", alpha=0.85, label="median")
-        ax.scatter(p90, y, marker="|", s=160, color="#d62728", linewidths=2, label="90th percentile", zorder=4)
-        ax.set_yticks(y, labels)
-        ax.set_xlabel("hours")
-        ax.set_title(event.replace("_", " "), loc="left", fontsize=10)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.grid(axis="x", color="#e4e7eb")
-        ax.set_axisbelow(True)
-    handles, labels_ = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels_, loc="outside lower center", ncol=2, frameon=False, fontsize=8)
-    if title:
-        fig.suptitle(title, x=0.01, ha="left")
-    return fig
-
-
 def _default_now(tickets: pd.DataFrame) -> pd.Timestamp | None:
     latest = []
     for c in ("created_at", "first_response_at", "resolved_at"):
         if c in tickets.columns:
-            v = _utc(tickets[c]).max()
+            v = utc_times(tickets[c]).max()
             if pd.notna(v):
                 latest.append(v)
     return max(latest) if latest else None
@@ -668,7 +372,7 @@ def sla_attainment(tickets: pd.DataFrame, sla: Any = None, by: str | None = "cha
     """
     from cxml.sla import SLAPolicy
 
-    _need(tickets, ["created_at"], "sla_attainment")
+    need_columns(tickets, ["created_at"], "sla_attainment")
     policy = sla if sla is not None else SLAPolicy()
     if now is None:
         now = _default_now(tickets)
@@ -684,9 +388,9 @@ def sla_attainment(tickets: pd.DataFrame, sla: Any = None, by: str | None = "cha
     }, index=tickets.index)
     keys: list[pd.Series] = []
     if freq is not None:
-        keys.append(_period_start(_local(tickets["created_at"], tz), _freq(freq)).rename(_FREQ_NAMES[_freq(freq)]))
+        keys.append(period_start(local_times(tickets["created_at"], tz), parse_freq(freq)).rename(FREQ_NAMES[parse_freq(freq)]))
     if by is not None and by in tickets.columns:
-        keys.append(_labels(tickets[by]).rename(by))
+        keys.append(as_labels(tickets[by]).rename(by))
     if not keys:
         keys = [pd.Series("all", index=tickets.index, name="group")]
     sums = frame.groupby(keys).sum()
@@ -705,35 +409,6 @@ def sla_attainment(tickets: pd.DataFrame, sla: Any = None, by: str | None = "cha
         "open_at_risk": sums["at_risk"],
     })
     return out
-
-
-def plot_sla_attainment(table: pd.DataFrame, title: str | None = None, goal: float | None = 0.9) -> Any:
-    """Grouped bars of first-response and resolution attainment per group, with a goal line."""
-    t = table.drop(index="all", errors="ignore")
-    if t.empty:
-        return _empty_figure("No SLA results")
-    fig = _figure(10, 3.4)
-    ax = fig.subplots()
-    x = np.arange(len(t))
-    w = 0.38
-    ax.bar(x - w / 2, t["first_response_attainment"] * 100, w, label="first response", color="#1f77b4")
-    ax.bar(x + w / 2, t["resolution_attainment"] * 100, w, label="resolution", color="#2ca02c")
-    for xi, (a, b) in enumerate(zip(t["first_response_attainment"], t["resolution_attainment"], strict=False)):
-        for dx, v in ((-w / 2, a), (w / 2, b)):
-            if pd.notna(v):
-                ax.text(xi + dx, v * 100 + 1, f"{v * 100:.0f}%", ha="center", va="bottom", fontsize=8)
-    if goal is not None:
-        ax.axhline(goal * 100, color="#d62728", linestyle=":", linewidth=1.2, label=f"goal {goal * 100:.0f}%")
-    ax.set_xticks(x, [str(i) for i in t.index])
-    ax.set_ylim(0, 110)
-    ax.set_ylabel("% within target")
-    _style(ax)
-    ax.legend(frameon=False, ncol=3, loc="upper left", bbox_to_anchor=(0, -0.1))
-    ax.set_title(title or "SLA attainment", loc="left")
-    return fig
-
-
-# --------------------------------------------------------------------------- customer experience
 
 
 def satisfaction(tickets: pd.DataFrame, by: str | None = None, *, csat_scale: int | None = None) -> pd.DataFrame:
@@ -760,8 +435,8 @@ def satisfaction(tickets: pd.DataFrame, by: str | None = None, *, csat_scale: in
     if not present:
         raise ValueError("satisfaction needs at least one of the columns 'csat', 'ces', 'nps'")
     if by is not None:
-        _need(tickets, [by], "satisfaction")
-    keys = _labels(tickets[by]) if by is not None else pd.Series("all", index=tickets.index)
+        need_columns(tickets, [by], "satisfaction")
+    keys = as_labels(tickets[by]) if by is not None else pd.Series("all", index=tickets.index)
     parts = {}
     if "csat" in present:
         csat = pd.to_numeric(tickets["csat"], errors="coerce")
@@ -827,7 +502,7 @@ def self_service_rate(sessions: pd.DataFrame, freq: str | None = None, *, tz: st
                             None)
         if time is None:
             raise ValueError("self_service_rate with freq needs a session start column (started_at)")
-        keys = _period_start(_local(sessions[time], tz), _freq(freq)).rename(_FREQ_NAMES[_freq(freq)])
+        keys = period_start(local_times(sessions[time], tz), parse_freq(freq)).rename(FREQ_NAMES[parse_freq(freq)])
     else:
         keys = pd.Series("all", index=sessions.index, name="group")
     g = flag.groupby(keys)
@@ -839,7 +514,7 @@ def self_service_rate(sessions: pd.DataFrame, freq: str | None = None, *, tz: st
 
 def _contact_flag(sessions: pd.DataFrame, contacted: str | None) -> pd.Series:
     if contacted is not None:
-        _need(sessions, [contacted], "self_service_rate")
+        need_columns(sessions, [contacted], "self_service_rate")
         found: str | None = contacted
     else:
         found = next((c for c in ("contacted", "contacted_support", "escalated", "ticket_id")
@@ -858,9 +533,6 @@ def _contact_flag(sessions: pd.DataFrame, contacted: str | None) -> pd.Series:
             return low.isin({"true", "yes", "1"})
         return low.ne("") & low.ne("nan") & low.ne("<na>")
     return s.notna()
-
-
-# --------------------------------------------------------------------------- repeat contacts
 
 
 @dataclass
@@ -915,15 +587,15 @@ def repeat_contacts(tickets: pd.DataFrame, days: float = 7, *, same_reason: bool
     RepeatContacts
     """
     need = ["customer_id", "created_at"] + (["reason"] if same_reason else [])
-    _need(tickets, need, "repeat_contacts")
+    need_columns(tickets, need, "repeat_contacts")
     if days <= 0:
         raise ValueError(f"days must be positive, got {days!r}")
     t = pd.DataFrame({
         "pos": np.arange(len(tickets)),
-        "customer": _labels(tickets["customer_id"], missing="").to_numpy(),
-        "time": _utc(tickets["created_at"]).dt.tz_localize(None).to_numpy(),
-        "reason": _labels(tickets["reason"], missing="").to_numpy() if same_reason else "all",
-        "channel": _labels(tickets["channel"]).to_numpy() if "channel" in tickets.columns else "(none)",
+        "customer": as_labels(tickets["customer_id"], missing="").to_numpy(),
+        "time": utc_times(tickets["created_at"]).dt.tz_localize(None).to_numpy(),
+        "reason": as_labels(tickets["reason"], missing="").to_numpy() if same_reason else "all",
+        "channel": as_labels(tickets["channel"]).to_numpy() if "channel" in tickets.columns else "(none)",
         "id": tickets["id"].to_numpy() if "id" in tickets.columns else tickets.index.to_numpy(),
     })
     usable = (tickets["customer_id"].notna().to_numpy() & t["time"].notna().to_numpy()
@@ -957,7 +629,7 @@ def repeat_contacts(tickets: pd.DataFrame, days: float = 7, *, same_reason: bool
     else:
         switch = pd.DataFrame()
     if same_reason:
-        reason = _labels(tickets["reason"])[usable.to_numpy()]
+        reason = as_labels(tickets["reason"])[usable.to_numpy()]
         flags = per.loc[usable.to_numpy()]
         by_reason = pd.DataFrame({
             "tickets": reason.value_counts(),
@@ -974,31 +646,6 @@ def repeat_contacts(tickets: pd.DataFrame, days: float = 7, *, same_reason: bool
                           cross_channel=int(per["channel_switch"].sum()), by_reason=by_reason,
                           switch_matrix=switch, days=float(days))
 
-
-def plot_repeat_switches(result: RepeatContacts, title: str | None = None) -> Any:
-    """Heatmap of the channel-switch matrix of a :func:`repeat_contacts` result."""
-    m = result.switch_matrix
-    if m.empty:
-        return _empty_figure("No repeat contacts")
-    fig = _figure(5.5, 0.5 * len(m) + 1.8)
-    ax = fig.subplots()
-    values = m.to_numpy(dtype=float)
-    im = ax.imshow(values, cmap="Oranges", aspect="auto")
-    ax.set_xticks(range(m.shape[1]), [str(c) for c in m.columns], rotation=30, ha="right")
-    ax.set_yticks(range(m.shape[0]), [str(i) for i in m.index])
-    ax.set_xlabel("channel of the repeat")
-    ax.set_ylabel("previous channel")
-    vmax = values.max() if values.size else 0
-    for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=9,
-                color="white" if v > 0.6 * vmax else "#1f2933")
-    fig.colorbar(im, ax=ax, shrink=0.8)
-    ax.set_title(title or f"Repeat contacts within {result.days:g} days: channel switches", loc="left",
-                 fontsize=10)
-    return fig
-
-
-# --------------------------------------------------------------------------- feedback themes
 
 #: Words ignored when clustering feedback (Finnish, Swedish and English function words).
 FEEDBACK_STOP_WORDS = frozenset("""
@@ -1034,7 +681,7 @@ class FeedbackThemes:
 
 
 def feedback_themes(tickets: pd.DataFrame, n_themes: int | None = None, *,
-                    themes: Mapping[str, Sequence[str]] | None = None, classifier: _Classifier | None = None,
+                    themes: Mapping[str, Sequence[str]] | None = None, classifier: Classifier | None = None,
                     column: str = "feedback", random_state: int = 0, min_texts: int = 10) -> FeedbackThemes:
     """Sort free-text CSAT comments into themes, with volume and mean CSAT per theme.
 
@@ -1064,7 +711,7 @@ def feedback_themes(tickets: pd.DataFrame, n_themes: int | None = None, *,
     -------
     FeedbackThemes
     """
-    _need(tickets, [column], "feedback_themes")
+    need_columns(tickets, [column], "feedback_themes")
     raw = tickets[column]
     text = raw.astype(object).map(lambda v: v.strip() if isinstance(v, str) else "")
     has = text.str.len() > 0
@@ -1211,36 +858,3 @@ def _theme_summary(tickets: pd.DataFrame, labels: pd.Series, text: pd.Series,
     out["example"] = [(e[:117] + "...") if len(e) > 120 else e for e in shown]
     out.index.name = "theme"
     return out.sort_values("tickets", ascending=False)
-
-
-def plot_feedback_themes(result: FeedbackThemes, title: str | None = None, max_themes: int = 12) -> Any:
-    """Bars of comments per theme, coloured by mean CSAT when available."""
-    s = result.summary.head(max_themes).iloc[::-1]
-    if s.empty:
-        return _empty_figure("No feedback comments")
-    fig = _figure(10, 0.42 * len(s) + 1.4)
-    ax = fig.subplots()
-    y = np.arange(len(s))
-    if "mean_csat" in s.columns and s["mean_csat"].notna().any():
-        from matplotlib import colormaps
-        from matplotlib.cm import ScalarMappable
-        from matplotlib.colors import Normalize
-
-        lo, hi = 1.0, max(5.0, float(np.nanmax(s["mean_csat"].to_numpy(float))))
-        norm = Normalize(lo, hi)
-        cmap = colormaps["RdYlGn"]
-        colours = [cmap(norm(v)) if pd.notna(v) else "#bbb" for v in s["mean_csat"]]
-        bars = ax.barh(y, s["tickets"], color=colours, edgecolor="#555", linewidth=0.4)
-        for b, v in zip(bars, s["mean_csat"], strict=False):
-            if pd.notna(v):
-                ax.text(b.get_width(), b.get_y() + b.get_height() / 2, f"  CSAT {v:.1f}", va="center",
-                        fontsize=8)
-        fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8, label="mean CSAT")
-    else:
-        ax.barh(y, s["tickets"], color="#1f77b4")
-    ax.set_yticks(y, [str(i) for i in s.index])
-    ax.set_xlabel("comments")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.set_xlim(0, float(s["tickets"].max()) * 1.2)
-    ax.set_title(title or "Feedback themes", loc="left")
-    return fig
