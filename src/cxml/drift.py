@@ -327,161 +327,182 @@ def drift_report(model: Any, new_tickets: Any, reference: Any = None, *, target:
     -------
     DriftReport
     """
-    from scipy.stats import binomtest, fisher_exact, ks_2samp
-
     th = thresholds or DriftThresholds()
     model, head, target = _resolve_model(model, target)
-    classes = pd.Index([str(c) for c in head.classes_], name="class")
     cur = _decide(model, head, target, new_tickets, columns)
     cur_langs = _languages(new_tickets, columns)
-    n_cur = len(cur)
-    if n_cur == 0:
+    if len(cur) == 0:
         raise ValueError("drift_report: no new tickets")
+    ref = _reference(model, head, target, reference, columns)
     notes: list[str] = []
-    rows: list[dict[str, Any]] = []
-    cur_counts = cur["label"].astype(str).value_counts()
+    mix_row, class_mix = _check_reason_mix(head, target, cur, ref, th)
+    conf_row = _check_confidence(head, target, cur, ref, th, notes)
+    oos_row = _check_out_of_scope(head, cur, ref, th)
+    lang_row, language_mix = _check_language_mix(head, cur_langs, ref, th, notes)
+    checks = pd.DataFrame([mix_row, conf_row, oos_row, lang_row]).set_index("check")
+    checks["drifted"] = checks["drifted"].astype(bool)
+    reasons = [str(d) for d in checks.loc[checks["drifted"], "detail"]]
+    n_cur = len(cur)
+    retrain = bool(reasons) and n_cur >= th.min_tickets
+    if reasons and not retrain:
+        notes.append(f"Only {n_cur} new tickets (fewer than {th.min_tickets}): drift is shown but retraining is "
+                     "not called for yet.")
+    return DriftReport(retrain=retrain, reasons=reasons if retrain else [], checks=checks, class_mix=class_mix,
+                       language_mix=language_mix, target=target, n_current=n_cur, n_reference=ref.n,
+                       reference_source=ref.source, thresholds=th, notes=notes)
 
+
+@dataclass
+class _Reference:
+    """What new tickets are compared with: reference tickets' decisions, or the statistics stored in the model."""
+
+    source: str
+    counts: pd.Series
+    n: int
+    language_shares: dict[str, float]
+    decisions: pd.DataFrame | None = None  # None: the model's stored statistics
+    languages: pd.Series | None = None
+
+    @property
+    def is_sample(self) -> bool:
+        return self.decisions is not None
+
+
+def _reference(model: Any, head: Any, target: str, reference: Any, columns: dict[str, Any] | None) -> _Reference:
     if reference is None:
-        source = "model"
         cov = head.coverage_
-        ref_counts = pd.Series(cov["n_predicted"].to_numpy(dtype=np.float64), index=[str(c) for c in cov.index])
-        n_ref = int(head.training_summary_.get("n_tickets") or round(ref_counts.sum()))
-        ref_lang_shares = {str(k): float(v) for k, v in (head.languages_ or {}).items()}
-        ref_is_sample = False
-        ref = None
-    else:
-        source = "tickets"
-        ref = _decide(model, head, target, reference, columns)
-        ref_counts = ref["label"].astype(str).value_counts()
-        ref_langs = _languages(reference, columns)
-        n_ref = len(ref)
-        ref_lang_shares = {str(k): float(v) for k, v in ref_langs.dropna().value_counts(normalize=True).items()}
-        ref_is_sample = True
+        counts = pd.Series(cov["n_predicted"].to_numpy(dtype=np.float64), index=[str(c) for c in cov.index])
+        n = int(head.training_summary_.get("n_tickets") or round(counts.sum()))
+        return _Reference("model", counts, n, {str(k): float(v) for k, v in (head.languages_ or {}).items()})
+    decisions = _decide(model, head, target, reference, columns)
+    languages = _languages(reference, columns)
+    shares = {str(k): float(v) for k, v in languages.dropna().value_counts(normalize=True).items()}
+    return _Reference("tickets", decisions["label"].astype(str).value_counts(), len(decisions), shares,
+                      decisions=decisions, languages=languages)
 
-    # ---- reason mix
-    index = classes.union(pd.Index(cur_counts.index.astype(str))).union(pd.Index(ref_counts.index.astype(str)))
-    q, p = _shares(ref_counts, index), _shares(cur_counts, index)
+
+def _check_reason_mix(head: Any, target: str, cur: pd.DataFrame, ref: _Reference, th: DriftThresholds
+                      ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The predicted class mix: PSI and a G-test; the classes that moved most."""
+    classes = pd.Index([str(c) for c in head.classes_], name="class")
+    cur_counts = cur["label"].astype(str).value_counts()
+    index = classes.union(pd.Index(cur_counts.index.astype(str))).union(pd.Index(ref.counts.index.astype(str)))
+    q, p = _shares(ref.counts, index), _shares(cur_counts, index)
     mix_psi = psi(q, p)
-    mix_p = _g_test(ref_counts.reindex(index, fill_value=0).to_numpy(), cur_counts.reindex(index, fill_value=0)
-                    .to_numpy(), ref_is_sample)
+    mix_p = _g_test(ref.counts.reindex(index, fill_value=0).to_numpy(), cur_counts.reindex(index, fill_value=0)
+                    .to_numpy(), ref.is_sample)
     class_mix = pd.DataFrame({"reference_share": q, "current_share": p, "change": p - q},
                              index=pd.Index(index, name="class"))
     class_mix = class_mix.reindex(class_mix["change"].abs().sort_values(ascending=False, kind="stable").index)
-    drift = mix_psi >= th.psi and mix_p < th.alpha
-    top = class_mix.head(3)
     detail = ", ".join(f"{c} {_fmt_share(r.reference_share)} → {_fmt_share(r.current_share)}"
-                       for c, r in top.iterrows() if abs(r.change) >= 0.005)
-    rows.append({"check": "reason_mix", "method": "PSI + G-test", "statistic": mix_psi, "threshold": th.psi,
-                 "p_value": mix_p, "reference": f"JS distance {js_distance(q, p):.3f}", "current": detail,
-                 "drifted": drift,
-                 "detail": f"predicted {target} mix shifted (PSI {mix_psi:.2f}): {detail}"})
+                       for c, r in class_mix.head(3).iterrows() if abs(r.change) >= 0.005)
+    row = {"check": "reason_mix", "method": "PSI + G-test", "statistic": mix_psi, "threshold": th.psi,
+           "p_value": mix_p, "reference": f"JS distance {js_distance(q, p):.3f}", "current": detail,
+           "drifted": mix_psi >= th.psi and mix_p < th.alpha,
+           "detail": f"predicted {target} mix shifted (PSI {mix_psi:.2f}): {detail}"}
+    return row, class_mix
 
-    # ---- confidence
+
+def _check_confidence(head: Any, target: str, cur: pd.DataFrame, ref: _Reference, th: DriftThresholds,
+                      notes: list[str]) -> dict[str, Any]:
+    """Lower confidence: a one-sided KS test against reference tickets, else the share of automatic decisions."""
+    from scipy.stats import binomtest, ks_2samp
+
     conf = cur["confidence"].to_numpy(dtype=np.float64)
-    if ref is not None:
-        ref_conf = ref["confidence"].to_numpy(dtype=np.float64)
+    if ref.decisions is not None:
+        ref_conf = ref.decisions["confidence"].to_numpy(dtype=np.float64)
         ks = ks_2samp(conf, ref_conf, alternative="greater")  # alternative: new confidences are lower
         stat, p_ks = float(ks.statistic), float(ks.pvalue)
-        drift = stat >= th.ks_statistic and p_ks < th.alpha
-        rows.append({"check": "confidence", "method": "KS (one-sided, lower)", "statistic": stat,
-                     "threshold": th.ks_statistic, "p_value": p_ks,
-                     "reference": f"median {np.median(ref_conf):.3f}", "current": f"median {np.median(conf):.3f}",
-                     "drifted": drift,
-                     "detail": f"{target} confidence fell (median {np.median(ref_conf):.2f} → {np.median(conf):.2f}, "
-                               f"KS {stat:.2f})"})
-    else:
-        expected = float(head.cv_scores_.get("auto_share", float("nan")))
-        n_auto = int((cur["action"] == "auto").sum())
-        share = n_auto / n_cur
-        if math.isnan(expected):
-            rows.append({"check": "confidence", "method": "auto share", "statistic": float("nan"),
-                         "threshold": th.auto_share_drop, "p_value": float("nan"), "reference": "",
-                         "current": _fmt_share(share), "drifted": False,
-                         "detail": "the model stores no cross-validated auto share"})
-        else:
-            p_auto = float(binomtest(n_auto, n_cur, min(max(expected, 1e-9), 1 - 1e-9),
-                                     alternative="less").pvalue)
-            drift = (expected - share) >= th.auto_share_drop and p_auto < th.alpha
-            rows.append({"check": "confidence", "method": "auto share (binomial)", "statistic": expected - share,
-                         "threshold": th.auto_share_drop, "p_value": p_auto,
-                         "reference": _fmt_share(expected), "current": _fmt_share(share), "drifted": drift,
-                         "detail": f"fewer {target} predictions are confident enough to apply automatically "
-                                   f"({_fmt_share(expected)} in cross-validation → {_fmt_share(share)})"})
-        notes.append("Confidence was compared by the share of automatic decisions: pass reference tickets for a "
-                     "Kolmogorov-Smirnov test of the whole confidence distribution.")
+        return {"check": "confidence", "method": "KS (one-sided, lower)", "statistic": stat,
+                "threshold": th.ks_statistic, "p_value": p_ks,
+                "reference": f"median {np.median(ref_conf):.3f}", "current": f"median {np.median(conf):.3f}",
+                "drifted": stat >= th.ks_statistic and p_ks < th.alpha,
+                "detail": f"{target} confidence fell (median {np.median(ref_conf):.2f} → {np.median(conf):.2f}, "
+                          f"KS {stat:.2f})"}
+    notes.append("Confidence was compared by the share of automatic decisions: pass reference tickets for a "
+                 "Kolmogorov-Smirnov test of the whole confidence distribution.")
+    expected = float(head.cv_scores_.get("auto_share", float("nan")))
+    n_auto = int((cur["action"] == "auto").sum())
+    share = n_auto / len(cur)
+    if math.isnan(expected):
+        return {"check": "confidence", "method": "auto share", "statistic": float("nan"),
+                "threshold": th.auto_share_drop, "p_value": float("nan"), "reference": "",
+                "current": _fmt_share(share), "drifted": False,
+                "detail": "the model stores no cross-validated auto share"}
+    p_auto = float(binomtest(n_auto, len(cur), min(max(expected, 1e-9), 1 - 1e-9), alternative="less").pvalue)
+    return {"check": "confidence", "method": "auto share (binomial)", "statistic": expected - share,
+            "threshold": th.auto_share_drop, "p_value": p_auto,
+            "reference": _fmt_share(expected), "current": _fmt_share(share),
+            "drifted": (expected - share) >= th.auto_share_drop and p_auto < th.alpha,
+            "detail": f"fewer {target} predictions are confident enough to apply automatically "
+                      f"({_fmt_share(expected)} in cross-validation → {_fmt_share(share)})"}
 
-    # ---- out of scope
+
+def _check_out_of_scope(head: Any, cur: pd.DataFrame, ref: _Reference, th: DriftThresholds) -> dict[str, Any]:
+    """More tickets unlike the training tickets: Fisher's test against reference tickets, else binomial."""
+    from scipy.stats import binomtest, fisher_exact
+
+    n_cur = len(cur)
     k_oos = int((cur["abstain_reason"] == "out_of_scope").sum())
     rate = k_oos / n_cur
     ref_rate: float | None
-    if ref is not None:
-        k_ref = int((ref["abstain_reason"] == "out_of_scope").sum())
-        ref_rate = k_ref / max(n_ref, 1)
-        _, p_oos = fisher_exact([[k_oos, n_cur - k_oos], [k_ref, n_ref - k_ref]], alternative="greater")
+    if ref.decisions is not None:
+        k_ref = int((ref.decisions["abstain_reason"] == "out_of_scope").sum())
+        ref_rate = k_ref / max(ref.n, 1)
+        _, p_oos = fisher_exact([[k_oos, n_cur - k_oos], [k_ref, ref.n - k_ref]], alternative="greater")
         p_oos = float(p_oos)
     else:
         ref_rate = _expected_oos_rate(head)
         p_oos = (float(binomtest(k_oos, n_cur, ref_rate, alternative="greater").pvalue)
                  if ref_rate is not None else float("nan"))
     if ref_rate is None:
-        rows.append({"check": "out_of_scope", "method": "rate", "statistic": float("nan"),
-                     "threshold": th.oos_increase, "p_value": float("nan"), "reference": "",
-                     "current": _fmt_share(rate), "drifted": False,
-                     "detail": "the model has no out-of-scope detector"})
-    else:
-        drift = (rate - ref_rate) >= th.oos_increase and p_oos < th.alpha
-        rows.append({"check": "out_of_scope", "method": "rate (Fisher)" if ref is not None else "rate (binomial)",
-                     "statistic": rate - ref_rate, "threshold": th.oos_increase, "p_value": p_oos,
-                     "reference": _fmt_share(ref_rate), "current": _fmt_share(rate), "drifted": drift,
-                     "detail": f"more tickets unlike the training tickets ({_fmt_share(ref_rate)} expected → "
-                               f"{_fmt_share(rate)} out of scope): new topics or products"})
+        return {"check": "out_of_scope", "method": "rate", "statistic": float("nan"),
+                "threshold": th.oos_increase, "p_value": float("nan"), "reference": "",
+                "current": _fmt_share(rate), "drifted": False,
+                "detail": "the model has no out-of-scope detector"}
+    return {"check": "out_of_scope", "method": "rate (Fisher)" if ref.is_sample else "rate (binomial)",
+            "statistic": rate - ref_rate, "threshold": th.oos_increase, "p_value": p_oos,
+            "reference": _fmt_share(ref_rate), "current": _fmt_share(rate),
+            "drifted": (rate - ref_rate) >= th.oos_increase and p_oos < th.alpha,
+            "detail": f"more tickets unlike the training tickets ({_fmt_share(ref_rate)} expected → "
+                      f"{_fmt_share(rate)} out of scope): new topics or products"}
 
-    # ---- language mix
+
+def _check_language_mix(head: Any, cur_langs: pd.Series, ref: _Reference, th: DriftThresholds,
+                        notes: list[str]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The detected language mix: PSI and a G-test; languages the model was not trained on."""
     known = {str(k) for k, v in (head.languages_ or {}).items()}
     cur_lang_counts = cur_langs.dropna().astype(str).value_counts()
-    language_mix = pd.DataFrame(columns=["reference_share", "current_share", "change", "known"])
-    if ref_lang_shares and len(cur_lang_counts):
-        lang_index = pd.Index(sorted(set(ref_lang_shares) | set(cur_lang_counts.index)), name="language")
-        lq = np.array([ref_lang_shares.get(lang, 0.0) for lang in lang_index])
-        lp = _shares(cur_lang_counts, lang_index)
-        lang_psi = psi(lq, lp)
-        if ref_is_sample:
-            ref_lang_counts = ref_langs.dropna().astype(str).value_counts().reindex(lang_index, fill_value=0)
-            p_lang = _g_test(ref_lang_counts.to_numpy(), cur_lang_counts.reindex(lang_index, fill_value=0).to_numpy(),
-                             True)
-        else:
-            p_lang = _g_test(lq, cur_lang_counts.reindex(lang_index, fill_value=0).to_numpy(), False)
-        language_mix = pd.DataFrame({"reference_share": lq, "current_share": lp, "change": lp - lq,
-                                     "known": [lang in known for lang in lang_index]}, index=lang_index)
-        language_mix = language_mix.sort_values("current_share", ascending=False, kind="stable")
-        drift = lang_psi >= th.psi and p_lang < th.alpha
-        new_langs = [f"{lang} {_fmt_share(s)}" for lang, s in zip(lang_index, lp, strict=True)
-                     if s >= 0.01 and lang not in known]
-        changes = ", ".join(f"{lang} {_fmt_share(a)} → {_fmt_share(b)}"
-                            for lang, a, b in zip(lang_index, lq, lp, strict=True) if abs(b - a) >= 0.05)
-        detail = f"language mix shifted (PSI {lang_psi:.2f}): {changes or 'small changes'}"
-        if new_langs:
-            detail += f"; languages the model was not trained on: {', '.join(new_langs)}"
-        rows.append({"check": "language_mix", "method": "PSI + G-test", "statistic": lang_psi, "threshold": th.psi,
-                     "p_value": p_lang, "reference": ", ".join(f"{lang} {_fmt_share(s)}"
-                                                               for lang, s in zip(lang_index, lq, strict=True) if s > 0),
-                     "current": ", ".join(f"{lang} {_fmt_share(s)}" for lang, s in zip(lang_index, lp, strict=True)
-                                          if s > 0),
-                     "drifted": drift, "detail": detail})
-    else:
-        rows.append({"check": "language_mix", "method": "PSI + G-test", "statistic": float("nan"),
-                     "threshold": th.psi, "p_value": float("nan"), "reference": "", "current": "",
-                     "drifted": False, "detail": "no language information on one side"})
+    if not (ref.language_shares and len(cur_lang_counts)):
         notes.append("Language mix not compared: the model stores no training languages or no new ticket's "
                      "language could be detected.")
-
-    checks = pd.DataFrame(rows).set_index("check")
-    checks["drifted"] = checks["drifted"].astype(bool)
-    reasons = [str(d) for d in checks.loc[checks["drifted"], "detail"]]
-    retrain = bool(reasons) and n_cur >= th.min_tickets
-    if reasons and not retrain:
-        notes.append(f"Only {n_cur} new tickets (fewer than {th.min_tickets}): drift is shown but retraining is "
-                     "not called for yet.")
-    return DriftReport(retrain=retrain, reasons=reasons if retrain else [], checks=checks, class_mix=class_mix,
-                       language_mix=language_mix, target=target, n_current=n_cur, n_reference=n_ref,
-                       reference_source=source, thresholds=th, notes=notes)
+        row = {"check": "language_mix", "method": "PSI + G-test", "statistic": float("nan"),
+               "threshold": th.psi, "p_value": float("nan"), "reference": "", "current": "",
+               "drifted": False, "detail": "no language information on one side"}
+        return row, pd.DataFrame(columns=["reference_share", "current_share", "change", "known"])
+    lang_index = pd.Index(sorted(set(ref.language_shares) | set(cur_lang_counts.index)), name="language")
+    lq = np.array([ref.language_shares.get(lang, 0.0) for lang in lang_index])
+    lp = _shares(cur_lang_counts, lang_index)
+    lang_psi = psi(lq, lp)
+    current = cur_lang_counts.reindex(lang_index, fill_value=0).to_numpy()
+    if ref.languages is not None:
+        ref_lang_counts = ref.languages.dropna().astype(str).value_counts().reindex(lang_index, fill_value=0)
+        p_lang = _g_test(ref_lang_counts.to_numpy(), current, True)
+    else:
+        p_lang = _g_test(lq, current, False)
+    language_mix = pd.DataFrame({"reference_share": lq, "current_share": lp, "change": lp - lq,
+                                 "known": [lang in known for lang in lang_index]}, index=lang_index)
+    language_mix = language_mix.sort_values("current_share", ascending=False, kind="stable")
+    new_langs = [f"{lang} {_fmt_share(s)}" for lang, s in zip(lang_index, lp, strict=True)
+                 if s >= 0.01 and lang not in known]
+    changes = ", ".join(f"{lang} {_fmt_share(a)} → {_fmt_share(b)}"
+                        for lang, a, b in zip(lang_index, lq, lp, strict=True) if abs(b - a) >= 0.05)
+    detail = f"language mix shifted (PSI {lang_psi:.2f}): {changes or 'small changes'}"
+    if new_langs:
+        detail += f"; languages the model was not trained on: {', '.join(new_langs)}"
+    row = {"check": "language_mix", "method": "PSI + G-test", "statistic": lang_psi, "threshold": th.psi,
+           "p_value": p_lang,
+           "reference": ", ".join(f"{lang} {_fmt_share(s)}" for lang, s in zip(lang_index, lq, strict=True) if s > 0),
+           "current": ", ".join(f"{lang} {_fmt_share(s)}" for lang, s in zip(lang_index, lp, strict=True) if s > 0),
+           "drifted": lang_psi >= th.psi and p_lang < th.alpha, "detail": detail}
+    return row, language_mix
