@@ -138,7 +138,7 @@ def test_figures(result):
 def test_figures_need_the_reports_extra(result, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r"pip install cxml\[reports\]"):
+    with pytest.raises(ImportError, match=r"pip install \"cxml\[reports\]\""):
         plot_confusion(result)
     with pytest.raises(ImportError, match=r"cxml\[reports\]"):
         plot_reliability(result)

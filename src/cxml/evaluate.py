@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxml.exceptions import missing_extra
+
 __all__ = [
     "EvaluationResult",
     "evaluate",
@@ -389,7 +391,7 @@ def _figure(figsize: tuple[float, float]) -> Any:
     try:
         from matplotlib.figure import Figure
     except ImportError as exc:
-        raise ImportError("plotting needs matplotlib: pip install cxml[reports]") from exc
+        raise missing_extra("matplotlib", "reports", "plotting") from exc
     return Figure(figsize=figsize)
 
 

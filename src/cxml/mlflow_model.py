@@ -27,6 +27,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cxml.exceptions import missing_extra
+
 __all__ = ["log_model", "save_model", "load_model", "MODEL_CODE", "SUPPORTED_KINDS"]
 
 #: The models-from-code file MLflow logs as the pyfunc model.
@@ -39,7 +41,7 @@ def _mlflow() -> Any:
     try:
         import mlflow
     except ImportError as exc:
-        raise ImportError("cxml.mlflow_model needs MLflow: pip install 'cxml[mlflow]' (or mlflow-skinny)") from exc
+        raise missing_extra("mlflow", "mlflow", "cxml.mlflow_model") from exc
     return mlflow
 
 

@@ -50,7 +50,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from cxml.exceptions import SLAConfigError
+from cxml.exceptions import MissingExtraError, SLAConfigError
 
 __all__ = [
     "SLA_FORMAT",
@@ -202,8 +202,10 @@ class BusinessHours:
             try:
                 import holidays
             except ImportError:
-                raise ImportError("public holidays need the 'holidays' package: pip install 'cxml[reports]' "
-                                  "(or holidays), or set BusinessHours(country=None)") from None
+                raise MissingExtraError(  # a core dependency: only a broken install lacks it
+                    "public holidays need the 'holidays' package, a dependency of cxml itself: reinstall cxml "
+                    "(pip install --force-reinstall cxml) or pip install holidays; or set BusinessHours(country=None)"
+                ) from None
             try:
                 table = holidays.country_holidays(self.country, subdiv=self.subdivision,
                                                   years=range(first_year, last_year + 1))

@@ -13,6 +13,8 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from cxml.exceptions import missing_extra
+
 DEFAULT_TZ = "Europe/Helsinki"
 
 
@@ -106,7 +108,7 @@ def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise ImportError("cxml's figures and HTML report need matplotlib: pip install 'cxml[reports]'") from None
+        raise missing_extra("matplotlib", "reports", "cxml's figures and HTML report") from None
 
 
 def new_figure(width: float = 10.0, height: float = 4.0) -> Any:

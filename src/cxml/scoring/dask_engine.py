@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cxml.exceptions import missing_extra
+
 if TYPE_CHECKING:  # pragma: no cover
     from cxml.scoring.parts import Chunk
     from cxml.scoring.scorer import Scorer
@@ -48,7 +50,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["score_dask", "score_partition", "iter_scored_chunks", "require_dask", "require_distributed",
            "clear_cache"]
 
-_INSTALL = "install cxml[dask] to use engine='dask'"
 #: Scorers kept per worker process (models of several directories or versions).
 MAX_CACHED = 2
 _SCORERS: OrderedDict[tuple[Any, ...], Scorer] = OrderedDict()
@@ -56,20 +57,20 @@ _LOCK = threading.Lock()
 
 
 def require_dask() -> Any:
-    """Import ``dask.dataframe``, or fail with "install cxml[dask] to use engine='dask'"."""
+    """Import ``dask.dataframe``, or fail saying to install ``cxml[dask]``."""
     try:
         import dask.dataframe as dd
     except ImportError as exc:
-        raise ImportError(f"{_INSTALL} ({exc})") from exc
+        raise missing_extra("dask", "dask", "engine='dask'") from exc
     return dd
 
 
 def require_distributed() -> Any:
-    """Import ``distributed``, or fail with "install cxml[dask] to use engine='dask'"."""
+    """Import ``distributed``, or fail saying to install ``cxml[dask]``."""
     try:
         import distributed
     except ImportError as exc:
-        raise ImportError(f"{_INSTALL} ({exc})") from exc
+        raise missing_extra("distributed", "dask", "engine='dask'") from exc
     return distributed
 
 
