@@ -41,8 +41,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxml import encoders
 from cxml.checks import reject_single_string
-from cxml.knowledge.retrieval import ctfidf_keywords, tokenize
+from cxml.encoders import resolve_spec
+from cxml.io import to_markdown
+from cxml.knowledge.retrieval import STOP_WORDS, ctfidf_keywords, tokenize
+from cxml.language import detect_languages
+from cxml.schema import as_tickets
 
 __all__ = ["discover_reasons", "ReasonDiscovery", "LabelComparison"]
 
@@ -81,8 +86,6 @@ def _lexical_tokens(text: str) -> list[str]:
 def _strip_boilerplate(text: str) -> str:
     """Drop the lines that hold only greetings and sign-offs ("Dear customer service,", "Terveisin"),
     and a signature: a last line of one to three capitalised words ("Pekka Virtanen")."""
-    from cxml.knowledge.retrieval import STOP_WORDS
-
     kept = []
     for line in text.splitlines():
         words = [w.lower() for w in _WORD.findall(line)]
@@ -130,8 +133,6 @@ class _Featurizer:
         blocks = []
         self.encoder_spec_: str | None = None
         if self.features in ("hybrid", "embedding"):
-            from cxml.encoders import resolve_spec
-
             self.encoder_spec_ = resolve_spec(self.encoder, texts)
             if self.encoder_spec_ == "tfidf":
                 raise ValueError("discover_reasons: encoder='tfidf' is not an embedding; use features='lexical' "
@@ -168,8 +169,6 @@ class _Featurizer:
 
     # ------------------------------------------------------------------ blocks
     def _embed(self, texts: list[str]) -> np.ndarray:
-        from cxml import encoders
-
         enc = encoders.load(str(self.encoder_spec_))
         return _normalize(np.asarray(enc.encode([_strip_boilerplate(t) for t in texts]), dtype=np.float64))
 
@@ -345,8 +344,6 @@ class LabelComparison:
 
     def to_markdown(self) -> str:
         """A Markdown summary: agreement, then the clusters (unexplained first)."""
-        from cxml.io import to_markdown
-
         head = (f"Clusters vs labels: adjusted Rand {self.adjusted_rand:.3f}, NMI {self.nmi:.3f}, "
                 f"purity {self.purity:.3f}.")
         if self.unexplained:
@@ -548,8 +545,6 @@ class ReasonDiscovery:
 
     def to_markdown(self, n_examples: int = 1) -> str:
         """The clusters as a Markdown table (keywords, size, share, outliers, an example)."""
-        from cxml.io import to_markdown
-
         t = self.clusters.reset_index()
         t["example"] = [(" ".join(ex[0].split())[:120] if ex else "") for ex in t["examples"]]
         cols = ["cluster", "label", "size", "share", "n_outliers", "example"]
@@ -561,8 +556,6 @@ class ReasonDiscovery:
 # =========================================================================== main entry
 def _prepare(tickets: Any, columns: dict[str, Any] | None, *, scrub_pii: bool, detect: bool
              ) -> tuple[pd.DataFrame, list[str], list[str | None], np.ndarray]:
-    from cxml.schema import as_tickets
-
     reject_single_string(tickets, "discover_reasons()", expected="a list of texts or a ticket DataFrame")
     frame = as_tickets(tickets, columns, allow_empty_text=True, scrub_pii=scrub_pii)
     texts = [str(t) for t in frame["text"].tolist()]
@@ -571,8 +564,6 @@ def _prepare(tickets: Any, columns: dict[str, Any] | None, *, scrub_pii: bool, d
         langs: list[str | None] = [None if (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))
                                    else str(v).strip().lower()[:2] or None for v in frame["language"].tolist()]
     elif detect:
-        from cxml.language import detect_languages
-
         langs = detect_languages(texts)
     else:
         langs = [None] * len(texts)

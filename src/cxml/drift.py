@@ -49,6 +49,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxml.exceptions import NotFittedError
+from cxml.io import to_markdown
+from cxml.language import detect_languages
+from cxml.persistence import load
+from cxml.schema import as_tickets
+from cxml.triage import DEFAULT_OOS_QUANTILE, TicketClassifier, Triage
+
 __all__ = ["DriftThresholds", "DriftReport", "drift_report", "psi", "js_distance"]
 
 #: Smallest share used in PSI and divergences (a class absent on one side is not infinitely far).
@@ -145,8 +152,6 @@ class DriftReport:
 
     def to_markdown(self, n_classes: int = 8) -> str:
         """A Markdown report: verdict, reasons, the checks and the largest class-mix changes."""
-        from cxml.io import to_markdown
-
         verdict = "**Retraining is due.**" if self.retrain else "**No retraining needed.**"
         lines = ["# Drift report", "",
                  f"{verdict} {self.n_current} new tickets against "
@@ -229,8 +234,6 @@ def _g_test(ref_counts: np.ndarray, cur_counts: np.ndarray, ref_is_sample: bool)
 def _resolve_model(model: Any, target: str | None) -> tuple[Any, Any, str]:
     """(the model, the head of ``target``, target name); paths are loaded with cxml.load."""
     if isinstance(model, (str, os.PathLike)):
-        from cxml.persistence import load
-
         model = load(model)
     if getattr(model, "triage", None) is not None and hasattr(model, "components"):  # a HelpdeskModel
         model = model.triage
@@ -242,11 +245,7 @@ def _resolve_model(model: Any, target: str | None) -> tuple[Any, Any, str]:
         return model, model.estimators_[target], target
     if hasattr(model, "thresholds_") and hasattr(model, "decide"):
         return model, model, target or getattr(model, "target_name_", None) or "label"
-    from cxml.triage import TicketClassifier, Triage
-
     if isinstance(model, (Triage, TicketClassifier)):
-        from cxml.exceptions import NotFittedError
-
         raise NotFittedError(f"This {type(model).__name__} instance is not fitted yet. Call 'fit' first.")
     raise TypeError(f"drift_report needs a fitted cxml Triage or TicketClassifier (or its directory), got "
                     f"{type(model).__name__}")
@@ -256,8 +255,6 @@ def _decide(model: Any, head: Any, target: str, tickets: Any, columns: dict[str,
     """label, confidence, action, abstain_reason of ``target`` for each ticket."""
     if model is head:
         if columns:
-            from cxml.schema import as_tickets
-
             tickets = as_tickets(tickets, columns, allow_empty_text=True)
         return model.decide(tickets)[["label", "confidence", "action", "abstain_reason"]]
     d = model.predict(tickets, columns=columns)
@@ -267,15 +264,11 @@ def _decide(model: Any, head: Any, target: str, tickets: Any, columns: dict[str,
 
 def _languages(tickets: Any, columns: dict[str, Any] | None) -> pd.Series:
     """Language of each ticket: the ``language`` column, else detected (texts of 20+ letters)."""
-    from cxml.schema import as_tickets
-
     frame = as_tickets(tickets, columns, allow_empty_text=True, scrub_pii=False)
     if "language" in frame.columns:
         vals = [None if (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))
                 else (str(v).strip().lower()[:2] or None) for v in frame["language"].tolist()]
         return pd.Series(vals, dtype=object)
-    from cxml.language import detect_languages
-
     texts = [str(t) for t in frame["text"].tolist()]
     rows = [i for i, t in enumerate(texts) if sum(ch.isalpha() for ch in t) >= _MIN_LETTERS]
     out: list[str | None] = [None] * len(texts)
@@ -292,8 +285,6 @@ def _expected_oos_rate(head: Any) -> float | None:
         return None
     oos = getattr(head, "out_of_scope", True)
     if oos is True:
-        from cxml.triage import DEFAULT_OOS_QUANTILE
-
         return float(DEFAULT_OOS_QUANTILE)
     return float(oos) if oos else None
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cxml.exceptions import missing_extra
+from cxml.schema import as_tickets
 
 __all__ = [
     "EvaluationResult",
@@ -281,8 +282,6 @@ def evaluate(model: Any, X: Any, y: Any = None, *, target: str | None = None,
     """
     frame = None
     if isinstance(X, pd.DataFrame) and (columns or y is None):
-        from cxml.schema import as_tickets
-
         frame = as_tickets(X, columns, allow_empty_text=True, scrub_pii=False)
     if _is_triage(model):
         if frame is None:

@@ -38,6 +38,7 @@ import pandas as pd
 
 from cxml import persistence
 from cxml.exceptions import NotFittedError
+from cxml.io import to_markdown
 from cxml.persistence import register_artifact
 
 __all__ = [
@@ -723,8 +724,6 @@ class ProactiveEvaluation:
 
     def to_markdown(self) -> str:
         """The table as Markdown."""
-        from cxml.io import to_markdown
-
         return to_markdown(self.table)
 
 

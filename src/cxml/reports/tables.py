@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxml.pii import scrub_many
 from cxml.reports._common import (
     DEFAULT_TZ,
     FREQ_NAMES,
@@ -52,6 +53,7 @@ from cxml.reports._common import (
     to_hours,
     utc_times,
 )
+from cxml.sla import SLAPolicy
 
 __all__ = [
     "volumes",
@@ -370,8 +372,6 @@ def sla_attainment(tickets: pd.DataFrame, sla: Any = None, by: str | None = "cha
         (tickets still inside their deadline are not decided yet). Without ``freq`` a last
         row ``all`` sums every group.
     """
-    from cxml.sla import SLAPolicy
-
     need_columns(tickets, ["created_at"], "sla_attainment")
     policy = sla if sla is not None else SLAPolicy()
     if now is None:
@@ -852,8 +852,6 @@ def _theme_summary(tickets: pd.DataFrame, labels: pd.Series, text: pd.Series,
         counts = sample.value_counts()
         examples[name] = str(counts.index[0]) if len(counts) else ""
     # examples end up in reports: scrub personal data even if the caller skipped as_tickets
-    from cxml.pii import scrub_many
-
     shown = scrub_many([examples[n] for n in out.index])
     out["example"] = [(e[:117] + "...") if len(e) > 120 else e for e in shown]
     out.index.name = "theme"
