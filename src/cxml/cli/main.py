@@ -1,4 +1,8 @@
-"""The ``cxml`` command line. It only parses arguments and calls the public API."""
+"""The ``cxml`` command line. It only parses arguments and calls the public API.
+
+Each command imports what it runs inside its own function: building the parser (``cxml --help``, ``cxml
+--version``) must not pay for pandas, scikit-learn, faiss or torch, which only the command that is run needs.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cxml._version import __version__
-from cxml.persistence import ArtifactError
+from cxml.exceptions import ArtifactError, NotFittedError
 from cxml.scoring.options import add_score_arguments
 
 
@@ -184,7 +188,6 @@ def _suggest(args: argparse.Namespace) -> int:
     kb = getattr(model, "knowledge", model)
     if not hasattr(kb, "suggest"):
         raise ValueError(f"{args.model} has no knowledge base")
-    from cxml.knowledge import NotFittedError
 
     try:
         if args.similar or args.macros:
