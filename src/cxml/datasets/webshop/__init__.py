@@ -640,7 +640,78 @@ def _person(customer: int) -> tuple[str, str]:
     return FIRST_NAMES[customer % len(FIRST_NAMES)], LAST_NAMES[(customer // 7) % len(LAST_NAMES)]
 
 
-def _make_tickets(rng: np.random.Generator, s: _Stream, n: int) -> pd.DataFrame:
+@dataclass
+class _Skeleton:
+    """Who wrote each ticket, when, on which channel and about which reason (sorted by creation time)."""
+
+    cust_ids: np.ndarray  # customer number of each customer
+    cust: np.ndarray  # the customer of each ticket (index into ``cust_ids``)
+    channel: np.ndarray
+    created: pd.DatetimeIndex
+    segment: np.ndarray
+    language: np.ndarray
+    reason: np.ndarray
+    mixed: np.ndarray
+    parent: np.ndarray  # the earlier ticket a follow-up repeats, else -1
+
+
+@dataclass
+class _TicketTexts:
+    """The customer-written part of each ticket, one list entry per ticket."""
+
+    subject: list[str]
+    body: list[str]
+    url: list[str]
+    page_title: list[str]
+    error_code: list[str]
+    error_message: list[str]
+    urgency: list[float]
+    legal: list[bool]
+    name: list[str]
+    topics: list[Topic]
+
+
+@dataclass
+class _Service:
+    """When agents answered and resolved each ticket."""
+
+    first_min: np.ndarray  # minutes to the first response (before office hours)
+    res_min: np.ndarray  # minutes from the first response to resolution
+    first_at: pd.DatetimeIndex
+    resolved_at: pd.DatetimeIndex
+    unresolved: np.ndarray
+
+
+@dataclass
+class _Replies:
+    """The agents' side of each ticket."""
+
+    resolving: list[str | None]
+    answers: list[str]
+    macros: list[str | None]
+    feedback: list[str]
+
+
+def _follow_ups(
+    rng: np.random.Generator, channel: np.ndarray, created: np.ndarray, n_base: int, n_follow: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Repeat contacts: the earlier ticket each repeats, its channel and its creation time."""
+    par = rng.integers(0, n_base, size=n_follow)
+    f_channel = (channel[par] + rng.integers(1, 4, size=n_follow)) % 4
+    delay = (rng.gamma(1.3, 22.0, size=n_follow) * 3600 + 1800).astype("timedelta64[s]")
+    f_created = created[par] + delay
+    # chat is open 8-21: a chat follow-up written at night waits for the morning
+    hour = (f_created - f_created.astype("datetime64[D]")).astype("timedelta64[h]").astype(int)
+    night = (f_channel == 1) & ((hour < 8) | (hour > 21))
+    morning = f_created.astype("datetime64[D]") + np.where(hour > 21, 1, 0).astype("timedelta64[D]")
+    minutes = rng.integers(0, 120, size=n_follow).astype("timedelta64[m]")
+    f_created = np.where(night, morning + np.timedelta64(8, "h") + minutes, f_created)
+    f_created = np.minimum(f_created, np.datetime64(_END.to_datetime64(), "s")).astype("datetime64[s]")
+    return par, f_channel, f_created
+
+
+def _ticket_skeleton(rng: np.random.Generator, n: int) -> _Skeleton:
+    """Customers, channels, times, reasons and repeat contacts of ``n`` tickets, oldest first."""
     n_follow = int(round(n * 0.07)) if n >= 30 else 0
     n_base = n - n_follow
     cust_ids, cust_seg, cust_fi, cust_w = _customers(rng, n)
@@ -657,17 +728,7 @@ def _make_tickets(rng: np.random.Generator, s: _Stream, n: int) -> pd.DataFrame:
     parent = np.full(n_base, -1)
 
     if n_follow:
-        par = rng.integers(0, n_base, size=n_follow)
-        f_channel = (channel[par] + rng.integers(1, 4, size=n_follow)) % 4
-        delay = (rng.gamma(1.3, 22.0, size=n_follow) * 3600 + 1800).astype("timedelta64[s]")
-        f_created = created[par] + delay
-        # chat is open 8-21: a chat follow-up written at night waits for the morning
-        hour = (f_created - f_created.astype("datetime64[D]")).astype("timedelta64[h]").astype(int)
-        night = (f_channel == 1) & ((hour < 8) | (hour > 21))
-        morning = f_created.astype("datetime64[D]") + np.where(hour > 21, 1, 0).astype("timedelta64[D]")
-        minutes = rng.integers(0, 120, size=n_follow).astype("timedelta64[m]")
-        f_created = np.where(night, morning + np.timedelta64(8, "h") + minutes, f_created)
-        f_created = np.minimum(f_created, np.datetime64(_END.to_datetime64(), "s")).astype("datetime64[s]")
+        par, f_channel, f_created = _follow_ups(rng, channel, created, n_base, n_follow)
         cust = np.concatenate([cust, cust[par]])
         channel = np.concatenate([channel, f_channel])
         created = np.concatenate([created, f_created])
@@ -681,24 +742,48 @@ def _make_tickets(rng: np.random.Generator, s: _Stream, n: int) -> pd.DataFrame:
     cust, channel, created = cust[order], channel[order], created[order]
     reason, mixed, parent = reason[order], mixed[order], parent[order]
     parent = np.where(parent >= 0, rank[np.maximum(parent, 0)], -1)
-    segment = cust_seg[cust]
-    language = np.where(cust_fi[cust], "fi", "en")
-    created_ts = pd.DatetimeIndex(created.astype("datetime64[ns]"))
+    return _Skeleton(
+        cust_ids=cust_ids,
+        cust=cust,
+        channel=channel,
+        created=pd.DatetimeIndex(created.astype("datetime64[ns]")),
+        segment=cust_seg[cust],
+        language=np.where(cust_fi[cust], "fi", "en"),
+        reason=reason,
+        mixed=mixed,
+        parent=parent,
+    )
 
-    rows: dict[str, list[Any]] = {k: [] for k in (
-        "subject", "body", "url", "page_title", "error_code", "error_message", "reason", "topic", "urgency",
-        "legal", "pii", "name", "slots")}  # fmt: skip
-    topics: list[Topic] = [TOPICS[0]] * n
-    created_py = created_ts.to_pydatetime()
-    lang_l, parent_l, channel_l = language.tolist(), parent.tolist(), channel.tolist()
-    mixed_l, cust_l, cust_ids_l = mixed.tolist(), cust.tolist(), cust_ids.tolist()
+
+def _ticket_context(s: _Stream, topic: Topic, lang: str, ch: str, slots: dict[str, str]) -> tuple[str, ...]:
+    """The page a ticket was sent from and the error shown there: url, title, error code and message."""
+    empty_p = {"email": 0.65, "chat": 0.08, "web_form": 0.05, "social": 0.85}[ch]
+    url = title = code = message = ""
+    if not s.chance(empty_p):
+        page_key = s.pick(topic.pages) if topic.pages and s.chance(0.85) else s.pick(("help", "home"))
+        sid = f"{s.randint(0, 16**8 - 1):08x}"
+        url, title = _page(s, page_key, lang, slots, sid)
+        if topic.errors and page_key in topic.pages and s.chance(0.6):
+            code = s.pick(topic.errors)
+            message = _error_message(s, code, slots, sid)
+    return url, title, code, message
+
+
+def _ticket_texts(s: _Stream, sk: _Skeleton) -> _TicketTexts:
+    """Topic, subject, body and page context of every ticket; a follow-up keeps its parent's topic."""
+    n = len(sk.channel)
+    out = _TicketTexts([], [], [], [], [], [], [], [], [], [TOPICS[0]] * n)
+    topics = out.topics
+    created_py = sk.created.to_pydatetime()
+    lang_l, parent_l, channel_l = sk.language.tolist(), sk.parent.tolist(), sk.channel.tolist()
+    mixed_l, cust_l, cust_ids_l = sk.mixed.tolist(), sk.cust.tolist(), sk.cust_ids.tolist()
     for i in range(n):
         lang = lang_l[i]
         if parent_l[i] >= 0:
             topic = topics[parent_l[i]]
             follow = CHANNELS[channel_l[parent_l[i]]]
         else:
-            r = _REASON_NAMES[int(reason[i])]
+            r = _REASON_NAMES[int(sk.reason[i])]
             topic = s.weighted(_TOPICS_BY_REASON[r], _TOPIC_CUM[r])
             follow = None
         topics[i] = topic
@@ -706,60 +791,61 @@ def _make_tickets(rng: np.random.Generator, s: _Stream, n: int) -> pd.DataFrame:
         slots = _slots(s, lang, created_py[i])
         person = _person(cust_ids_l[cust_l[i]])
         text = _compose(s, topic, lang, mixed_l[i], ch, slots, follow, created_py[i], person)
-        empty_p = {"email": 0.65, "chat": 0.08, "web_form": 0.05, "social": 0.85}[ch]
-        url = title = code = message = ""
-        if not s.chance(empty_p):
-            page_key = s.pick(topic.pages) if topic.pages and s.chance(0.85) else s.pick(("help", "home"))
-            sid = f"{s.randint(0, 16**8 - 1):08x}"
-            url, title = _page(s, page_key, lang, slots, sid)
-            if topic.errors and page_key in topic.pages and s.chance(0.6):
-                code = s.pick(topic.errors)
-                message = _error_message(s, code, slots, sid)
-        rows["subject"].append(text.subject)
-        rows["body"].append(text.body)
-        rows["url"].append(url)
-        rows["page_title"].append(title)
-        rows["error_code"].append(code)
-        rows["error_message"].append(message)
-        rows["reason"].append(topic.reason)
-        rows["topic"].append(topic)
-        rows["urgency"].append(text.urgency)
-        rows["legal"].append(text.legal)
-        rows["pii"].append(text.pii)
-        rows["name"].append(text.name)
-        rows["slots"].append(slots)
+        url, title, code, message = _ticket_context(s, topic, lang, ch, slots)
+        out.subject.append(text.subject)
+        out.body.append(text.body)
+        out.url.append(url)
+        out.page_title.append(title)
+        out.error_code.append(code)
+        out.error_message.append(message)
+        out.urgency.append(text.urgency)
+        out.legal.append(text.legal)
+        out.name.append(text.name)
+    return out
 
-    # ---- labels: agents pick a neighbouring reason now and then
-    label = list(rows["reason"])
-    noisy = rng.random(n) < 0.03
+
+def _noisy_labels(rng: np.random.Generator, s: _Stream, texts: _TicketTexts) -> list[str]:
+    """The reason agents recorded: a neighbouring reason now and then."""
+    label = [t.reason for t in texts.topics]
+    noisy = rng.random(len(label)) < 0.03
     for i in np.flatnonzero(noisy).tolist():
         label[i] = s.pick(NEIGHBOURS[label[i]])
+    return label
 
-    # ---- priority
+
+def _priorities(rng: np.random.Generator, sk: _Skeleton, texts: _TicketTexts, label: list[str]) -> np.ndarray:
+    """Priority codes (index into :data:`PRIORITIES`): reason, channel, segment, urgency, legal threats."""
     base = np.array([_REASON_SPEC[r][2] for r in label])
     score = (
         base
-        + np.array([0.0, 0.25, 0.0, 0.35])[channel]
-        + np.array([0.0, 0.1, 0.9])[segment]
-        + np.asarray(rows["urgency"])
-        + 2.0 * np.asarray(rows["legal"], dtype=float)
-        + 0.8 * np.array([t.group_id == "KB029" for t in topics], dtype=float)
-        + 0.2 * np.array([bool(c) for c in rows["error_code"]], dtype=float)
-        + rng.normal(0.0, 0.45, size=n)
+        + np.array([0.0, 0.25, 0.0, 0.35])[sk.channel]
+        + np.array([0.0, 0.1, 0.9])[sk.segment]
+        + np.asarray(texts.urgency)
+        + 2.0 * np.asarray(texts.legal, dtype=float)
+        + 0.8 * np.array([t.group_id == "KB029" for t in texts.topics], dtype=float)
+        + 0.2 * np.array([bool(c) for c in texts.error_code], dtype=float)
+        + rng.normal(0.0, 0.45, size=len(label))
     )
-    prio = np.digitize(score, [0.8, 1.85, 2.75])
-    priority = pd.Categorical.from_codes(prio, categories=list(PRIORITIES), ordered=True)
+    return np.digitize(score, [0.8, 1.85, 2.75])
 
-    # ---- routing
+
+def _routing(
+    rng: np.random.Generator, s: _Stream, sk: _Skeleton, label: list[str]
+) -> tuple[list[str], list[str]]:
+    """Team and agent of each ticket: the reason's team, or key accounts for some key-account customers."""
     teams = [REASON_TEAMS[r] for r in label]
-    key_route = (segment == 2) & (rng.random(n) < 0.4)
+    key_route = (sk.segment == 2) & (rng.random(len(label)) < 0.4)
     teams = ["key_accounts" if k else t for k, t in zip(key_route, teams, strict=True)]
     agents = [s.pick(AGENTS[t]) for t in teams]
+    return teams, agents
 
-    # ---- service times
+
+def _service_times(rng: np.random.Generator, sk: _Skeleton, prio: np.ndarray) -> _Service:
+    """First response (office hours outside chat) and resolution times; some tickets stay open."""
+    n, channel, created_ts = len(prio), sk.channel, sk.created
     first_med = np.array([360.0, 1.5, 420.0, 90.0])[channel]  # minutes
     first_sigma = np.array([0.9, 0.8, 0.9, 1.0])[channel]
-    speed = np.array([1.4, 1.0, 0.6, 0.35])[prio] * np.where(segment == 2, 0.6, 1.0)
+    speed = np.array([1.4, 1.0, 0.6, 0.35])[prio] * np.where(sk.segment == 2, 0.6, 1.0)
     first_min = first_med * speed * np.exp(rng.normal(0.0, 1.0, size=n) * first_sigma)
     first_min = np.maximum(first_min, 0.2)
     chat_long = rng.random(n) < 0.2
@@ -778,9 +864,15 @@ def _make_tickets(rng: np.random.Generator, s: _Stream, n: int) -> pd.DataFrame:
     unresolved = (rng.random(n) < 0.035) | ((age_days < 3) & (rng.random(n) < 0.5))
     unresolved |= np.asarray(resolved_at > _END)
     resolved_at = resolved_at.where(~unresolved, pd.NaT)
+    return _Service(first_min, res_min, first_at, resolved_at, unresolved)
 
-    # ---- satisfaction
-    res_hours = np.where(unresolved, 72.0, (res_min + first_min) / 60)
+
+def _satisfaction(
+    rng: np.random.Generator, label: list[str], service: _Service
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSAT, CES and NPS answers (NaN where not asked or not answered)."""
+    n, unresolved = len(label), service.unresolved
+    res_hours = np.where(unresolved, 72.0, (service.res_min + service.first_min) / 60)
     mood = (
         4.3
         - 0.35 * np.log1p(res_hours)
@@ -795,73 +887,97 @@ def _make_tickets(rng: np.random.Generator, s: _Stream, n: int) -> pd.DataFrame:
     csat_v = np.where(asked & (rng.random(n) < 0.8), csat, np.nan)
     ces_v = np.where(asked & (rng.random(n) < 0.55), ces, np.nan)
     nps_v = np.where(asked & (rng.random(n) < 0.22), nps, np.nan)
+    return csat_v, ces_v, nps_v
 
-    # ---- articles, answers, macros, feedback
-    resolving: list[str | None] = []
-    answers: list[str] = []
-    macros: list[str | None] = []
-    feedback: list[str] = []
-    unresolved_l, csat_l = unresolved.tolist(), csat_v.tolist()
-    for i in range(n):
+
+def _answer(s: _Stream, topic: Topic, lang: str, name: str, agent: str, art: str | None) -> str:
+    """The agent's reply: greeting, the topic's answer, a link to the resolving article, signature."""
+    opening, closing = s.pick(phrases.ANSWER_FRAME[lang])
+    parts = [opening.format(name=name), str(FACTS[topic.group_id][lang]["answer"])]
+    if art is not None:
+        art_topic = _TOPIC_BY_ID[art.split("-")[0]]
+        art_lang = art.split("-")[1]
+        parts.append(
+            s.pick(phrases.ANSWER_LINK[lang]).format(
+                title=_topic_title(art_topic, art_lang), url=_ARTICLE_URL[art]
+            )
+        )
+    parts.append(closing.format(agent=agent))
+    return " ".join(parts)
+
+
+def _feedback_comment(s: _Stream, csat: float, lang: str, agent: str) -> str:
+    """A free-text comment beside a CSAT answer (empty for most), its theme following the score."""
+    if math.isnan(csat) or not s.chance(0.4):
+        return ""
+    if csat >= 4:
+        theme = s.pick(("helpful_agent", "helpful_agent", "helpful_agent", "delivery"))
+    elif csat <= 2:
+        theme = s.pick(("slow_response", "unresolved", "website_bug", "price", "delivery"))
+    else:
+        theme = s.pick(("slow_response", "delivery", "price", "website_bug", "helpful_agent"))
+    return s.pick(phrases.FEEDBACK[theme][lang]).format(agent=agent)
+
+
+def _answers_and_feedback(
+    s: _Stream, sk: _Skeleton, texts: _TicketTexts, agents: list[str], service: _Service, csat: np.ndarray
+) -> _Replies:
+    """Resolving article, answer, macro and feedback comment of every ticket."""
+    out = _Replies([], [], [], [])
+    lang_l, unresolved_l, csat_l = sk.language.tolist(), service.unresolved.tolist(), csat.tolist()
+    for i, topic in enumerate(texts.topics):
         lang = lang_l[i]
-        topic = topics[i]
         art: str | None = None
         if not unresolved_l[i] and s.chance(0.72):
             art = _article_for(s, topic, lang)
-        resolving.append(art)
-        opening, closing = s.pick(phrases.ANSWER_FRAME[lang])
-        parts = [opening.format(name=rows["name"][i]), str(FACTS[topic.group_id][lang]["answer"])]
-        if art is not None:
-            art_topic = _TOPIC_BY_ID[art.split("-")[0]]
-            art_lang = art.split("-")[1]
-            parts.append(
-                s.pick(phrases.ANSWER_LINK[lang]).format(
-                    title=_topic_title(art_topic, art_lang), url=_ARTICLE_URL[art]
-                )
-            )
-        parts.append(closing.format(agent=agents[i]))
-        answers.append(" ".join(parts))
+        out.resolving.append(art)
+        out.answers.append(_answer(s, topic, lang, texts.name[i], agents[i], art))
         macro_name = _topic_title(topic, lang if lang in topic.languages else topic.languages[0])
-        macros.append(f"{lang.upper()} – {macro_name}" if s.chance(0.7) else None)
-        comment = ""
-        if not math.isnan(csat_l[i]) and s.chance(0.4):
-            c = csat_l[i]
-            if c >= 4:
-                theme = s.pick(("helpful_agent", "helpful_agent", "helpful_agent", "delivery"))
-            elif c <= 2:
-                theme = s.pick(("slow_response", "unresolved", "website_bug", "price", "delivery"))
-            else:
-                theme = s.pick(("slow_response", "delivery", "price", "website_bug", "helpful_agent"))
-            comment = s.pick(phrases.FEEDBACK[theme][lang]).format(agent=agents[i])
-        feedback.append(comment)
+        out.macros.append(f"{lang.upper()} – {macro_name}" if s.chance(0.7) else None)
+        out.feedback.append(_feedback_comment(s, csat_l[i], lang, agents[i]))
+    return out
 
+
+def _make_tickets(rng: np.random.Generator, s: _Stream, n: int) -> pd.DataFrame:
+    """``n`` tickets, step by step.
+
+    Each step draws from ``rng`` and ``s`` in a fixed order: reordering the steps changes every data set.
+    """
+    sk = _ticket_skeleton(rng, n)
+    texts = _ticket_texts(s, sk)
+    label = _noisy_labels(rng, s, texts)
+    prio = _priorities(rng, sk, texts, label)
+    teams, agents = _routing(rng, s, sk, label)
+    service = _service_times(rng, sk, prio)
+    csat_v, ces_v, nps_v = _satisfaction(rng, label, service)
+    replies = _answers_and_feedback(s, sk, texts, agents, service, csat_v)
     return pd.DataFrame(
         {
             "id": [f"T{i + 1:06d}" for i in range(n)],
-            "subject": rows["subject"],
-            "body": rows["body"],
-            "channel": pd.Categorical.from_codes(channel, categories=list(CHANNELS)),
-            "created_at": created_ts,
-            "customer_id": [f"C{c}" for c in cust_ids[cust]],
-            "segment": pd.Categorical.from_codes(segment, categories=list(SEGMENTS)),
-            "language": language.astype(object),
-            "url": rows["url"],
-            "page_title": rows["page_title"],
-            "error_code": rows["error_code"],
-            "error_message": rows["error_message"],
+            "subject": texts.subject,
+            "body": texts.body,
+            "channel": pd.Categorical.from_codes(sk.channel, categories=list(CHANNELS)),
+            "created_at": sk.created,
+            "customer_id": [f"C{c}" for c in sk.cust_ids[sk.cust]],
+            "segment": pd.Categorical.from_codes(sk.segment, categories=list(SEGMENTS)),
+            "language": sk.language.astype(object),
+            "url": texts.url,
+            "page_title": texts.page_title,
+            "error_code": texts.error_code,
+            "error_message": texts.error_message,
             "reason": label,
-            "priority": priority,
+            "priority": pd.Categorical.from_codes(prio, categories=list(PRIORITIES), ordered=True),
             "team": pd.Categorical(teams, categories=list(TEAMS)),
             "agent": agents,
-            "first_response_at": first_at,
-            "resolved_at": resolved_at,
+            "first_response_at": service.first_at,
+            "resolved_at": service.resolved_at,
             "csat": csat_v,
             "ces": ces_v,
             "nps": nps_v,
-            "feedback": feedback,
-            "resolving_article_id": pd.Series(resolving, dtype=object),
-            "answer": answers,
-            "macro": pd.Series(macros, dtype=object),
+            "feedback": replies.feedback,
+            "resolving_article_id": pd.Series(replies.resolving, dtype=object),
+            "answer": replies.answers,
+            "macro": pd.Series(replies.macros, dtype=object),
         }
     )
 
