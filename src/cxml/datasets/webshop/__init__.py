@@ -393,26 +393,27 @@ class _Text:
     name: str
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """What one ticket's text is written from."""
+
+    topic: Topic
+    lang: str
+    mixed: bool  # code-switched between Finnish and English
+    channel: str
+    slots: dict[str, str]
+    follow_channel: str | None  # the channel of the earlier contact a follow-up refers to
+    created: dt.datetime
+    person: tuple[str, str]
+
+
 def _topic_title(topic: Topic, lang: str) -> str:
     return topic.title_fi if lang == "fi" else topic.title_en
 
 
-def _compose(
-    s: _Stream,
-    topic: Topic,
-    lang: str,
-    mixed: bool,
-    channel: str,
-    slots: dict[str, str],
-    follow_channel: str | None,
-    created: dt.datetime,
-    person: tuple[str, str],
-) -> _Text:
-    reason = topic.reason
-    style = _STYLE[channel]
-    other = "en" if lang == "fi" else "fi"
-    first, last = person
-
+def _sentences(s: _Stream, d: _Draft, style: str) -> tuple[list[str], str, float, bool]:
+    """The customer's sentences, the core template (chat subjects quote it), urgency and a legal threat."""
+    topic, lang, reason = d.topic, d.lang, d.topic.reason
     sentences: list[str] = []
     templates: list[str] = []
 
@@ -422,10 +423,10 @@ def _compose(
             if slot in template and any(slot in t for t in templates):
                 return
         templates.append(template)
-        sentences.append(_fmt(template, slots))
+        sentences.append(_fmt(template, d.slots))
 
-    if follow_channel is not None:
-        names = phrases.CHANNEL_NAMES[follow_channel]
+    if d.follow_channel is not None:
+        names = phrases.CHANNEL_NAMES[d.follow_channel]
         sentences.append(s.pick(phrases.FOLLOW_UP[lang]).format(channel_fi=names[0], channel_en=names[1]))
     vague = ticket_text.VAGUE.get(reason, {}).get(lang)
     if vague and s.chance(0.12):
@@ -452,38 +453,69 @@ def _compose(
     legal = s.chance(_LEGAL_P.get(reason, 0.0))
     if legal:
         sentences.append(s.pick(phrases.LEGAL[lang]))
+    return sentences, core, urgency, legal
 
-    # planted personal data (fake, valid format)
-    pii = s.chance(0.05)
-    signature_extra = ""
-    if pii:
-        kind = s.u()
-        if reason in ("payment_failure", "invoice") and kind < 0.6:
-            card = _fake_card(s)
-            sentences.append(
-                f"Kortin numero on {card}." if lang == "fi" else f"My card number is {card}."
-            )
-        elif reason in ("refund", "cancellation", "return") and kind < 0.6:
-            iban = _fake_iban(s)
-            sentences.append(
-                f"Tilinumeroni on {iban}." if lang == "fi" else f"My account number is {iban}."
-            )
-        elif reason in ("gdpr_request", "account_login", "invoice") and kind < 0.6:
-            hetu = _fake_hetu(s)
-            sentences.append(
-                f"Henkilötunnukseni on {hetu}." if lang == "fi" else f"My personal identity code is {hetu}."
-            )
-        elif reason in ("delivery", "order_status") and kind < 0.6:
-            addr = _fake_address(s)
-            sentences.append(f"Osoitteeni on {addr}." if lang == "fi" else f"My address is {addr}.")
-        elif kind < 0.8:
-            signature_extra = _fake_phone(s)
-        else:
-            signature_extra = _fake_email(s, first, last)
 
+def _planted_pii(s: _Stream, reason: str, lang: str, person: tuple[str, str]) -> tuple[str | None, str]:
+    """Fake personal data (valid format): a sentence for the body, or a phone or e-mail to sign with."""
+    kind = s.u()
+    if reason in ("payment_failure", "invoice") and kind < 0.6:
+        card = _fake_card(s)
+        return (f"Kortin numero on {card}." if lang == "fi" else f"My card number is {card}."), ""
+    if reason in ("refund", "cancellation", "return") and kind < 0.6:
+        iban = _fake_iban(s)
+        return (f"Tilinumeroni on {iban}." if lang == "fi" else f"My account number is {iban}."), ""
+    if reason in ("gdpr_request", "account_login", "invoice") and kind < 0.6:
+        hetu = _fake_hetu(s)
+        return (
+            f"Henkilötunnukseni on {hetu}." if lang == "fi" else f"My personal identity code is {hetu}."
+        ), ""
+    if reason in ("delivery", "order_status") and kind < 0.6:
+        addr = _fake_address(s)
+        return (f"Osoitteeni on {addr}." if lang == "fi" else f"My address is {addr}."), ""
+    if kind < 0.8:
+        return None, _fake_phone(s)
+    return None, _fake_email(s, *person)
+
+
+def _formal_body(s: _Stream, sentences: list[str], greet: str, close: str, name: str, extra: str) -> str:
+    """An e-mail or web form: greeting, paragraph, closing and a signature (with ``extra`` when given)."""
+    body = " ".join(sentences)
+    head = f"{greet}\n\n" if greet else ""
+    tail = ""
+    if close:
+        tail = f"\n\n{close}"
+        if s.chance(0.75) or extra:
+            tail += f"\n{name}"
+    elif extra or s.chance(0.3):
+        tail = f"\n\n{name}"
+    if extra:
+        tail += f"\n{extra}"
+    return head + body + tail
+
+
+def _casual_body(s: _Stream, sentences: list[str], greet: str, close: str, extra: str) -> str:
+    """A chat or social message: one line, often lower-case, often without the final full stop."""
+    body = " ".join(sentences)
+    if greet:
+        body = f"{greet} {body}"
+    if close:
+        body = f"{body} {close}"
+    if extra:
+        body = f"{body} {extra}"
+    if s.chance(0.35):
+        body = body.lower()
+    if s.chance(0.3):
+        body = body.rstrip(".!")
+    return body
+
+
+def _body(s: _Stream, sentences: list[str], d: _Draft, style: str, extra: str) -> str:
+    """The message around the sentences: greeting, closing, signature, code-switching and typos."""
+    lang, (first, last) = d.lang, d.person
     greet = s.pick(phrases.GREETINGS[style][lang])
     close = s.pick(phrases.CLOSINGS[style][lang]) if s.chance(0.8 if style == "formal" else 0.4) else ""
-    if mixed:
+    if d.mixed:
         if lang == "fi":
             sentences = [_code_switch(x, s) for x in sentences]
             sentences.append(s.pick(phrases.MIXED_TAIL["fi"]))
@@ -492,40 +524,24 @@ def _compose(
             close = s.pick(phrases.MIXED_TAIL["en"])
     name = f"{first} {last}" if s.chance(0.7) else first
     if style == "formal":
-        body = " ".join(sentences)
-        head = f"{greet}\n\n" if greet else ""
-        tail = ""
-        if close:
-            tail = f"\n\n{close}"
-            if s.chance(0.75) or signature_extra:
-                tail += f"\n{name}"
-        elif signature_extra or s.chance(0.3):
-            tail = f"\n\n{name}"
-        if signature_extra:
-            tail += f"\n{signature_extra}"
-        body = head + body + tail
+        body = _formal_body(s, sentences, greet, close, name, extra)
     else:
-        body = " ".join(sentences)
-        if greet:
-            body = f"{greet} {body}"
-        if close:
-            body = f"{body} {close}"
-        if signature_extra:
-            body = f"{body} {signature_extra}"
-        if s.chance(0.35):
-            body = body.lower()
-        if s.chance(0.3):
-            body = body.rstrip(".!")
+        body = _casual_body(s, sentences, greet, close, extra)
     if s.chance(0.10):
         body = _typos(body, s)
+    return body
 
-    # subject
-    subj_lang = lang if not (mixed and s.chance(0.3)) else other
+
+def _subject(s: _Stream, d: _Draft, core: str) -> str:
+    """The subject line: the topic's, a generic one, a chat transcript's or a social network's."""
+    topic, lang, channel, slots = d.topic, d.lang, d.channel, d.slots
+    other = "en" if lang == "fi" else "fi"
+    subj_lang = lang if not (d.mixed and s.chance(0.3)) else other
     topic_subjects = ticket_text.SUBJECTS.get(topic.group_id, {}).get(subj_lang)
     if channel == "chat" and s.chance(0.5):
         words = core.split()[:5]
         subject = s.pick(phrases.CHAT_SUBJECTS[lang]).format(
-            first=_fmt(" ".join(words), slots), time=created.strftime("%d.%m. %H:%M")
+            first=_fmt(" ".join(words), slots), time=d.created.strftime("%d.%m. %H:%M")
         )
     elif channel == "social" and s.chance(0.5):
         subject = s.pick(
@@ -539,9 +555,24 @@ def _compose(
         subject = _topic_title(topic, subj_lang)
     else:
         subject = _fmt(s.pick(phrases.GENERIC_SUBJECTS[subj_lang]), slots)
-    if follow_channel is not None and s.chance(0.5):
+    if d.follow_channel is not None and s.chance(0.5):
         subject = ("Re: " if s.chance(0.5) else "Fwd: ") + subject
-    return _Text(subject, body, urgency, legal, pii, first)
+    return subject
+
+
+def _compose(s: _Stream, d: _Draft) -> _Text:
+    """One ticket's text, step by step (the steps draw from ``s`` in a fixed order)."""
+    style = _STYLE[d.channel]
+    sentences, core, urgency, legal = _sentences(s, d, style)
+    pii = s.chance(0.05)
+    extra = ""  # a phone number or e-mail address in the signature
+    if pii:
+        planted, extra = _planted_pii(s, d.topic.reason, d.lang, d.person)
+        if planted is not None:
+            sentences.append(planted)
+    body = _body(s, sentences, d, style, extra)
+    subject = _subject(s, d, core)
+    return _Text(subject, body, urgency, legal, pii, d.person[0])
 
 
 # ----------------------------------------------------------------------------------------------- pages
@@ -790,7 +821,7 @@ def _ticket_texts(s: _Stream, sk: _Skeleton) -> _TicketTexts:
         ch = CHANNELS[channel_l[i]]
         slots = _slots(s, lang, created_py[i])
         person = _person(cust_ids_l[cust_l[i]])
-        text = _compose(s, topic, lang, mixed_l[i], ch, slots, follow, created_py[i], person)
+        text = _compose(s, _Draft(topic, lang, mixed_l[i], ch, slots, follow, created_py[i], person))
         url, title, code, message = _ticket_context(s, topic, lang, ch, slots)
         out.subject.append(text.subject)
         out.body.append(text.body)
