@@ -751,10 +751,24 @@ def _cluster_feedback(texts: list[str], n_themes: int | None, random_state: int,
     single = (["all feedback"] * len(texts), {"all feedback": ""})
     if len(texts) < max(min_texts, 2):
         return single
-    from sklearn.cluster import KMeans
+    space = _feedback_space(texts, random_state)
+    if space is None:
+        return single
+    terms, X, Z = space
+    n_unique = len(set(texts))
+    if n_themes is not None:
+        candidates = [max(1, min(int(n_themes), n_unique))]
+    else:
+        candidates = list(range(3, min(10, n_unique - 1) + 1)) or [min(2, n_unique)]
+    assign = _best_kmeans(Z, candidates, random_state)
+    names, keywords = _name_themes(X, assign, terms)
+    return [names[int(a)] for a in assign], keywords
+
+
+def _feedback_space(texts: list[str], random_state: int) -> tuple[np.ndarray, Any, np.ndarray] | None:
+    """TF-IDF terms and matrix, and the normalised LSA projection; None when there is nothing to cluster."""
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import normalize
 
     vec = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
@@ -762,35 +776,40 @@ def _cluster_feedback(texts: list[str], n_themes: int | None, random_state: int,
     try:
         X = vec.fit_transform(texts)
     except ValueError:  # every word too rare or too common
-        return single
-    n_unique = len(set(texts))
-    if X.shape[1] < 3 or n_unique < 2:
-        return single
+        return None
+    if X.shape[1] < 3 or len(set(texts)) < 2:
+        return None
     # short comments share few words: a low-rank (LSA) space spreads them into even clusters
     dims = min(30, X.shape[1] - 1, X.shape[0] - 1)
     Z = normalize(TruncatedSVD(n_components=dims, random_state=random_state).fit_transform(X))
-    if n_themes is not None:
-        candidates = [max(1, min(int(n_themes), n_unique))]
-    else:
-        candidates = list(range(3, min(10, n_unique - 1) + 1)) or [min(2, n_unique)]
+    return np.asarray(vec.get_feature_names_out()), X, Z
+
+
+def _best_kmeans(Z: np.ndarray, candidates: list[int], random_state: int) -> np.ndarray:
+    """Cluster labels of the k-means among ``candidates`` (values of k) with the best silhouette."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
     from threadpoolctl import threadpool_limits
 
     best: tuple[float, Any] | None = None
     # small inputs: one thread is faster than OpenMP threads fighting over a busy machine
-    with threadpool_limits(limits=1 if len(texts) < 20_000 else None):
+    with threadpool_limits(limits=1 if Z.shape[0] < 20_000 else None):
         for k in candidates:
             km = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(Z)
             if len(candidates) == 1:
                 best = (0.0, km)
                 break
-            score = silhouette_score(Z, km.labels_, sample_size=min(len(texts), 2000),
+            score = silhouette_score(Z, km.labels_, sample_size=min(Z.shape[0], 2000),
                                      random_state=random_state)
             if best is None or score > best[0] + 1e-9:
                 best = (score, km)
     assert best is not None
-    assign = best[1].labels_
+    return best[1].labels_
+
+
+def _name_themes(X: Any, assign: np.ndarray, terms: np.ndarray) -> tuple[dict[int, str], dict[str, str]]:
+    """A name per cluster (its top terms, ``"mixed: "`` for a catch-all) and the keywords per name."""
     k = int(assign.max()) + 1
-    terms = np.asarray(vec.get_feature_names_out())
     names: dict[int, str] = {}
     keywords: dict[str, str] = {}
     # cohesion: mean cosine of a theme's comments to their centroid; a catch-all cluster of unrelated
@@ -808,20 +827,7 @@ def _cluster_feedback(texts: list[str], n_themes: int | None, random_state: int,
         weight = np.asarray(members.mean(axis=0)).ravel() if members.shape[0] else np.zeros(X.shape[1])
         order = np.argsort(-weight)
         top = [(terms[i], weight[i]) for i in order[:15] if weight[i] > 0]
-        # a word pair that carries most of its word's weight names the theme better ("liian kauan")
-        preferred = []
-        for term, w in top:
-            if " " not in term:
-                pair = next((t for t, w2 in top if " " in t and term in t.split() and w2 >= 0.6 * w), None)
-                term = pair or term
-            if term not in preferred:
-                preferred.append(term)
-        picked: list[str] = []
-        for term in preferred:
-            if not any(set(term.split()) & set(p.split()) for p in picked):
-                picked.append(term)
-            if len(picked) == 3:
-                break
+        picked = _theme_terms(top)
         name = " / ".join(picked[:2]) or f"theme {c + 1}"
         if cohesion[c] < mixed_below:
             name = f"mixed: {name}"
@@ -830,7 +836,26 @@ def _cluster_feedback(texts: list[str], n_themes: int | None, random_state: int,
         names[c] = name
         rest = [t for t, _ in top if t not in picked]
         keywords[name] = ", ".join(picked + rest[: max(0, 6 - len(picked))])
-    return [names[int(a)] for a in assign], keywords
+    return names, keywords
+
+
+def _theme_terms(top: list[tuple[str, float]]) -> list[str]:
+    """Up to three of a theme's top terms that share no word, a word pair in place of its word."""
+    # a word pair that carries most of its word's weight names the theme better ("liian kauan")
+    preferred = []
+    for term, w in top:
+        if " " not in term:
+            pair = next((t for t, w2 in top if " " in t and term in t.split() and w2 >= 0.6 * w), None)
+            term = pair or term
+        if term not in preferred:
+            preferred.append(term)
+    picked: list[str] = []
+    for term in preferred:
+        if not any(set(term.split()) & set(p.split()) for p in picked):
+            picked.append(term)
+        if len(picked) == 3:
+            break
+    return picked
 
 
 def _theme_summary(tickets: pd.DataFrame, labels: pd.Series, text: pd.Series,
