@@ -40,6 +40,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, silhouette_score
 
 from cxml import encoders
 from cxml.checks import reject_single_string
@@ -173,9 +177,6 @@ class _Featurizer:
         return _normalize(np.asarray(enc.encode([_strip_boilerplate(t) for t in texts]), dtype=np.float64))
 
     def _fit_lexical(self, texts: list[str]) -> np.ndarray:
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         min_df = 2 if len(texts) >= 20 else 1
         self.tfidf_ = TfidfVectorizer(analyzer=_lexical_tokens, sublinear_tf=True, min_df=min_df, max_df=0.5,
                                       dtype=np.float64)
@@ -224,8 +225,6 @@ class _Featurizer:
 # =========================================================================== clustering
 def _kmeans(X: np.ndarray, k: int, random_state: int) -> np.ndarray:
     """k-means centres, L2-normalised (spherical assignment by cosine)."""
-    from sklearn.cluster import KMeans
-
     km = KMeans(n_clusters=k, n_init=4, random_state=random_state).fit(X)
     return _normalize(km.cluster_centers_)
 
@@ -262,8 +261,6 @@ def _select_clusters(X: np.ndarray, n_clusters: int | None, *, k_range: tuple[in
     selection : DataFrame
         One row per candidate: ``k``, ``silhouette``, ``smallest``, ``chosen``.
     """
-    from sklearn.metrics import silhouette_score
-
     n = len(X)
     if n < 2:
         C = _normalize(X[:1]) if n else np.zeros((0, X.shape[1]))
@@ -456,8 +453,6 @@ class ReasonDiscovery:
         -------
         LabelComparison
         """
-        from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
         y = self._labels(labels)
         known = y.notna().to_numpy()
         if not known.any():

@@ -48,6 +48,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.spatial.distance import jensenshannon
+from scipy.stats import binomtest, chi2, chi2_contingency, fisher_exact, ks_2samp
 
 from cxml.exceptions import NotFittedError
 from cxml.io import to_markdown
@@ -195,8 +197,6 @@ def psi(reference: Any, current: Any, eps: float = EPS) -> float:
 
 def js_distance(reference: Any, current: Any) -> float:
     """Jensen-Shannon distance (base 2, in [0, 1]) of two share vectors."""
-    from scipy.spatial.distance import jensenshannon
-
     q = np.asarray(reference, dtype=np.float64)
     p = np.asarray(current, dtype=np.float64)
     if q.sum() <= 0 or p.sum() <= 0:
@@ -210,8 +210,6 @@ def _g_test(ref_counts: np.ndarray, cur_counts: np.ndarray, ref_is_sample: bool)
     With a reference *sample*, a G-test of independence on the 2 x k table; with reference
     *proportions* (from the model), a goodness-of-fit G-test.
     """
-    from scipy.stats import chi2, chi2_contingency
-
     cur = np.asarray(cur_counts, dtype=np.float64)
     ref = np.asarray(ref_counts, dtype=np.float64)
     keep = (cur + ref) > 0
@@ -397,8 +395,6 @@ def _check_reason_mix(head: Any, target: str, cur: pd.DataFrame, ref: _Reference
 def _check_confidence(head: Any, target: str, cur: pd.DataFrame, ref: _Reference, th: DriftThresholds,
                       notes: list[str]) -> dict[str, Any]:
     """Lower confidence: a one-sided KS test against reference tickets, else the share of automatic decisions."""
-    from scipy.stats import binomtest, ks_2samp
-
     conf = cur["confidence"].to_numpy(dtype=np.float64)
     if ref.decisions is not None:
         ref_conf = ref.decisions["confidence"].to_numpy(dtype=np.float64)
@@ -431,8 +427,6 @@ def _check_confidence(head: Any, target: str, cur: pd.DataFrame, ref: _Reference
 
 def _check_out_of_scope(head: Any, cur: pd.DataFrame, ref: _Reference, th: DriftThresholds) -> dict[str, Any]:
     """More tickets unlike the training tickets: Fisher's test against reference tickets, else binomial."""
-    from scipy.stats import binomtest, fisher_exact
-
     n_cur = len(cur)
     k_oos = int((cur["abstain_reason"] == "out_of_scope").sum())
     rate = k_oos / n_cur

@@ -13,6 +13,8 @@
 
 :func:`plot_confusion` and :func:`plot_reliability` draw the figures (matplotlib, the
 ``cxml[reports]`` extra).
+
+matplotlib (the ``cxml[reports]`` extra) is imported only by the plotting functions.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from cxml.exceptions import missing_extra
 from cxml.schema import as_tickets
@@ -133,8 +136,6 @@ def ordinal_metrics(y_true: Any, y_pred: Any, levels: Any) -> dict[str, float]:
         ``top_level_recall`` and ``top_level_precision`` (of the highest level),
         ``under_prioritised`` (share predicted below the true level), ``mean_abs_level_error``.
     """
-    from sklearn.metrics import f1_score
-
     levels = list(levels)
     pos = {lv: i for i, lv in enumerate(levels)}
     yt = np.asarray(y_true, dtype=object)
@@ -320,8 +321,6 @@ def evaluate(model: Any, X: Any, y: Any = None, *, target: str | None = None,
 
 def _evaluate_one(clf: Any, decided: pd.DataFrame, y: np.ndarray, target: str, oos_label: Any,
                   n_bins: int) -> EvaluationResult:
-    from sklearn.metrics import f1_score, precision_recall_fscore_support
-
     if len(y) != len(decided):
         raise ValueError(f"evaluate: {len(decided)} tickets but {len(y)} labels")
     labelled = np.array([not (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) for v in y])

@@ -11,6 +11,8 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
 __all__ = ["DEFAULT_LANGUAGES", "detect_language", "detect_languages", "language_mix", "is_english_only"]
 
 #: ISO 639-1 codes recognised by default: the Nordic and Baltic neighbours of Finnish and
@@ -24,8 +26,6 @@ MIN_LETTERS = 3
 
 @functools.lru_cache(maxsize=8)
 def _detector(languages: tuple[str, ...], min_distance: float):
-    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
-
     langs = []
     for code in languages:
         try:

@@ -26,6 +26,7 @@ import functools
 import json
 import re
 import time
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -825,8 +826,6 @@ def _held_out_ranking(helper: ProactiveHelper, history: pd.DataFrame, test: pd.D
                       article_col: str, k: int, n_folds: int) -> list[list[str]]:
     """Rank each test session (its context key in ``test_keys``) with a helper fitted on ``history`` less
     every row of its exact context."""
-    import zlib
-
     if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or n_folds < 2:
         raise ValueError(f"n_folds must be an integer >= 2, got {n_folds!r}")
 

@@ -35,6 +35,8 @@ Example configuration (JSON, or YAML when PyYAML is installed)::
         {"name": "by-reason", "by": "reason", "map": {"invoices": "billing", "returns": "logistics"}}
       ]
     }
+
+PyYAML is optional: it is imported only when a ``.yaml`` configuration is read or written.
 """
 
 from __future__ import annotations

@@ -31,6 +31,9 @@ Priority multiplies both targets: low 1.5, medium (or normal) 1, high 0.5, urgen
 
 Times without a time zone (naive timestamps in an export) are read as local time of the
 policy's time zone.
+
+The ``holidays`` package (a dependency of cxml) is imported when a holiday table is first needed: importing it
+takes about a second, which ``import cxml.sla`` should not pay.
 """
 
 from __future__ import annotations

@@ -10,9 +10,12 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import cxml
 from cxml._version import __version__
 from cxml.exceptions import ArtifactError, NotFittedError
 from cxml.scoring.options import add_score_arguments
@@ -118,8 +121,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    import time
-
     from cxml.io import parse_columns, read_table
     from cxml.triage import Triage
 
@@ -136,9 +137,6 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    import cxml
     from cxml.evaluate import evaluate
     from cxml.io import parse_columns, read_table
 
@@ -162,8 +160,6 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _suggest(args: argparse.Namespace) -> int:
-    import cxml
-
     model = cxml.load(args.model)
     proactive = args.url is not None or args.error is not None or args.message is not None
     if proactive and (args.similar or args.macros):

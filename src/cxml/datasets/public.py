@@ -16,6 +16,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.neighbors import NearestNeighbors
 
 from cxml.exceptions import DatasetNotFoundError
 
@@ -156,11 +160,6 @@ _BUECK_FILES: dict[str, str] = {
 
 def _near_duplicate_groups(texts: Sequence[str], threshold: float) -> np.ndarray:
     """Connected components of the graph linking texts whose TF-IDF cosine similarity is >= ``threshold``."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.neighbors import NearestNeighbors
-
     n = len(texts)
     if n < 2:
         return np.zeros(n, dtype=int)

@@ -36,6 +36,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import poisson
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 from cxml.pii import scrub_many
 from cxml.reports._common import (
@@ -217,8 +224,6 @@ def detect_spikes(tickets: pd.DataFrame, column: str = "reason", freq: str = "W"
     >>> found = detect_spikes(tickets)            # doctest: +SKIP
     >>> found[found.spike][["period", "reason", "count", "expected"]]  # doctest: +SKIP
     """
-    from scipy.stats import poisson
-
     need_columns(tickets, ["created_at", column], "detect_spikes")
     f = parse_freq(freq)
     if window < 1 or min_history < 1 or min_history > window:
@@ -767,10 +772,6 @@ def _cluster_feedback(texts: list[str], n_themes: int | None, random_state: int,
 
 def _feedback_space(texts: list[str], random_state: int) -> tuple[np.ndarray, Any, np.ndarray] | None:
     """TF-IDF terms and matrix, and the normalised LSA projection; None when there is nothing to cluster."""
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
-
     vec = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True,
                           stop_words=sorted(FEEDBACK_STOP_WORDS), token_pattern=r"(?u)\b[^\W\d_]{2,}\b")
     try:
@@ -787,10 +788,6 @@ def _feedback_space(texts: list[str], random_state: int) -> tuple[np.ndarray, An
 
 def _best_kmeans(Z: np.ndarray, candidates: list[int], random_state: int) -> np.ndarray:
     """Cluster labels of the k-means among ``candidates`` (values of k) with the best silhouette."""
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
-    from threadpoolctl import threadpool_limits
-
     best: tuple[float, Any] | None = None
     # small inputs: one thread is faster than OpenMP threads fighting over a busy machine
     with threadpool_limits(limits=1 if Z.shape[0] < 20_000 else None):

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
@@ -90,8 +91,6 @@ def _cached_scorer(model_dir: str, model_hash: str | None, options: Mapping[str,
         if scorer is None:
             scorer = Scorer(model_dir, **options)
             if model_hash is not None and scorer.model_hash_ != model_hash:
-                import socket
-
                 raise RuntimeError(
                     f"the model directory {model_dir} on {socket.gethostname()} differs from the one the client "
                     f"loaded (manifest sha256 {str(scorer.model_hash_)[:12]}… here, {model_hash[:12]}… there): give "
