@@ -90,12 +90,8 @@ class _TextExtractor(HTMLParser):
 
 
 def _tidy(text: str) -> str:
-    lines = [" ".join(line.replace("\xa0", " ").split()) for line in text.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
+    lines = (" ".join(line.replace("\xa0", " ").split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
 
 
 def html_to_text(html: str, *, drop_quotes: bool = True) -> str:
@@ -111,7 +107,7 @@ def html_to_text(html: str, *, drop_quotes: bool = True) -> str:
     Returns
     -------
     str
-        Text with one line per paragraph, list item or ``<br>``; runs of blank lines collapsed to one.
+        Text with one line per paragraph, list item or ``<br>``; no blank lines.
     """
     if not html:
         return ""

@@ -87,7 +87,9 @@ STATUSES: dict[Any, str] = {2: "open", 3: "pending", 4: "resolved", 5: "closed",
                             "open": "open", "pending": "pending", "resolved": "resolved", "closed": "closed",
                             "waiting on customer": "pending", "waiting on third party": "pending"}
 #: Survey rating -> csat on cxml's 1-5 scale (Freshdesk's 3-, 5- and 7-point scales share these codes).
-CSAT: dict[int, float] = {103: 5.0, 102: 5.0, 101: 4.0, 100: 3.0, -101: 2.0, -102: 1.0, -103: 1.0}
+CSAT: dict[Any, float] = {103: 5.0, 102: 5.0, 101: 4.0, 100: 3.0, -101: 2.0, -102: 1.0, -103: 1.0,
+                          "extremely happy": 5.0, "very happy": 5.0, "happy": 4.0, "neutral": 3.0,
+                          "unhappy": 2.0, "very unhappy": 1.0, "extremely unhappy": 1.0}
 TRIGGER_FIELDS: dict[str, str] = {
     "id": "freshdesk_webhook.ticket_id|ticket_id|ticket.id",
     "subject": "freshdesk_webhook.ticket_subject|ticket_subject|ticket.subject",
@@ -235,10 +237,9 @@ def map_ticket(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
         score = record["csat"]
     if score is not None:
         row["csat_raw"] = score
-        try:
-            row["csat"] = CSAT.get(int(score), None)
-        except (TypeError, ValueError):
-            ctx.warn_unknown("survey rating", score, CSAT)
+        key = int(score) if isinstance(score, int) or str(score).lstrip("-").isdigit() else score
+        csat = map_enum(key, CSAT, ctx, "survey rating")
+        row["csat"] = csat if isinstance(csat, float) else None
         if rating and rating.get("feedback"):
             row["feedback"] = text_of(rating["feedback"])
     custom = record.get("custom_fields") or record.get("custom_field") or {}

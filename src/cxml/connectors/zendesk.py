@@ -141,7 +141,9 @@ def collect(pages: list[Any], ctx: ReadContext) -> list[Any]:
                 add_audit(audit)
             for event in page.get("ticket_events") or []:
                 add_audit(event)
-            if "tickets" in page:
+            if str(page.get("type", "")).startswith("zen:event-type:ticket"):
+                items = [_event_record(page)] if isinstance(page.get("detail"), Mapping) else []
+            elif "tickets" in page:
                 items = page["tickets"]
             elif "ticket" in page and isinstance(page["ticket"], Mapping):
                 items = [page["ticket"]]
@@ -156,6 +158,14 @@ def collect(pages: list[Any], ctx: ReadContext) -> list[Any]:
                 tickets.append(item)
     ctx.side.update(users=users, groups=groups, metrics=metrics, ratings=ratings, comments=comments)
     return tickets
+
+
+def _event_record(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The ticket of an event webhook's ``detail`` (upper-case enums lowered; created_at from the event time)."""
+    record = {k: (v.lower() if k in ("status", "priority", "type") and isinstance(v, str) else v)
+              for k, v in event["detail"].items()}
+    record.setdefault("created_at", event.get("time"))
+    return record
 
 
 def _role(author_id: Any, requester_id: Any, users: Mapping[str, Any]) -> str:
@@ -315,10 +325,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str], *, secret: str | None
         detail = obj.get("detail")
         if not subject.startswith("zen:ticket:") or not isinstance(detail, Mapping):
             return WebhookEvent(NAME, event_id, kind, None, ())
-        record = {k: (v.lower() if k in ("status", "priority") and isinstance(v, str) else v)
-                  for k, v in detail.items()}
-        record.setdefault("created_at", obj.get("time"))
-        row = map_ticket(record, ctx)
+        row = map_ticket(_event_record(obj), ctx)
         return WebhookEvent(NAME, event_id, kind, row, (row["id"],) if row else ())
     row = from_trigger_body(NAME, obj, field_map or TRIGGER_FIELDS)
     row = _normalise_trigger_row(row, ctx)
@@ -329,7 +336,8 @@ def parse_webhook(body: bytes, headers: Mapping[str, str], *, secret: str | None
 def _normalise_trigger_row(row: dict[str, Any], ctx: ReadContext) -> dict[str, Any]:
     ref = f"webhook ticket {row['id']}"
     out = dict(row)
-    out["body"] = message_text(text_of(row.get("body")))
+    # an admin-written template: its markdown quotes ("> {{ticket.description}}") are content, not history
+    out["body"] = html_to_text(text_of(row.get("body")))
     out["subject"] = text_of(row.get("subject"))
     if "priority" in row:
         out["priority_raw"] = row["priority"]
