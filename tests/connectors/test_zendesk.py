@@ -130,7 +130,7 @@ def test_bad_timestamp_is_named():
 
 
 def test_another_vendors_payload_is_named(payloads):
-    with pytest.raises(ConnectorError, match=r"looks like a freshdesk payload.*vendor='freshdesk'"):
+    with pytest.raises(ConnectorError, match=r"looks like a payload from freshdesk.*vendor='freshdesk'"):
         read_tickets(payloads / "freshdesk_api_v2" / "ticket_1.json", "zendesk")
 
 

@@ -141,7 +141,7 @@ def read_tickets(data: Any, vendor: str, *, errors: str = "raise", scrub_pii: bo
         other = _other_vendor(record, vendor) if isinstance(record, Mapping) else None
         if other is not None:
             raise ConnectorError(
-                f"{vendor}: record {position} (id {_record_id(record)!r}) looks like a {other} payload, not "
+                f"{vendor}: record {position} (id {_record_id(record)!r}) looks like a payload from {other}, not "
                 f"{vendor}; call read_tickets(..., vendor={other!r})."
             )
         try:
@@ -163,7 +163,7 @@ def read_tickets(data: Any, vendor: str, *, errors: str = "raise", scrub_pii: bo
     if not rows and records:
         other = next((o for o in (_other_vendor(r, vendor) for r in records if isinstance(r, Mapping)) if o), None)
         if other:
-            raise ConnectorError(f"{vendor}: the data looks like a {other} export; pass vendor={other!r}.")
+            raise ConnectorError(f"{vendor}: the data looks like an export from {other}; pass vendor={other!r}.")
     return _tickets_frame(rows, ctx, scrub_pii=scrub_pii)
 
 

@@ -132,7 +132,7 @@ def collect(pages: list[Any], ctx: ReadContext) -> list[Any]:
     tickets: list[Any] = []
     for page in pages:
         if isinstance(page, Mapping):
-            items = page.get("results") or page.get("tickets") or ([page] if "id" in page else [])
+            items = page.get("results") or page.get("tickets") or [page]
         else:
             items = page
         for item in items:

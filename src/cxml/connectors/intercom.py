@@ -90,11 +90,13 @@ def collect(pages: list[Any], ctx: ReadContext) -> list[Any]:
     """Conversation and ticket records of the pages (notification envelopes unwrapped)."""
     out: list[Any] = []
     for page in pages:
-        items = page if isinstance(page, list) else (
-            page.get("conversations") or page.get("tickets") or page.get("data") or [page])
-        if isinstance(items, Mapping):
-            items = [items]
-        for item in items:
+        if isinstance(page, list):
+            items = page
+        elif page.get("type") == "notification_event":
+            items = [page]
+        else:
+            items = page.get("conversations") or page.get("tickets") or page.get("data") or [page]
+        for item in items if isinstance(items, list) else [items]:
             if isinstance(item, Mapping) and item.get("type") == "notification_event":
                 item = dig(item, "data.item")
             if isinstance(item, Mapping) and item.get("type") not in ("conversation", "ticket", None):
