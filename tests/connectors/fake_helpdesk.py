@@ -23,7 +23,8 @@ class FakeHelpdesk:
     faults : dict
         ``(method, n) -> fault`` for the n-th request (1-based) with that method; a fault is a dict with
         ``status`` (429 or 5xx), optional ``retry_after`` and ``apply`` (apply the update before failing), or
-        ``{"hold": True}`` (apply, then withhold the response until :meth:`release`).
+        ``{"hold": True}`` (apply, then withhold the response until :meth:`release`) or ``{"hold_before": True}``
+        (withhold without applying).
     """
 
     def __init__(self, vendor: str, pages: list[Any], faults: dict[tuple[str, int], dict[str, Any]] | None = None,
@@ -106,6 +107,10 @@ class FakeHelpdesk:
         if method == "GET":
             status, body = self._get(url)
             return handler._reply(status, body)
+        if fault and fault.get("hold_before"):  # the client is killed before the update lands
+            self.held.set()
+            self._release.wait(120)
+            return None
         status, body = self._write(method, url.path, payload)
         if fault and fault.get("hold"):
             self.held.set()
@@ -124,6 +129,8 @@ class FakeHelpdesk:
         if self.vendor == "zendesk":
             if path == "/api/v2/incremental/tickets/cursor.json":
                 index = int(query["cursor"][1:]) if "cursor" in query else 0
+                if index >= len(self.pages):  # polled again after the end: nothing new
+                    return 200, {"tickets": [], "after_cursor": query.get("cursor"), "end_of_stream": True}
                 page = copy.deepcopy(self.pages[index])
                 page["tickets"] = [self._ticket(str(t["id"])) for t in page["tickets"]]
                 return 200, page

@@ -9,7 +9,14 @@ import json
 import pandas as pd
 import pytest
 
-from cxml.connectors import ConnectorError, SignatureError, parse_webhook, read_articles, read_tickets, write_back
+from cxml.connectors import (
+    ConnectorError,
+    SignatureError,
+    parse_webhook,
+    read_articles,
+    read_tickets,
+    write_back,
+)
 
 SECRET = "intercom-client-secret"
 
