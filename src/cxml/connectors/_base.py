@@ -24,7 +24,7 @@ import os
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -427,6 +427,20 @@ def articles_frame(rows: list[dict[str, Any]], ctx: ReadContext) -> pd.DataFrame
     return out
 
 
+def article_ok(vendor: str, record: Any, ctx: ReadContext, skip_reason: Callable[[Mapping[str, Any]], str | None],
+               what: str = "article") -> bool:
+    """Check an article record's id and title; False (recorded as skipped) when ``skip_reason`` names one."""
+    if not isinstance(record, Mapping) or record.get("id") in (None, ""):
+        raise fail(vendor, f"{what} record {ctx.position}", "id", "is missing")
+    if not record.get("title"):
+        raise fail(vendor, f"{what} {record['id']}", "title", "is missing or empty")
+    reason = skip_reason(record)
+    if reason:
+        ctx.skip(record["id"], reason)
+        return False
+    return True
+
+
 def language_code(locale: Any) -> str | None:
     """``"fi"`` for ``"fi-FI"``, ``"en-us"``, ``"en_GB"``; None when missing."""
     if not isinstance(locale, str) or not locale.strip():
@@ -549,6 +563,17 @@ class FieldPlan:
     group: Any = None
     custom: dict[Any, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
+
+
+def decide(vendor: str, decisions: Mapping[str, Any], *, priorities: Mapping[str, Any] | None,
+           custom_fields: Mapping[str, Any] | None = None, groups: Mapping[str, Any] | None = None,
+           tag_prefix: str = "cxml_") -> tuple[Decisions, FieldPlan] | None:
+    """The decisions and the fields they set, or None when every decision abstains (nothing to write)."""
+    dec = Decisions.of(decisions)
+    if dec.empty:
+        return None
+    return dec, plan_fields(vendor, dec, priorities=priorities, custom_fields=custom_fields, groups=groups,
+                            tag_prefix=tag_prefix)
 
 
 def plan_fields(vendor: str, dec: Decisions, *, priorities: Mapping[str, Any] | None,

@@ -47,19 +47,19 @@ from typing import Any
 
 from cxml.connectors._base import (
     CsvRecord,
-    Decisions,
     ReadContext,
     WebhookEvent,
     WriteBack,
+    article_ok,
     chain,
     csv_text,
+    decide,
     dig,
     fail,
     from_trigger_body,
     language_code,
     load_webhook_json,
     map_enum,
-    plan_fields,
     pseudonym,
     text_of,
     thread_entry,
@@ -261,12 +261,7 @@ def collect_articles(pages: list[Any]) -> list[Any]:
 
 def map_article(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
     """A solution article; drafts (``status`` 1) are skipped."""
-    if not isinstance(record, Mapping) or record.get("id") in (None, ""):
-        raise fail(NAME, f"article record {ctx.position}", "id", "is missing")
-    if not record.get("title"):
-        raise fail(NAME, f"article {record['id']}", "title", "is missing or empty")
-    if record.get("status") == 1:
-        ctx.skip(record["id"], "draft article")
+    if not article_ok(NAME, record, ctx, lambda r: "draft article" if r.get("status") == 1 else None):
         return None
     body = record.get("description") or record.get("description_text") or ""
     return {"id": str(record["id"]), "title": record["title"], "body": html_to_text(text_of(body)),
@@ -336,11 +331,10 @@ def write_back(ticket_id: str, decisions: Mapping[str, Any], *, custom_fields: M
     ``custom_fields`` maps a target to a custom field name (``{"reason": "cf_contact_reason"}``); ``groups`` a
     team label to a group id. Tags replace the ticket's tags in Freshdesk: pass ``current_tags`` to keep them.
     """
-    dec = Decisions.of(decisions)
-    if dec.empty:
+    decided = decide(NAME, decisions, priorities=PRIORITY_VALUES, custom_fields=custom_fields, groups=groups, tag_prefix=tag_prefix)
+    if decided is None:
         return None
-    plan = plan_fields(NAME, dec, priorities=PRIORITY_VALUES, custom_fields=custom_fields, groups=groups,
-                       tag_prefix=tag_prefix)
+    dec, plan = decided
     tid = str(ticket_id)
     update: dict[str, Any] = {}
     if plan.priority is not None:

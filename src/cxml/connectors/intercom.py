@@ -45,6 +45,7 @@ from cxml.connectors._base import (
     ReadContext,
     WebhookEvent,
     WriteBack,
+    article_ok,
     chain,
     dig,
     fail,
@@ -201,15 +202,10 @@ def collect_articles(pages: list[Any]) -> list[Any]:
 
 def map_article(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
     """An article (``GET /articles``); drafts are skipped."""
-    if not isinstance(record, Mapping) or record.get("id") in (None, ""):
-        raise fail(NAME, f"article record {ctx.position}", "id", "is missing")
+    if not article_ok(NAME, record, ctx, lambda r: "draft article" if r.get("state") == "draft" else None):
+        return None
     if record.get("type") not in ("article", None):
         raise fail(NAME, f"article record {ctx.position}", "type", f"is {record.get('type')!r}, not 'article'")
-    if not record.get("title"):
-        raise fail(NAME, f"article {record['id']}", "title", "is missing or empty")
-    if record.get("state") == "draft":
-        ctx.skip(record["id"], "draft article")
-        return None
     return {"id": str(record["id"]), "title": record["title"], "body": html_to_text(text_of(record.get("body"))),
             "url": record.get("url"), "language": language_code(record.get("default_locale") or record.get("locale")),
             "tags": [t.get("name") for t in dig(record, "tags.tags") or [] if isinstance(t, Mapping)]}

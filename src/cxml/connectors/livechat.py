@@ -36,15 +36,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from cxml.connectors._base import (
-    Decisions,
     ReadContext,
     WebhookEvent,
     WriteBack,
     chain,
+    decide,
     dig,
     fail,
     load_webhook_json,
-    plan_fields,
     text_of,
     thread_entry,
     timestamp,
@@ -216,10 +215,10 @@ def write_back(ticket_id: str, decisions: Mapping[str, Any], *, tag_prefix: str 
     if not chat_id or not thread_id:
         raise ConnectorError(f"write_back: livechat: ticket_id {ticket_id!r} should be '<chat_id>/<thread_id>' "
                              "(the id read_tickets gives a chat thread).")
-    dec = Decisions.of(decisions)
-    if dec.empty:
+    decided = decide(NAME, decisions, priorities=None, tag_prefix=tag_prefix)
+    if decided is None:
         return None
-    plan = plan_fields(NAME, dec, priorities=None, tag_prefix=tag_prefix)
+    dec, plan = decided
     requests: list[WriteBack] = []
     note = dec.note()
     if note or dec.auto:

@@ -45,17 +45,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from cxml.connectors._base import (
-    Decisions,
     ReadContext,
     WebhookEvent,
     WriteBack,
+    article_ok,
     chain,
+    decide,
     dig,
     fail,
     language_code,
     load_webhook_json,
     map_enum,
-    plan_fields,
     text_of,
     thread_entry,
     thread_summary,
@@ -222,12 +222,7 @@ def collect_articles(pages: list[Any]) -> list[Any]:
 
 def map_article(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
     """One answer translation; archived answers are skipped."""
-    if not isinstance(record, Mapping) or record.get("id") in (None, ""):
-        raise fail(NAME, f"answer record {ctx.position}", "id", "is missing")
-    if not record.get("title"):
-        raise fail(NAME, f"answer {record['id']}", "title", "is missing or empty")
-    if record.get("archived_at"):
-        ctx.skip(record["id"], "archived answer")
+    if not article_ok(NAME, record, ctx, lambda r: "archived answer" if r.get("archived_at") else None, "answer"):
         return None
     lang = language_code(record.get("locale") or record.get("language"))
     ident = f"{record['id']}-{lang}" if record.get("_several") else str(record["id"])
@@ -268,11 +263,10 @@ def write_back(ticket_id: str, decisions: Mapping[str, Any], *, custom_fields: M
 
     ``groups`` maps a team label to a Zammad group name; ``custom_fields`` a target to a ticket attribute.
     """
-    dec = Decisions.of(decisions)
-    if dec.empty:
+    decided = decide(NAME, decisions, priorities=PRIORITY_VALUES, custom_fields=custom_fields, groups=groups, tag_prefix=tag_prefix)
+    if decided is None:
         return None
-    plan = plan_fields(NAME, dec, priorities=PRIORITY_VALUES, custom_fields=custom_fields, groups=groups,
-                       tag_prefix=tag_prefix)
+    dec, plan = decided
     tid = str(ticket_id)
     update: dict[str, Any] = dict(plan.custom)
     if plan.priority is not None:

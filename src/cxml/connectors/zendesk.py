@@ -47,17 +47,17 @@ import pandas as pd
 
 from cxml.connectors._base import (
     CsvRecord,
-    Decisions,
     ReadContext,
     WebhookEvent,
     WriteBack,
+    article_ok,
+    decide,
     dig,
     fail,
     from_trigger_body,
     language_code,
     load_webhook_json,
     map_enum,
-    plan_fields,
     text_of,
     thread_entry,
     thread_summary,
@@ -274,12 +274,7 @@ def collect_articles(pages: list[Any]) -> list[Any]:
 
 def map_article(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
     """A Guide article (``GET /api/v2/help_center/articles``); drafts are skipped."""
-    if not isinstance(record, Mapping) or record.get("id") in (None, ""):
-        raise fail(NAME, f"article record {ctx.position}", "id", "is missing")
-    if not record.get("title"):
-        raise fail(NAME, f"article {record['id']}", "title", "is missing or empty")
-    if record.get("draft"):
-        ctx.skip(record["id"], "draft article")
+    if not article_ok(NAME, record, ctx, lambda r: "draft article" if r.get("draft") else None):
         return None
     return {"id": str(record["id"]), "title": record["title"], "body": html_to_text(text_of(record.get("body"))),
             "url": record.get("html_url") or record.get("url"), "language": language_code(record.get("locale")),
@@ -365,11 +360,10 @@ def write_back(ticket_id: str, decisions: Mapping[str, Any], *, custom_fields: M
     ``custom_fields`` maps a target to a custom field id (e.g. ``{"reason": 360001234}``); ``groups`` maps a team
     label to a group id. Returns None when every decision abstains.
     """
-    dec = Decisions.of(decisions)
-    if dec.empty:
+    decided = decide(NAME, decisions, priorities=PRIORITY_VALUES, custom_fields=custom_fields, groups=groups, tag_prefix=tag_prefix)
+    if decided is None:
         return None
-    plan = plan_fields(NAME, dec, priorities=PRIORITY_VALUES, custom_fields=custom_fields, groups=groups,
-                       tag_prefix=tag_prefix)
+    dec, plan = decided
     ticket: dict[str, Any] = {}
     if plan.priority is not None:
         ticket["priority"] = plan.priority
