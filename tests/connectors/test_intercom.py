@@ -89,8 +89,10 @@ def test_non_ticket_topics_and_other_vendors(payloads):
     admin = (payloads / "intercom" / "admin_logged_in.json").read_bytes()
     event = parse_webhook("intercom", admin, {})
     assert event.ticket is None and event.event_type == "admin.logged_in"
-    with pytest.raises(ConnectorError, match="expected 'notification_event'"):
+    with pytest.raises(ConnectorError, match="intercom webhook: the body looks like a payload from freshdesk"):
         parse_webhook("intercom", (payloads / "freshdesk" / "ticket_created.json").read_bytes(), {})
+    with pytest.raises(ConnectorError, match="expected 'notification_event'"):
+        parse_webhook("intercom", b'{"topic": "x"}', {})
     with pytest.raises(ConnectorError, match="looks like a payload from intercom"):
         read_tickets(payloads / "intercom" / "conversation_user_created.json", "zendesk")
 

@@ -202,6 +202,12 @@ def test_trigger_bodies_from_real_accounts(payloads):
     assert "updating their address" in titled.ticket["body"]  # from "message"
 
 
+def test_another_vendors_webhook_is_named(payloads):
+    body = (payloads / "intercom" / "conversation_user_created.json").read_bytes()
+    with pytest.raises(ConnectorError, match="zendesk webhook: the body looks like a payload from intercom"):
+        parse_webhook("zendesk", body, {})
+
+
 def test_trigger_body_without_an_id_and_a_field_map(payloads):
     body = (payloads / "zendesk" / "ticket_user_provided_message.json").read_bytes()
     with pytest.raises(ConnectorError, match=r"zendesk: webhook body: field 'ticket_id\|ticket.id\|id' is missing"):

@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
@@ -31,10 +32,12 @@ import pandas as pd
 
 from cxml.connectors._base import (
     MAX_BODY_BYTES,
+    VENDORS,
     ReadContext,
     WebhookEvent,
     WriteBack,
     articles_frame,
+    check_size,
     load_pages,
 )
 from cxml.connectors._base import tickets_frame as _tickets_frame
@@ -56,8 +59,6 @@ __all__ = [
     "write_back",
 ]
 
-#: The helpdesks cxml reads and writes.
-VENDORS: tuple[str, ...] = ("zendesk", "freshdesk", "intercom", "hubspot", "livechat", "zammad")
 _WITH_ARTICLES = ("zendesk", "freshdesk", "intercom", "zammad")
 
 
@@ -69,6 +70,8 @@ def _module(vendor: str) -> ModuleType:
 
 def _other_vendor(record: Any, vendor: str) -> str | None:
     """The vendor whose payload ``record`` looks like, when it is not ``vendor``'s."""
+    if isinstance(record, list) and record:
+        record = record[0]
     if _module(vendor).looks_like(record):
         return None
     for other in VENDORS:
@@ -234,7 +237,16 @@ def parse_webhook(vendor: str, body: bytes, headers: Mapping[str, str], *, secre
     if not isinstance(body, (bytes, bytearray)):
         raise TypeError(f"parse_webhook: body must be the raw request bytes, got {type(body).__name__}.")
     module = _module(vendor)
-    return module.parse_webhook(bytes(body), headers, secret=secret, now=now, tolerance_s=tolerance_s,
+    body = bytes(body)
+    check_size(module.NAME, body)
+    try:
+        other = _other_vendor(json.loads(body), module.NAME)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        other = None  # the vendor module says what is wrong with it
+    if other is not None:
+        raise ConnectorError(f"{module.NAME} webhook: the body looks like a payload from {other}; is the {other} "
+                             f"webhook pointed at the {module.NAME} endpoint?")
+    return module.parse_webhook(body, headers, secret=secret, now=now, tolerance_s=tolerance_s,
                                 field_map=field_map, **kw)
 
 

@@ -38,25 +38,40 @@ from cxml.schema import as_articles, as_tickets
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "VENDORS",
     "CsvRecord",
+    "Decisions",
+    "FieldPlan",
     "ReadContext",
     "WebhookEvent",
     "WriteBack",
-    "Decisions",
+    "article_ok",
+    "articles_frame",
+    "chain",
+    "check_size",
+    "csv_text",
+    "decide",
     "dig",
     "fail",
+    "from_trigger_body",
+    "language_code",
     "load_pages",
     "load_webhook_json",
     "map_enum",
+    "plan_fields",
     "pseudonym",
-    "timestamp",
-    "tickets_frame",
-    "articles_frame",
+    "slug",
+    "text_of",
     "thread_entry",
-    "from_trigger_body",
+    "thread_summary",
+    "tickets_frame",
+    "timestamp",
 ]
 
 logger = logging.getLogger("cxml.connectors")
+
+#: The helpdesks cxml reads and writes.
+VENDORS: tuple[str, ...] = ("zendesk", "freshdesk", "intercom", "hubspot", "livechat", "zammad")
 
 #: Largest webhook body read (bytes); larger ones are refused before parsing.
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -268,9 +283,17 @@ def thread_entry(role: str, public: bool, created_at: pd.Timestamp | None, body:
 # loading what the user has
 
 
+def _pages(obj: Any) -> list[Any]:
+    """One parsed document as pages: a list of envelopes is several pages, anything else one page."""
+    if isinstance(obj, list) and obj and all(isinstance(i, (Mapping, list)) for i in obj) and any(
+            isinstance(i, Mapping) and _is_envelope(i) for i in obj):
+        return list(obj)
+    return [obj]
+
+
 def _read_json_text(text: str, source: str, vendor: str) -> list[Any]:
     try:
-        return [json.loads(text)]
+        return _pages(json.loads(text))
     except json.JSONDecodeError as first:
         pages = []
         for number, line in enumerate(text.splitlines(), start=1):
@@ -320,11 +343,7 @@ def load_pages(data: Any, vendor: str) -> list[Any]:
     if isinstance(data, Mapping):
         return [data]
     if isinstance(data, Sequence):
-        items = list(data)
-        if items and all(isinstance(i, (Mapping, list)) for i in items) and any(
-                isinstance(i, Mapping) and _is_envelope(i) for i in items):
-            return items  # a list of pages
-        return [items]
+        return _pages(list(data))
     raise ConnectorError(
         f"{vendor}: cannot read {type(data).__name__}; pass a list of API objects, a response page or export "
         "envelope (dict), a JSON / JSON Lines / CSV file path or a folder of pages."
@@ -339,13 +358,18 @@ def _is_envelope(obj: Mapping[str, Any]) -> bool:
     return any(k in obj for k in _ENVELOPE_KEYS) and "id" not in obj
 
 
-def load_webhook_json(vendor: str, body: bytes) -> Any:
-    """Parse a webhook body after the size check; a clear error for anything that is not JSON."""
+def check_size(vendor: str, body: bytes) -> None:
+    """Refuse a webhook body over :data:`MAX_BODY_BYTES` before reading it."""
     if len(body) > MAX_BODY_BYTES:
         raise ConnectorError(
             f"{vendor} webhook: body of {len(body):,} bytes is over the {MAX_BODY_BYTES:,}-byte limit; refused "
             "unread. Helpdesk webhooks are far smaller: check what is posting to this endpoint."
         )
+
+
+def load_webhook_json(vendor: str, body: bytes) -> Any:
+    """Parse a webhook body after the size check; a clear error for anything that is not JSON."""
+    check_size(vendor, body)
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -503,7 +527,7 @@ class Decisions:
         """The internal note for the agent: suggestions with their probabilities, then articles."""
         lines: list[str] = []
         for target, options in self.suggest.items():
-            shown = ", ".join(f"{label} ({p:.0%})" for label, p in options) or "(no options)"
+            shown = ", ".join(label if math.isnan(p) else f"{label} ({p:.0%})" for label, p in options) or "(none)"
             lines.append(f"cxml suggests {target}: {shown}")
         for target, label in self.auto.items():
             conf = self.confidence.get(target)
@@ -525,7 +549,11 @@ class Decisions:
 
 def _top3(value: Any, label: Any) -> list[tuple[str, float]]:
     out: list[tuple[str, float]] = []
+    if hasattr(value, "tolist"):  # numpy arrays, e.g. after a Parquet round trip
+        value = value.tolist()
     for item in value if isinstance(value, (list, tuple)) else []:
+        if hasattr(item, "tolist"):
+            item = item.tolist()
         if isinstance(item, Mapping):
             name, p = item.get("label"), item.get("probability", item.get("score", 0.0))
         elif isinstance(item, (list, tuple)) and len(item) == 2:

@@ -36,7 +36,7 @@ from typing import Any
 
 import httpx
 
-from cxml.connectors._base import WriteBack
+from cxml.connectors._base import VENDORS, WriteBack
 from cxml.exceptions import ConnectorError
 
 __all__ = ["CursorState", "HelpdeskClient", "Page", "make_client"]
@@ -181,8 +181,6 @@ class HelpdeskClient:
                  max_retries: int = 6, backoff_s: float = 1.0, max_backoff_s: float = 60.0,
                  max_wait_s: float = 900.0, timeout_s: float = 30.0, start_time: int = 0, per_page: int = 100,
                  transport: httpx.BaseTransport | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
-        from cxml.connectors import VENDORS
-
         if vendor not in VENDORS:
             raise ConnectorError(f"unknown vendor {vendor!r}; choose one of {list(VENDORS)}.")
         if not token:

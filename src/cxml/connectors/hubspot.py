@@ -152,7 +152,6 @@ def parse_webhook(body: bytes, headers: Mapping[str, str], *, secret: str | None
                   tolerance_s: float, field_map: Mapping[str, str] | None, method: str = "POST",
                   url: str | None = None) -> WebhookEvent:
     """Verify ``X-HubSpot-Signature-v3`` and the timestamp; return the ticket ids to fetch."""
-    obj = load_webhook_json(NAME, body)
     if secret is not None:
         if not url:
             raise SignatureError("hubspot webhook: the v3 signature covers the request URL; pass url= (the full URL "
@@ -168,6 +167,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str], *, secret: str | None
         except ValueError:
             raise SignatureError(f"hubspot webhook: X-HubSpot-Request-Timestamp {sent!r} is not epoch ms.") from None
         check_window(NAME, sent_s, now=now, tolerance_s=tolerance_s, what="X-HubSpot-Request-Timestamp")
+    obj = load_webhook_json(NAME, body)
     events = obj if isinstance(obj, list) else [obj]
     if not events or not all(isinstance(e, Mapping) for e in events):
         raise fail(NAME, "webhook body", "(top level)", "is not a non-empty array of event objects")

@@ -214,12 +214,13 @@ def map_article(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
 def parse_webhook(body: bytes, headers: Mapping[str, str], *, secret: str | None, now: float | None,
                   tolerance_s: float, field_map: Mapping[str, str] | None) -> WebhookEvent:
     """Verify ``X-Hub-Signature`` (HMAC-SHA1) and the replay window; read the notification."""
-    obj = load_webhook_json(NAME, body)
     if secret is not None:
         signature = require_header(NAME, headers, "X-Hub-Signature")
         if not same("sha1=" + hmac_digest(secret, body, "sha1"), signature):
             raise SignatureError("intercom webhook: X-Hub-Signature does not match the body under the configured "
                                  "client secret (wrong secret, or the body was changed).")
+    obj = load_webhook_json(NAME, body)
+    if secret is not None:
         sent = obj.get("first_sent_at") or obj.get("created_at") if isinstance(obj, Mapping) else None
         if not isinstance(sent, (int, float)) or sent <= 0:
             raise SignatureError("intercom webhook: the signed body has no created_at, so its age cannot be checked.")

@@ -238,12 +238,12 @@ def map_article(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
 def parse_webhook(body: bytes, headers: Mapping[str, str], *, secret: str | None, now: float | None,
                   tolerance_s: float, field_map: Mapping[str, str] | None) -> WebhookEvent:
     """Verify ``X-Hub-Signature`` (HMAC-SHA1) and read the default ``{"ticket", "article"}`` body."""
-    obj = load_webhook_json(NAME, body)
     if secret is not None:
         signature = require_header(NAME, headers, "X-Hub-Signature")
         if not same("sha1=" + hmac_digest(secret, body, "sha1"), signature):
             raise SignatureError("zammad webhook: X-Hub-Signature does not match the body under the configured "
                                  "signature token (wrong token, or the body was changed).")
+    obj = load_webhook_json(NAME, body)
     if not isinstance(obj, Mapping) or not isinstance(obj.get("ticket"), Mapping):
         raise fail(NAME, "webhook body", "ticket", "is missing",
                    "Zammad's default webhook payload is {\"ticket\": {...}, \"article\": {...}}; a custom payload "

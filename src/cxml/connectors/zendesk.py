@@ -305,9 +305,9 @@ def verify(body: bytes, headers: Mapping[str, str], secret: str, *, now: float |
 def parse_webhook(body: bytes, headers: Mapping[str, str], *, secret: str | None, now: float | None,
                   tolerance_s: float, field_map: Mapping[str, str] | None) -> WebhookEvent:
     """Verify and read one Zendesk webhook request (event webhook or trigger body)."""
-    obj = load_webhook_json(NAME, body)
     if secret is not None:
         verify(body, headers, secret, now=now, tolerance_s=tolerance_s)
+    obj = load_webhook_json(NAME, body)
     if not isinstance(obj, Mapping):
         raise fail(NAME, "webhook body", "(top level)", f"is a JSON {type(obj).__name__}, expected an object")
     ctx = ReadContext(NAME)

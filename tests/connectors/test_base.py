@@ -1,0 +1,81 @@
+"""Shared connector pieces: loading what users have, timestamps, enums, decisions (cxml.connectors._base)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxml.connectors import ConnectorError, read_tickets
+from cxml.connectors._base import Decisions, ReadContext, dig, load_pages, map_enum, pseudonym, timestamp
+
+
+def test_timestamps_are_tz_aware_utc():
+    ctx = ReadContext("zendesk")
+    assert timestamp("2024-05-02T11:20:00+03:00", ctx, "r", "f") == pd.Timestamp("2024-05-02T08:20:00Z")
+    assert timestamp(1717236000, ctx, "r", "f") == pd.Timestamp("2024-06-01T10:00:00Z")
+    assert timestamp(1717236000123, ctx, "r", "f") == pd.Timestamp("2024-06-01T10:00:00.123Z")  # epoch ms
+    assert timestamp("1717236000", ctx, "r", "f") == pd.Timestamp("2024-06-01T10:00:00Z")
+    helsinki = ReadContext("freshdesk", tz="Europe/Helsinki")
+    assert timestamp("2024-01-15 12:00:00", helsinki, "r", "f") == pd.Timestamp("2024-01-15T10:00:00Z")
+    assert timestamp(None, ctx, "r", "f") is None and timestamp("", ctx, "r", "f") is None
+    with pytest.raises(ConnectorError, match=r"zendesk: ticket 1: field 'updated_at' holds True"):
+        timestamp(True, ctx, "ticket 1", "updated_at")
+
+
+def test_unknown_enum_warns_once_per_value():
+    ctx = ReadContext("zammad")
+    with pytest.warns(UserWarning) as caught:
+        assert map_enum("5 blocker", {"low": "low"}, ctx, "priority") == "5 blocker"
+        assert map_enum("5 blocker", {"low": "low"}, ctx, "priority") == "5 blocker"
+    assert len(caught) == 1
+    assert map_enum("LOW", {"low": "low"}, ctx, "priority") == "low" and map_enum(None, {}, ctx, "x") is None
+
+
+def test_loading_files_folders_and_errors(tmp_path):
+    page = {"tickets": [{"id": 1}], "end_of_stream": True}
+    (tmp_path / "a.json").write_text(json.dumps(page))
+    (tmp_path / "b.jsonl").write_text(json.dumps({"id": 2}) + "\n\n" + json.dumps({"id": 3}) + "\n")
+    (tmp_path / "ignored.txt").write_text("x")
+    assert load_pages(tmp_path, "zendesk") == [page, {"id": 2}, {"id": 3}]
+    assert load_pages(json.dumps([page, page]), "zendesk") == [page, page]  # JSON text: a list of pages
+    (tmp_path / "bad.jsonl").write_text('{"id": 1}\nnot json\n')
+    with pytest.raises(ConnectorError, match=r"bad.jsonl is neither JSON nor JSON Lines \(line 2"):
+        load_pages(tmp_path / "bad.jsonl", "zendesk")
+    with pytest.raises(FileNotFoundError, match="zendesk: no such file or folder"):
+        load_pages(tmp_path / "missing.json", "zendesk")
+    with pytest.raises(ConnectorError, match="zendesk: cannot read int"):
+        load_pages(42, "zendesk")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ConnectorError, match=r"holds no .json, .jsonl or .csv pages"):
+        load_pages(empty, "zendesk")
+
+
+def test_no_tickets_and_unknown_vendor_and_errors_option():
+    with pytest.raises(ConnectorError, match="zendesk: no tickets in the data"):
+        read_tickets({"tickets": []}, "zendesk")
+    with pytest.raises(ConnectorError, match=r"unknown vendor 'jira'; choose one of \['zendesk'"):
+        read_tickets([], "jira")
+    with pytest.raises(ValueError, match="errors must be 'raise' or 'skip'"):
+        read_tickets([], "zendesk", errors="ignore")
+
+
+def test_decisions_from_a_parquet_row_and_nan_probabilities():
+    row = {"reason": "refund", "reason_action": "suggest", "reason_confidence": np.float32(0.5),
+           "reason_top3": np.array([np.array(["refund", "0.5"], dtype=object), np.array(["return", "0.25"])]),
+           "priority": None, "priority_action": "suggest", "priority_top3": None}
+    dec = Decisions.of(row)
+    assert dec.suggest["reason"] == [("refund", 0.5), ("return", 0.25)]
+    note = dec.note()
+    assert "cxml suggests reason: refund (50%), return (25%)" in note
+    assert "nan" not in note
+
+
+def test_small_helpers():
+    assert dig({"a": {"b": [{"c": 1}]}}, "a.b.0.c") == 1 and dig({"a": 1}, "a.b") is None
+    assert dig({"a": [1]}, "a.5", "x") == "x"
+    assert pseudonym("Maija@Example.com ") == pseudonym("maija@example.com") and pseudonym("") is None
+    assert "maija" not in pseudonym("maija@example.com")
