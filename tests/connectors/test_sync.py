@@ -136,3 +136,20 @@ def test_killed_sync_resumes_and_writes_each_ticket_once(model_dir, zendesk_page
         assert set(writes) == expected and set(writes.values()) == {1}
         assert f"updated {len(expected) - applied_before}" in done.stdout
         assert json.loads(state.read_text())["pending"] is None
+
+
+def test_a_bundle_with_a_knowledge_base_adds_articles_to_the_note(model_dir, zendesk_pages, tmp_path, capsys):
+    from cxml.bundle import HelpdeskModel
+    from cxml.datasets import make_webshop
+    from cxml.knowledge import KnowledgeBase
+
+    # a lenient threshold: the hash encoder scores low, and this test is about the note, not the ranking
+    kb = KnowledgeBase(encoder="hash", no_match_rate=0.9).add(make_webshop(n_tickets=10, seed=0).articles)
+    bundle = HelpdeskModel(triage=cxml.load(model_dir), knowledge=kb)
+    with FakeHelpdesk("zendesk", zendesk_pages[:1]) as fake:
+        with make_client("zendesk", base_url=fake.url, token="t") as client:
+            report = run_sync(client, bundle, tmp_path / "s.json", dry_run=True, k_articles=2, max_pages=1)
+    comments = [r["json"]["ticket"].get("comment", {}).get("body", "") for c in report.changes for r in c["requests"]]
+    with_articles = [c for c in comments if "Articles that may answer this ticket:" in c]
+    assert with_articles, "no note carried an article"
+    assert all("/" in c.split("Articles that may answer this ticket:")[1] for c in with_articles)  # their URLs
