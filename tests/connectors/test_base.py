@@ -54,6 +54,17 @@ def test_loading_files_folders_and_errors(tmp_path):
         load_pages(empty, "zendesk")
 
 
+def test_skips_are_logged_with_counts_and_reasons(caplog):
+    records = [{"id": 1, "spam": True, "created_at": "2024-01-01T00:00:00Z"},
+               {"id": 2, "created_at": "2024-01-01T00:00:00Z", "source": 1, "description": "a", "requester_id": 1},
+               {"id": 3, "source": 1, "requester_id": 1}]
+    with caplog.at_level("WARNING", logger="cxml.connectors"):
+        frame = read_tickets(records, "freshdesk", errors="skip")
+    assert frame["id"].tolist() == ["2"]
+    assert [(s["position"], s["id"]) for s in frame.attrs["skipped"]] == [(0, "1"), (2, "3")]
+    assert "freshdesk: skipped 2 of 3 records: 1 spam; 1 freshdesk: ticket 3 (record 2): field 'created_at'" in caplog.text
+
+
 def test_no_tickets_and_unknown_vendor_and_errors_option():
     with pytest.raises(ConnectorError, match="zendesk: no tickets in the data"):
         read_tickets({"tickets": []}, "zendesk")

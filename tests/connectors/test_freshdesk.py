@@ -34,7 +34,8 @@ def test_search_page_with_a_repeated_id_keeps_the_last_and_reports_it(payloads):
     frame = read_tickets(payloads / "freshdesk_api_v2" / "search_tickets.json", "freshdesk")
     assert len(frame) == 1 and frame.loc[0, "subject"] == "This is another ticket"
     assert frame.loc[0, "created_at"] == pd.Timestamp("2020-01-01T06:21:45Z")  # +10:00 in the page
-    assert frame.attrs["skipped"][0]["reason"].startswith("duplicate of an earlier record")
+    assert frame.attrs["skipped"] == [{"position": 0, "id": "1",
+                                       "reason": "duplicate of a later record (the later version is kept)"}]
 
 
 @pytest.mark.filterwarnings("ignore:freshdesk. unknown .*Carrier pigeon:UserWarning")
@@ -139,3 +140,9 @@ def test_write_back_update_and_private_note():
                         custom_fields={"reason": "cf_contact_reason"})
     assert custom.json == {"custom_fields": {"cf_contact_reason": "refund"}, "tags": ["cxml_auto"]}
     assert write_back("freshdesk", "120", {"reason": "x", "reason_action": "abstain"}) is None
+
+
+def test_broken_html_in_a_ticket_is_read_not_refused():
+    record = {"id": 9, "created_at": "2024-06-01T00:00:00Z", "source": 2, "priority": 2, "requester_id": 1,
+              "description": "<div>Broken <b>markup <i>still readable</span><p>second line"}
+    assert read_tickets([record], "freshdesk").loc[0, "body"] == "Broken markup still readable\nsecond line"

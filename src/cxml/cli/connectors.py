@@ -1,4 +1,8 @@
-"""``cxml import`` and ``cxml sync``: helpdesk exports in, triage decisions back out."""
+"""``cxml import`` and ``cxml sync``: helpdesk exports in, triage decisions back out.
+
+As in :mod:`cxml.cli.main`, each command imports what it runs inside its own function, so that building the
+parser stays free of pandas, httpx and the models.
+"""
 
 from __future__ import annotations
 

@@ -162,6 +162,7 @@ def read_tickets(data: Any, vendor: str, *, errors: str = "raise", scrub_pii: bo
                     f"{vendor}: record {position}: reason_field {reason_field!r} is not among its fields "
                     f"{sorted(k for k in row if k != 'thread')[:30]}; name a column read_tickets produces.")
             row["reason"] = row[reason_field]
+        row["_position"] = position
         rows.append(row)
     if not rows and records:
         other = next((o for o in (_other_vendor(r, vendor) for r in records if isinstance(r, Mapping)) if o), None)

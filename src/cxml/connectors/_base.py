@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -425,11 +426,12 @@ def tickets_frame(rows: list[dict[str, Any]], ctx: ReadContext, *, scrub_pii: bo
     for column in ("tags", "thread"):
         if column in frame.columns:
             frame[column] = [v if isinstance(v, list) else [] for v in frame[column]]
-    dupes = frame["id"][frame["id"].duplicated(keep="first")]
+    positions = frame.pop("_position") if "_position" in frame.columns else pd.Series(frame.index)
+    dupes = frame["id"][frame["id"].duplicated(keep="last")]
     if len(dupes):  # the same ticket on two export pages (Zendesk cursors may repeat a ticket): keep the latest
         for pos in dupes.index:
-            ctx.skipped.append({"position": int(pos), "id": str(frame.at[pos, "id"]),
-                                "reason": "duplicate of an earlier record (the later version is kept)"})
+            ctx.skipped.append({"position": int(positions[pos]), "id": str(frame.at[pos, "id"]),
+                                "reason": "duplicate of a later record (the later version is kept)"})
         frame = frame.drop_duplicates("id", keep="last").reset_index(drop=True)
         logger.warning("%s: %d duplicated ticket ids; the last version of each is kept", ctx.vendor, len(dupes))
     out = as_tickets(frame, require=(), scrub_pii=scrub_pii)
@@ -541,8 +543,6 @@ class Decisions:
         if not (self.suggest or self.articles):
             return None
         if html:
-            from html import escape
-
             return "".join(f"<p>{escape(line)}</p>" for line in lines)
         return "\n".join(lines)
 
