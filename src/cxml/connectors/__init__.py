@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -82,6 +82,18 @@ def _other_vendor(record: Any, vendor: str) -> str | None:
 
 def _record_id(record: Any) -> Any:
     return record.get("id") if isinstance(record, Mapping) else None
+
+
+def _mapped(mapper: Callable[[Any, ReadContext], dict[str, Any] | None], record: Any,
+            ctx: ReadContext) -> dict[str, Any] | None:
+    """``mapper(record)``; a malformed record raises, or with ``errors="skip"`` is recorded as skipped."""
+    try:
+        return mapper(record, ctx)
+    except ConnectorError as exc:
+        if ctx.errors == "raise":
+            raise
+        ctx.skip(_record_id(record), str(exc))
+        return None
 
 
 def _check_errors(errors: str) -> None:
@@ -147,13 +159,7 @@ def read_tickets(data: Any, vendor: str, *, errors: str = "raise", scrub_pii: bo
                 f"{vendor}: record {position} (id {_record_id(record)!r}) looks like a payload from {other}, not "
                 f"{vendor}; call read_tickets(..., vendor={other!r})."
             )
-        try:
-            row = module.map_ticket(record, ctx)
-        except ConnectorError as exc:
-            if errors == "raise":
-                raise
-            ctx.skip(_record_id(record), str(exc))
-            continue
+        row = _mapped(module.map_ticket, record, ctx)
         if row is None:
             continue
         if reason_field is not None:
@@ -183,17 +189,11 @@ def read_articles(data: Any, vendor: str, *, errors: str = "raise") -> pd.DataFr
     if module.NAME not in _WITH_ARTICLES:
         raise ConnectorError(f"{module.NAME} has no knowledge-base articles to read; articles come from "
                              f"{list(_WITH_ARTICLES)}.")
-    ctx = ReadContext(module.NAME)
+    ctx = ReadContext(module.NAME, errors=errors)
     rows = []
     for position, record in enumerate(module.collect_articles(load_pages(data, module.NAME))):
         ctx.position = position
-        try:
-            row = module.map_article(record, ctx)
-        except ConnectorError as exc:
-            if errors == "raise":
-                raise
-            ctx.skip(_record_id(record), str(exc))
-            continue
+        row = _mapped(module.map_article, record, ctx)
         if row is not None:
             rows.append(row)
     return articles_frame(rows, ctx)

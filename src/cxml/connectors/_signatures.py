@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from cxml.exceptions import SignatureError
 
-__all__ = ["check_window", "header", "hmac_digest", "require_header", "same"]
+__all__ = ["check_hub_signature", "check_window", "header", "hmac_digest", "require_header", "same"]
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -61,3 +61,11 @@ def check_window(vendor: str, sent_at: float, *, now: float | None, tolerance_s:
             f"{tolerance_s:.0f} s; the request is refused as a possible replay. If clocks are off, sync them (NTP) "
             "or widen tolerance_s."
         )
+
+
+def check_hub_signature(vendor: str, body: bytes, headers: Mapping[str, str], secret: str, secret_name: str) -> None:
+    """``X-Hub-Signature: sha1=<hex HMAC-SHA1 of the body>`` (Intercom, Zammad); raise SignatureError."""
+    signature = require_header(vendor, headers, "X-Hub-Signature")
+    if not same("sha1=" + hmac_digest(secret, body, "sha1"), signature):
+        raise SignatureError(f"{vendor} webhook: X-Hub-Signature does not match the body under the configured "
+                             f"{secret_name} (wrong {secret_name}, or the body was changed).")

@@ -59,7 +59,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import html_to_text, message_text
-from cxml.connectors._signatures import check_window, hmac_digest, require_header, same
+from cxml.connectors._signatures import check_hub_signature, check_window
 from cxml.exceptions import SignatureError
 from cxml.schema import TICKET_FIELDS
 
@@ -215,10 +215,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str], *, secret: str | None
                   tolerance_s: float, field_map: Mapping[str, str] | None) -> WebhookEvent:
     """Verify ``X-Hub-Signature`` (HMAC-SHA1) and the replay window; read the notification."""
     if secret is not None:
-        signature = require_header(NAME, headers, "X-Hub-Signature")
-        if not same("sha1=" + hmac_digest(secret, body, "sha1"), signature):
-            raise SignatureError("intercom webhook: X-Hub-Signature does not match the body under the configured "
-                                 "client secret (wrong secret, or the body was changed).")
+        check_hub_signature(NAME, body, headers, secret, "client secret")
     obj = load_webhook_json(NAME, body)
     if secret is not None:
         sent = obj.get("first_sent_at") or obj.get("created_at") if isinstance(obj, Mapping) else None

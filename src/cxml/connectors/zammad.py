@@ -62,8 +62,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import html_to_text, message_text
-from cxml.connectors._signatures import header, hmac_digest, require_header, same
-from cxml.exceptions import SignatureError
+from cxml.connectors._signatures import check_hub_signature, header
 
 NAME = "zammad"
 
@@ -239,10 +238,7 @@ def parse_webhook(body: bytes, headers: Mapping[str, str], *, secret: str | None
                   tolerance_s: float, field_map: Mapping[str, str] | None) -> WebhookEvent:
     """Verify ``X-Hub-Signature`` (HMAC-SHA1) and read the default ``{"ticket", "article"}`` body."""
     if secret is not None:
-        signature = require_header(NAME, headers, "X-Hub-Signature")
-        if not same("sha1=" + hmac_digest(secret, body, "sha1"), signature):
-            raise SignatureError("zammad webhook: X-Hub-Signature does not match the body under the configured "
-                                 "signature token (wrong token, or the body was changed).")
+        check_hub_signature(NAME, body, headers, secret, "signature token")
     obj = load_webhook_json(NAME, body)
     if not isinstance(obj, Mapping) or not isinstance(obj.get("ticket"), Mapping):
         raise fail(NAME, "webhook body", "ticket", "is missing",
