@@ -90,3 +90,19 @@ def test_small_helpers():
     assert dig({"a": [1]}, "a.5", "x") == "x"
     assert pseudonym("Maija@Example.com ") == pseudonym("maija@example.com") and pseudonym("") is None
     assert "maija" not in pseudonym("maija@example.com")
+
+
+@pytest.mark.parametrize("vendor, path", [("zendesk", "zendesk/incremental_page1.json"),
+                                          ("hubspot", "hubspot/tickets_search.json"),
+                                          ("livechat", "livechat/archives.json")])
+def test_each_vendor_module_reads_as_the_dispatcher(fixtures_dir, vendor, path):
+    import importlib
+
+    module = importlib.import_module(f"cxml.connectors.{vendor}")
+    direct = module.read_tickets(fixtures_dir / path, errors="skip")
+    pd.testing.assert_frame_equal(direct, read_tickets(fixtures_dir / path, vendor, errors="skip"))
+    if vendor == "zendesk":
+        articles = module.read_articles(fixtures_dir / "zendesk" / "articles.json")
+        assert articles["id"].tolist() == ["360001", "360002"]
+    else:
+        assert not hasattr(module, "read_articles")

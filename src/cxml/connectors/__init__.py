@@ -22,25 +22,14 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable, Mapping
-from types import ModuleType
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from cxml.connectors._base import (
-    MAX_BODY_BYTES,
-    VENDORS,
-    ReadContext,
-    WebhookEvent,
-    WriteBack,
-    articles_frame,
-    check_size,
-    load_pages,
-)
-from cxml.connectors._base import tickets_frame as _tickets_frame
+from cxml.connectors._base import MAX_BODY_BYTES, VENDORS, WebhookEvent, WriteBack, check_size
+from cxml.connectors._read import other_vendor, read_vendor_articles, read_vendor_tickets, vendor_module
 from cxml.connectors.client import HelpdeskClient, make_client
 from cxml.exceptions import ConnectorError, SignatureError
 
@@ -58,48 +47,6 @@ __all__ = [
     "read_tickets",
     "write_back",
 ]
-
-_WITH_ARTICLES = ("zendesk", "freshdesk", "intercom", "zammad")
-
-
-def _module(vendor: str) -> ModuleType:
-    if not isinstance(vendor, str) or vendor.strip().lower() not in VENDORS:
-        raise ConnectorError(f"unknown vendor {vendor!r}; choose one of {list(VENDORS)}.")
-    return importlib.import_module(f"cxml.connectors.{vendor.strip().lower()}")
-
-
-def _other_vendor(record: Any, vendor: str) -> str | None:
-    """The vendor whose payload ``record`` looks like, when it is not ``vendor``'s."""
-    if isinstance(record, list) and record:
-        record = record[0]
-    if _module(vendor).looks_like(record):
-        return None
-    for other in VENDORS:
-        if other != vendor and _module(other).looks_like(record):
-            return other
-    return None
-
-
-def _record_id(record: Any) -> Any:
-    return record.get("id") if isinstance(record, Mapping) else None
-
-
-def _mapped(mapper: Callable[[Any, ReadContext], dict[str, Any] | None], record: Any,
-            ctx: ReadContext) -> dict[str, Any] | None:
-    """``mapper(record)``; a malformed record raises, or with ``errors="skip"`` is recorded as skipped."""
-    try:
-        return mapper(record, ctx)
-    except ConnectorError as exc:
-        if ctx.errors == "raise":
-            raise
-        ctx.skip(_record_id(record), str(exc))
-        return None
-
-
-def _check_errors(errors: str) -> None:
-    if errors not in ("raise", "skip"):
-        raise ValueError(f"errors must be 'raise' or 'skip', got {errors!r}.")
-
 
 def read_tickets(data: Any, vendor: str, *, errors: str = "raise", scrub_pii: bool = True,
                  fields: Mapping[Any, str] | None = None, reason_field: str | None = None,
@@ -144,37 +91,8 @@ def read_tickets(data: Any, vendor: str, *, errors: str = "raise", scrub_pii: bo
         With the vendor, the record and the field, for a malformed record (``errors="raise"``), another vendor's
         payload, or data with no tickets.
     """
-    _check_errors(errors)
-    module = _module(vendor)
-    vendor = module.NAME
-    ctx = ReadContext(vendor, tz=tz, fields={str(k): v for k, v in (fields or {}).items()},
-                      reason_field=reason_field, errors=errors)
-    records = module.collect(load_pages(data, vendor), ctx)
-    rows = []
-    for position, record in enumerate(records):
-        ctx.position = position
-        other = _other_vendor(record, vendor) if isinstance(record, Mapping) else None
-        if other is not None:
-            raise ConnectorError(
-                f"{vendor}: record {position} (id {_record_id(record)!r}) looks like a payload from {other}, not "
-                f"{vendor}; call read_tickets(..., vendor={other!r})."
-            )
-        row = _mapped(module.map_ticket, record, ctx)
-        if row is None:
-            continue
-        if reason_field is not None:
-            if reason_field not in row:
-                raise ConnectorError(
-                    f"{vendor}: record {position}: reason_field {reason_field!r} is not among its fields "
-                    f"{sorted(k for k in row if k != 'thread')[:30]}; name a column read_tickets produces.")
-            row["reason"] = row[reason_field]
-        row["_position"] = position
-        rows.append(row)
-    if not rows and records:
-        other = next((o for o in (_other_vendor(r, vendor) for r in records if isinstance(r, Mapping)) if o), None)
-        if other:
-            raise ConnectorError(f"{vendor}: the data looks like an export from {other}; pass vendor={other!r}.")
-    return _tickets_frame(rows, ctx, scrub_pii=scrub_pii)
+    return read_vendor_tickets(vendor, data, errors=errors, scrub_pii=scrub_pii, fields=fields,
+                               reason_field=reason_field, tz=tz)
 
 
 def read_articles(data: Any, vendor: str, *, errors: str = "raise") -> pd.DataFrame:
@@ -184,19 +102,7 @@ def read_articles(data: Any, vendor: str, *, errors: str = "raise") -> pd.DataFr
     HTML is turned into text, the locale into an ISO 639-1 language code. Drafts are skipped and reported in
     ``attrs["skipped"]``.
     """
-    _check_errors(errors)
-    module = _module(vendor)
-    if module.NAME not in _WITH_ARTICLES:
-        raise ConnectorError(f"{module.NAME} has no knowledge-base articles to read; articles come from "
-                             f"{list(_WITH_ARTICLES)}.")
-    ctx = ReadContext(module.NAME, errors=errors)
-    rows = []
-    for position, record in enumerate(module.collect_articles(load_pages(data, module.NAME))):
-        ctx.position = position
-        row = _mapped(module.map_article, record, ctx)
-        if row is not None:
-            rows.append(row)
-    return articles_frame(rows, ctx)
+    return read_vendor_articles(vendor, data, errors=errors)
 
 
 def parse_webhook(vendor: str, body: bytes, headers: Mapping[str, str], *, secret: str | None = None,
@@ -237,11 +143,11 @@ def parse_webhook(vendor: str, body: bytes, headers: Mapping[str, str], *, secre
     """
     if not isinstance(body, (bytes, bytearray)):
         raise TypeError(f"parse_webhook: body must be the raw request bytes, got {type(body).__name__}.")
-    module = _module(vendor)
+    module = vendor_module(vendor)
     body = bytes(body)
     check_size(module.NAME, body)
     try:
-        other = _other_vendor(json.loads(body), module.NAME)
+        other = other_vendor(json.loads(body), module.NAME)
     except (UnicodeDecodeError, json.JSONDecodeError):
         other = None  # the vendor module says what is wrong with it
     if other is not None:
@@ -260,4 +166,4 @@ def write_back(vendor: str, ticket_id: str, decisions: Mapping[str, Any], **kw: 
     """
     if ticket_id is None or not str(ticket_id).strip():
         raise ConnectorError(f"write_back: {vendor}: ticket_id is empty; pass the id of the ticket to update.")
-    return _module(vendor).write_back(str(ticket_id), decisions, **kw)
+    return vendor_module(vendor).write_back(str(ticket_id), decisions, **kw)

@@ -1,9 +1,11 @@
 """What every vendor module shares: the result types, record loading, value mapping and the ticket frame.
 
-A vendor module (``zendesk.py``, ``freshdesk.py``, ...) provides the same small surface, used by the dispatchers
-in :mod:`cxml.connectors`:
+A vendor module (``zendesk.py``, ``freshdesk.py``, ...) provides the same small surface; the dispatchers in
+:mod:`cxml.connectors` and the reading loop in ``_read.py`` use the rest:
 
 ``NAME``                                   the vendor name
+``read_tickets(data, **options)``          :func:`cxml.connectors.read_tickets` for this vendor
+``read_articles(data, **options)``         :func:`cxml.connectors.read_articles` (vendors with a knowledge base)
 ``collect(pages, ctx) -> list[dict]``      the ticket records of the loaded pages (side data into ``ctx``)
 ``map_ticket(record, ctx) -> dict | None`` one canonical row (None: skipped, reason recorded in ``ctx``)
 ``collect_articles(pages) -> list[dict]``  article records (vendors with a knowledge base)

@@ -45,6 +45,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pandas as pd
+
 from cxml.connectors._base import (
     CsvRecord,
     ReadContext,
@@ -67,6 +69,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import html_to_text, message_text
+from cxml.connectors._read import read_vendor_articles, read_vendor_tickets
 from cxml.connectors._signatures import header, same
 from cxml.exceptions import SignatureError
 from cxml.schema import TICKET_FIELDS
@@ -112,6 +115,16 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "requester_id": ("Contact ID", "Requester ID"), "requester_email": ("Email", "Requester Email"),
     "csat": ("Survey results", "Satisfaction rating"), "language": ("Language",),
 }
+
+
+def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
+    """Freshdesk tickets in the canonical shape; ``options`` as in :func:`cxml.connectors.read_tickets`."""
+    return read_vendor_tickets(NAME, data, **options)
+
+
+def read_articles(data: Any, **options: Any) -> pd.DataFrame:
+    """Freshdesk articles in the canonical shape; ``options`` as in :func:`cxml.connectors.read_articles`."""
+    return read_vendor_articles(NAME, data, **options)
 
 
 def looks_like(record: Any) -> bool:

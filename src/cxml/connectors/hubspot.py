@@ -40,6 +40,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
+import pandas as pd
+
 from cxml.connectors._base import (
     Decisions,
     ReadContext,
@@ -56,6 +58,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import message_text
+from cxml.connectors._read import read_vendor_tickets
 from cxml.connectors._signatures import check_window, hmac_digest, require_header, same
 from cxml.exceptions import SignatureError
 
@@ -71,6 +74,11 @@ PRIORITY_VALUES: dict[str, str] = {"low": "LOW", "medium": "MEDIUM", "normal": "
 STAGES: dict[str, str] = {"1": "new", "2": "waiting on contact", "3": "waiting on us", "4": "closed"}
 #: Note -> ticket association type id (HUBSPOT_DEFINED).
 NOTE_TO_TICKET = 228
+
+
+def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
+    """HubSpot tickets in the canonical shape; ``options`` as in :func:`cxml.connectors.read_tickets`."""
+    return read_vendor_tickets(NAME, data, **options)
 
 
 def looks_like(record: Any) -> bool:

@@ -64,6 +64,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import html_to_text, message_text
+from cxml.connectors._read import read_vendor_articles, read_vendor_tickets
 from cxml.connectors._signatures import check_window, header, hmac_digest, require_header, same
 from cxml.exceptions import ConnectorError, SignatureError
 from cxml.schema import TICKET_FIELDS
@@ -98,6 +99,16 @@ TRIGGER_FIELDS: dict[str, str] = {
 }
 
 
+def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
+    """Zendesk tickets in the canonical shape; ``options`` as in :func:`cxml.connectors.read_tickets`."""
+    return read_vendor_tickets(NAME, data, **options)
+
+
+def read_articles(data: Any, **options: Any) -> pd.DataFrame:
+    """Zendesk articles in the canonical shape; ``options`` as in :func:`cxml.connectors.read_articles`."""
+    return read_vendor_articles(NAME, data, **options)
+
+
 def looks_like(record: Any) -> bool:
     """A Zendesk ticket object (``via`` and ``requester_id``), event webhook or ticket page."""
     if not isinstance(record, Mapping):
@@ -128,7 +139,9 @@ def collect(pages: list[Any], ctx: ReadContext) -> list[Any]:
         tid = str(audit.get("ticket_id"))
         for event in audit.get("events") or audit.get("child_events") or []:
             if isinstance(event, Mapping) and event.get("type", event.get("event_type")) == "Comment":
-                comments.setdefault(tid, []).append({"created_at": audit.get("created_at"), **event})
+                author = audit.get("author_id", audit.get("updater_id"))  # ticket events name the updater
+                comments.setdefault(tid, []).append({"created_at": audit.get("created_at"), "author_id": author,
+                                                     **event})
 
     for page in pages:
         items = page if isinstance(page, list) else None
