@@ -17,7 +17,8 @@ import pandas as pd
 from cxml.connectors._base import VENDORS, ReadContext, articles_frame, load_pages, tickets_frame
 from cxml.exceptions import ConnectorError
 
-__all__ = ["other_vendor", "read_vendor_articles", "read_vendor_tickets", "vendor_module"]
+__all__ = ["article_reader", "other_vendor", "read_vendor_articles", "read_vendor_tickets", "ticket_reader",
+           "vendor_module"]
 
 #: Vendors with a knowledge base to read articles from.
 WITH_ARTICLES = ("zendesk", "freshdesk", "intercom", "zammad")
@@ -115,3 +116,23 @@ def read_vendor_articles(vendor: str, data: Any, *, errors: str = "raise") -> pd
         if row is not None:
             rows.append(row)
     return articles_frame(rows, ctx)
+
+
+def ticket_reader(vendor: str, label: str, module: str) -> Callable[..., pd.DataFrame]:
+    """A vendor module's ``read_tickets(data, **options)``."""
+    def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
+        return read_vendor_tickets(vendor, data, **options)
+
+    read_tickets.__doc__ = f"{label} tickets in the canonical shape; options as in cxml.connectors.read_tickets."
+    read_tickets.__module__ = module
+    return read_tickets
+
+
+def article_reader(vendor: str, label: str, module: str) -> Callable[..., pd.DataFrame]:
+    """A vendor module's ``read_articles(data, **options)``."""
+    def read_articles(data: Any, **options: Any) -> pd.DataFrame:
+        return read_vendor_articles(vendor, data, **options)
+
+    read_articles.__doc__ = f"{label} articles in the canonical shape; options as in cxml.connectors.read_articles."
+    read_articles.__module__ = module
+    return read_articles

@@ -45,8 +45,6 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pandas as pd
-
 from cxml.connectors._base import (
     CsvRecord,
     ReadContext,
@@ -69,7 +67,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import html_to_text, message_text
-from cxml.connectors._read import read_vendor_articles, read_vendor_tickets
+from cxml.connectors._read import article_reader, ticket_reader
 from cxml.connectors._signatures import header, same
 from cxml.exceptions import SignatureError
 from cxml.schema import TICKET_FIELDS
@@ -117,14 +115,10 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
-    """Freshdesk tickets in the canonical shape; ``options`` as in :func:`cxml.connectors.read_tickets`."""
-    return read_vendor_tickets(NAME, data, **options)
-
-
-def read_articles(data: Any, **options: Any) -> pd.DataFrame:
-    """Freshdesk articles in the canonical shape; ``options`` as in :func:`cxml.connectors.read_articles`."""
-    return read_vendor_articles(NAME, data, **options)
+#: ``read_tickets(data, **options)``: :func:`cxml.connectors.read_tickets` for Freshdesk.
+read_tickets = ticket_reader(NAME, "Freshdesk", __name__)
+#: ``read_articles(data, **options)``: :func:`cxml.connectors.read_articles` for Freshdesk.
+read_articles = article_reader(NAME, "Freshdesk", __name__)
 
 
 def looks_like(record: Any) -> bool:

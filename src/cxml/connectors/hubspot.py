@@ -40,8 +40,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-import pandas as pd
-
 from cxml.connectors._base import (
     Decisions,
     ReadContext,
@@ -58,7 +56,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import message_text
-from cxml.connectors._read import read_vendor_tickets
+from cxml.connectors._read import ticket_reader
 from cxml.connectors._signatures import check_window, hmac_digest, require_header, same
 from cxml.exceptions import SignatureError
 
@@ -76,9 +74,8 @@ STAGES: dict[str, str] = {"1": "new", "2": "waiting on contact", "3": "waiting o
 NOTE_TO_TICKET = 228
 
 
-def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
-    """HubSpot tickets in the canonical shape; ``options`` as in :func:`cxml.connectors.read_tickets`."""
-    return read_vendor_tickets(NAME, data, **options)
+#: ``read_tickets(data, **options)``: :func:`cxml.connectors.read_tickets` for HubSpot.
+read_tickets = ticket_reader(NAME, "HubSpot", __name__)
 
 
 def looks_like(record: Any) -> bool:

@@ -40,8 +40,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 from cxml.connectors._base import (
     Decisions,
     ReadContext,
@@ -61,7 +59,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import html_to_text, message_text
-from cxml.connectors._read import read_vendor_articles, read_vendor_tickets
+from cxml.connectors._read import article_reader, ticket_reader
 from cxml.connectors._signatures import check_hub_signature, check_window
 from cxml.exceptions import SignatureError
 from cxml.schema import TICKET_FIELDS
@@ -79,14 +77,10 @@ ROLES: dict[str, str] = {"user": "customer", "lead": "customer", "contact": "cus
 _PUBLIC_PARTS = {"comment", "assignment", "close", "open", "conversation_rating_remark_added", None}
 
 
-def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
-    """Intercom tickets in the canonical shape; ``options`` as in :func:`cxml.connectors.read_tickets`."""
-    return read_vendor_tickets(NAME, data, **options)
-
-
-def read_articles(data: Any, **options: Any) -> pd.DataFrame:
-    """Intercom articles in the canonical shape; ``options`` as in :func:`cxml.connectors.read_articles`."""
-    return read_vendor_articles(NAME, data, **options)
+#: ``read_tickets(data, **options)``: :func:`cxml.connectors.read_tickets` for Intercom.
+read_tickets = ticket_reader(NAME, "Intercom", __name__)
+#: ``read_articles(data, **options)``: :func:`cxml.connectors.read_articles` for Intercom.
+read_articles = article_reader(NAME, "Intercom", __name__)
 
 
 def looks_like(record: Any) -> bool:

@@ -35,8 +35,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 from cxml.connectors._base import (
     ReadContext,
     WebhookEvent,
@@ -51,7 +49,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import message_text
-from cxml.connectors._read import read_vendor_tickets
+from cxml.connectors._read import ticket_reader
 from cxml.connectors._signatures import same
 from cxml.exceptions import ConnectorError, SignatureError
 
@@ -60,9 +58,8 @@ API = "/v3.5/agent/action"
 CSAT: dict[Any, float] = {1: 5.0, 0: 1.0, "good": 5.0, "bad": 1.0, "rated_good": 5.0, "rated_bad": 1.0}
 
 
-def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
-    """LiveChat tickets in the canonical shape; ``options`` as in :func:`cxml.connectors.read_tickets`."""
-    return read_vendor_tickets(NAME, data, **options)
+#: ``read_tickets(data, **options)``: :func:`cxml.connectors.read_tickets` for LiveChat.
+read_tickets = ticket_reader(NAME, "LiveChat", __name__)
 
 
 def looks_like(record: Any) -> bool:

@@ -44,8 +44,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 from cxml.connectors._base import (
     ReadContext,
     WebhookEvent,
@@ -64,7 +62,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import html_to_text, message_text
-from cxml.connectors._read import read_vendor_articles, read_vendor_tickets
+from cxml.connectors._read import article_reader, ticket_reader
 from cxml.connectors._signatures import check_hub_signature, header
 
 NAME = "zammad"
@@ -81,14 +79,10 @@ PRIORITY_VALUES: dict[str, str] = {"low": "1 low", "medium": "2 normal", "normal
 ROLES: dict[str, str] = {"customer": "customer", "agent": "agent", "system": "system"}
 
 
-def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
-    """Zammad tickets in the canonical shape; ``options`` as in :func:`cxml.connectors.read_tickets`."""
-    return read_vendor_tickets(NAME, data, **options)
-
-
-def read_articles(data: Any, **options: Any) -> pd.DataFrame:
-    """Zammad articles in the canonical shape; ``options`` as in :func:`cxml.connectors.read_articles`."""
-    return read_vendor_articles(NAME, data, **options)
+#: ``read_tickets(data, **options)``: :func:`cxml.connectors.read_tickets` for Zammad.
+read_tickets = ticket_reader(NAME, "Zammad", __name__)
+#: ``read_articles(data, **options)``: :func:`cxml.connectors.read_articles` for Zammad.
+read_articles = article_reader(NAME, "Zammad", __name__)
 
 
 def looks_like(record: Any) -> bool:

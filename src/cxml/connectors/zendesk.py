@@ -64,7 +64,7 @@ from cxml.connectors._base import (
     timestamp,
 )
 from cxml.connectors._html import html_to_text, message_text
-from cxml.connectors._read import read_vendor_articles, read_vendor_tickets
+from cxml.connectors._read import article_reader, ticket_reader
 from cxml.connectors._signatures import check_window, header, hmac_digest, require_header, same
 from cxml.exceptions import ConnectorError, SignatureError
 from cxml.schema import TICKET_FIELDS
@@ -99,14 +99,10 @@ TRIGGER_FIELDS: dict[str, str] = {
 }
 
 
-def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
-    """Zendesk tickets in the canonical shape; ``options`` as in :func:`cxml.connectors.read_tickets`."""
-    return read_vendor_tickets(NAME, data, **options)
-
-
-def read_articles(data: Any, **options: Any) -> pd.DataFrame:
-    """Zendesk articles in the canonical shape; ``options`` as in :func:`cxml.connectors.read_articles`."""
-    return read_vendor_articles(NAME, data, **options)
+#: ``read_tickets(data, **options)``: :func:`cxml.connectors.read_tickets` for Zendesk.
+read_tickets = ticket_reader(NAME, "Zendesk", __name__)
+#: ``read_articles(data, **options)``: :func:`cxml.connectors.read_articles` for Zendesk.
+read_articles = article_reader(NAME, "Zendesk", __name__)
 
 
 def looks_like(record: Any) -> bool:
