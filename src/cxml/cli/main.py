@@ -17,6 +17,7 @@ from typing import Any
 
 import cxml
 from cxml._version import __version__
+from cxml.cli.connectors import add_parsers as add_connector_parsers
 from cxml.exceptions import ArtifactError, NotFittedError
 from cxml.scoring.options import add_score_arguments
 
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--title", default="Customer service report")
     rep.add_argument("--freq", default="W", help="period of trend charts: D, W or M (default W)")
     _add_columns(rep)
+    add_connector_parsers(sub)
     return parser
 
 
@@ -114,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cxml.cli.score import run_score
 
             return run_score(args)
+        elif hasattr(args, "connector_command"):  # cxml import / cxml sync
+            return args.connector_command(args)
     except (ValueError, FileNotFoundError, ImportError, ArtifactError) as exc:
         print(f"cxml {args.command}: error: {exc}", file=sys.stderr)
         return 1
