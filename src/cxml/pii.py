@@ -19,7 +19,19 @@ phone       ``[PHONE]``      ``+358 40 123 4567``, ``+358401234567``, ``040-1234
                              ``(09) 123 4567``, ``+44 20 7946 0958``
 address     ``[ADDRESS]``    Finnish streets (``Mannerheimintie 12 A 5``, ``Hämeenkatu 3 b 14``), postal
                              code and town (``00100 Helsinki``), English streets (``221B Baker Street``)
+cvv         ``[CVV]``        a card security code after its name (``cvv 123``, ``CVC: 1234``, ``turvakoodi 123``)
+signature   (removed)        a closing and the name after it at the end of a text (``Terveisin, Ilmari
+                             Kyyrönen``, ``t. Matti``, ``Best regards,\\nJohn Smith``), and a greeting with a
+                             name (``Hei Ilmari,``, ``Dear Mr Smith,``)
 ==========  ===============  ==============================================================================
+
+Obfuscated and unusual forms are recognised too: ``ilmari(at)kyyronen.fi``, ``matti @ example.fi``,
+``matti [at] example [dot] fi``, dotted phones (``040.765.4321``), an identity code with spaces around the century
+sign (``240575 -777X``) and fullwidth or other non-ASCII digits (``０４０ ７６５ ４３２１``). Card (Luhn), IBAN
+(mod 97) and identity-code checks are computed with ``python-stdnum``.
+
+What it cannot remove: names, and other personal details, written in free text outside a greeting or a signature
+("my neighbour Ilmari Kyyrönen took the parcel") -- they look like any other words.
 
 The patterns are deliberately conservative: order numbers (``#100234``), tracking codes
 (``JJFI12345678901234567``), amounts (``49,90 €``), dates, times, error codes and product codes are left alone,
@@ -38,8 +50,13 @@ Examples
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+from stdnum import luhn as _luhn
+from stdnum.fi import hetu as _hetu
+from stdnum.iso7064 import mod_97_10 as _mod97
 
 from cxml.checks import reject_single_string
 
@@ -56,7 +73,7 @@ __all__ = [
 ]
 
 #: Kinds of personal data recognised, in the order they win ties between overlapping matches of equal length.
-PII_KINDS: tuple[str, ...] = ("email", "iban", "hetu", "card", "phone", "address")
+PII_KINDS: tuple[str, ...] = ("signature", "email", "iban", "hetu", "card", "phone", "address", "cvv")
 
 #: The word each kind is replaced with.
 PLACEHOLDERS: dict[str, str] = {
@@ -66,6 +83,8 @@ PLACEHOLDERS: dict[str, str] = {
     "card": "[CARD]",
     "phone": "[PHONE]",
     "address": "[ADDRESS]",
+    "cvv": "[CVV]",
+    "signature": "",  # removed, not replaced
 }
 
 _PRIORITY = {kind: i for i, kind in enumerate(PII_KINDS)}
@@ -114,15 +133,7 @@ def luhn_valid(digits: str) -> bool:
     """
     if not digits or not digits.isascii() or not digits.isdigit():
         return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    return bool(_luhn.is_valid(digits))
 
 
 # Official IBAN lengths (SWIFT IBAN registry). Countries not listed are accepted with any length 15-34.
@@ -140,9 +151,7 @@ _IBAN_LENGTHS: dict[str, int] = {
 
 
 def _iban_mod97(compact: str) -> bool:
-    rearranged = compact[4:] + compact[:4]
-    numeric = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(numeric) % 97 == 1
+    return bool(_mod97.is_valid(compact[4:] + compact[:4]))
 
 
 def is_valid_iban(value: str) -> bool:
@@ -172,8 +181,6 @@ def is_valid_iban(value: str) -> bool:
     return _iban_mod97(compact)
 
 
-_HETU_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
-_HETU_SIGNS = "+-ABCDEFUVWXY"
 
 
 def is_valid_hetu(value: str) -> bool:
@@ -193,16 +200,10 @@ def is_valid_hetu(value: str) -> bool:
     >>> is_valid_hetu("131052-308T"), is_valid_hetu("131052-308U")
     (True, False)
     """
-    if len(value) != 11:
+    if len(value) != 11 or not value.isascii():
         return False
-    value = value.upper()
-    day, month, sign, number = value[0:2], value[2:4], value[6], value[7:10]
-    digits = value[0:6] + number
-    if not digits.isascii() or not digits.isdigit() or sign not in _HETU_SIGNS:
-        return False
-    if not (1 <= int(day) <= 31 and 1 <= int(month) <= 12):
-        return False
-    return _HETU_CHECK[int(digits) % 31] == value[10]
+    # temporary numbers (900-999) are personal data too
+    return bool(_hetu.is_valid(value.upper(), allow_temporary=True))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -216,14 +217,21 @@ _Span = tuple[int, int]
 _Finder = Callable[[str, list[_Span]], Iterator[_Span]]
 
 _DIGITS = re.compile(r"[0-9]+")
-_MAYBE_PII = re.compile(r"[0-9@]")
+# every kind but signature needs a digit, an @ or an "(at)" written out
+_MAYBE_PII = re.compile(r"[0-9@]|[(\[{<] ?(?:at|ät|a)\b", re.IGNORECASE)
 
 _LOCAL_CHARS = r"\w!#$%&'*+/=?^`{|}~.\-"
 _EMAIL = re.compile(rf"(?<![{_LOCAL_CHARS}])[{_LOCAL_CHARS}]+@[\w\-]+(?:\.[\w\-]+)+")
+# obfuscated: "ilmari(at)kyyronen.fi", "matti @ example.fi", "matti [at] example [dot] fi"
+_AT = r"(?: *[(\[{<] *(?:at|ät|a) *[)\]}>] *| +@ *| *@ +)"
+_DOT = r"(?: *[(\[{<] *(?:dot|piste|pt) *[)\]}>] *|\.)"
+_EMAIL_OBFUSCATED = re.compile(
+    rf"(?<![{_LOCAL_CHARS}])[\w.+\-]*\w{_AT}[\w\-]+(?:{_DOT}[\w\-]+)+", re.IGNORECASE)
 
 _IBAN = re.compile(r"(?<!\w)[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30}")
 
-_HETU = re.compile(r"(?<![\w+\-])[0-3][0-9][01][0-9][0-9]{2}[-+A-FU-Ya-fu-y][0-9]{3}[0-9A-Ya-y](?!\w)")
+# the century sign may have a space on either side: "240575 -777X"
+_HETU = re.compile(r"(?<![\w+\-])[0-3][0-9][01][0-9][0-9]{2} ?[-+A-FU-Ya-fu-y] ?[0-9]{3}[0-9A-Ya-y](?!\w)")
 
 # A run of digit groups separated by single spaces or dashes, at least 13 characters long. Card numbers are
 # looked for inside the run so that "tilaus 12 4111 1111 1111 1111" still finds the card.
@@ -244,7 +252,65 @@ _PHONE_INTL = re.compile(
 _PHONE_FI = re.compile(
     r"(?<![\w+#./,:\-])(?<![0-9] )(?:\(0[1-9][0-9]{0,2}\)|0[1-9][0-9]{0,2})(?:[ \-]?[0-9]{2,4}){1,4}(?![0-9]|[.,:/\-][0-9])"
 )
+# dotted: "040.765.4321" (groups of 3-4 digits, so dates and times such as 01.02.2025 or 08.00 are not phones)
+_PHONE_DOTTED = re.compile(r"(?<![\w+#./,:\-])0[1-9][0-9]{0,2}(?:\.[0-9]{3,4}){1,3}(?![0-9]|[.,:/\-][0-9])")
 _DATE_LIKE = re.compile(r"[0-3]?[0-9][\-/ ][01]?[0-9][\-/ ](?:19|20)[0-9]{2}")
+
+# a card security code after its name: "cvv 123", "CVC2: 1234", "turvakoodi on 123"
+_CVV = re.compile(
+    r"(?<!\w)(?:cvv2?|cvc2?|cav2|cid|csc|turvakoodi|turvanumero|tarkistusnumero|tarkistenumero|"
+    r"security code|card verification (?:code|value))(?:[^\w\n]{0,3}(?:on|is|oli|was))?[^\w\n]{0,3}"
+    r"([0-9]{3,4})(?![0-9])",
+    re.IGNORECASE,
+)
+
+# Signatures: a closing at the start of a line or after a sentence, then a name (capitalised words or initials)
+# and at most a few short lines (title, company, phone) to the end of the text. Greetings with a name at the start
+# of a line: "Hei Ilmari," "Dear Mr Smith,".
+_CLOSINGS = (
+    r"ystävällisin terveisin|parhain terveisin|hyvää päivänjatkoa|terveisin|terveiset|yst\. ?terv\.?|terv\.?|"
+    r"ystävällisesti|kiittäen|kiitos(?: paljon| etukäteen)?|kiitoksia|t\.|"
+    r"(?:best|kind|warm|warmest) regards|regards|br|thanks(?: a lot| in advance)?|thank you|many thanks|"
+    r"cheers|sincerely|yours sincerely|yours truly|best wishes|all the best|best|"
+    r"med vänliga hälsningar|vänliga hälsningar|hälsningar|mvh|--"
+)
+_CLOSING_START = re.compile(rf"(?:^|(?<=\n)|(?<=[.!?]) )[ \t]*(?i:{_CLOSINGS})(?![\w-])")
+_NAME_WORD = r"(?:[A-ZÅÄÖÉÜ][\w'’\-]*\.?)"
+_NAME_LINE = re.compile(
+    rf"{_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|[a-zåäö]{{1,3}})){{0,4}}"  # "Ilmari Kyyrönen", "Jan van der Berg"
+    r"[^\w\n]*(?:[\w.+\-]+@[\w.\-]+[^\w\n]*)?"  # nothing but punctuation or an e-mail address after it
+)
+_CLOSING_PUNCT = re.compile(r"[ \t]*[,.!:;–—]*[ \t]*")
+_GREETING = re.compile(
+    r"(?m)^[ \t]*(?i:hei(?: vaan| taas)?|moi|moikka|terve|hyvä|hello|hi|hey|dear|hej|"
+    r"good (?:morning|afternoon|evening))[ \t]+(?:(?i:mr|mrs|ms|miss|dr)\.?[ \t]+)?"
+    rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,2}}[ \t]*(?:[,!:]|$)[ \t]*"
+)
+_TAIL_LINES = 4  # lines after the name line a signature may have (title, company, phone, ...)
+_TAIL_WORDS = 8  # words on each of them
+
+# Fullwidth forms (U+FF01-FF5E) and non-ASCII decimal digits are looked for as their ASCII twins, one character
+# for one, so that offsets stay the same: "０４０ ７６５ ４３２１" is a phone number.
+
+
+class _Fold(dict[int, int]):
+    def __missing__(self, code: int) -> int:
+        ch = chr(code)
+        if 0xFF01 <= code <= 0xFF5E:
+            folded = code - 0xFEE0
+        elif ch.isdecimal():
+            folded = 48 + unicodedata.decimal(ch)
+        else:
+            folded = code
+        self[code] = folded
+        return folded
+
+
+_FOLD = _Fold()
+
+
+def _fold(text: str) -> str:
+    return text if text.isascii() else text.translate(_FOLD)
 
 _UP = "A-ZÅÄÖ"
 _LO = "a-zåäöéü"
@@ -271,6 +337,7 @@ _EN_STREET = re.compile(
 
 
 def _find_email(text: str, runs: list[_Span]) -> Iterator[_Span]:
+    yield from _find_obfuscated_email(text)
     if "@" not in text:
         return
     for m in _EMAIL.finditer(text):
@@ -284,6 +351,48 @@ def _find_email(text: str, runs: list[_Span]) -> Iterator[_Span]:
         tld = text[at:end].rsplit(".", 1)[-1]
         if any(ch.isalpha() for ch in tld):
             yield start, end
+
+
+def _find_obfuscated_email(text: str) -> Iterator[_Span]:
+    for m in _EMAIL_OBFUSCATED.finditer(text):
+        start, end = m.span()
+        if text.count("@", start, end) == 1 and not re.search(r"\s", m.group()):
+            continue  # a plain address: _EMAIL finds it
+        while end > start and text[end - 1] in "-.":
+            end -= 1
+        tld = re.split(r"[.)\]}>]", text[start:end])[-1].strip()
+        if tld.isalpha():
+            yield start, end
+
+
+def _find_cvv(text: str, runs: list[_Span]) -> Iterator[_Span]:
+    for s, e in runs:
+        if 3 <= e - s <= 4 and s > 2:
+            m = _CVV.search(text, max(0, s - 40), e)
+            while m is not None and m.end(1) < e:
+                m = _CVV.search(text, m.end(1), e)
+            if m is not None and m.span(1) == (s, e):
+                yield s, e
+
+
+def _find_signature(text: str, runs: list[_Span]) -> Iterator[_Span]:
+    for m in _GREETING.finditer(text):
+        yield m.span()
+    for m in _CLOSING_START.finditer(text):
+        rest = m.end() + _CLOSING_PUNCT.match(text, m.end()).end() - m.end()  # type: ignore[union-attr]
+        lines = [line.strip() for line in text[rest:].split("\n")]
+        if lines and not lines[0]:
+            lines = lines[1:]
+        lines = [line for line in lines if line]
+        if lines and not _NAME_LINE.fullmatch(lines[0]):
+            continue
+        if len(lines) > 1 + _TAIL_LINES or any(len(line.split()) > _TAIL_WORDS for line in lines[1:]):
+            continue
+        start = m.start()
+        while start > 0 and text[start - 1].isspace():
+            start -= 1
+        yield start, len(text)
+        return
 
 
 def _find_iban(text: str, runs: list[_Span]) -> Iterator[_Span]:
@@ -316,7 +425,7 @@ def _find_hetu(text: str, runs: list[_Span]) -> Iterator[_Span]:
     for s, e in runs:
         if e - s == 6:
             m = _HETU.match(text, s)
-            if m is not None and is_valid_hetu(m.group()):
+            if m is not None and is_valid_hetu(m.group().replace(" ", "")):
                 yield m.span()
 
 
@@ -406,6 +515,8 @@ def _find_phone(text: str, runs: list[_Span]) -> Iterator[_Span]:
             span = _phone_span(m or _PHONE_FI.match(text, s), 8, 12)
             if span is not None and _DATE_LIKE.fullmatch(text, *span):
                 span = None
+            if span is None:
+                span = _phone_span(_PHONE_DOTTED.match(text, s), 8, 12)
         if span is not None:
             done = span[1]
             yield span
@@ -448,6 +559,8 @@ _FINDERS: dict[str, _Finder] = {
     "card": _find_card,
     "phone": _find_phone,
     "address": _find_address,
+    "cvv": _find_cvv,
+    "signature": _find_signature,
 }
 
 
@@ -489,6 +602,7 @@ class PIIScrubber:
             raise ValueError(f"unknown PII kind(s) {unknown}; choose from {list(PII_KINDS)}")
         self.kinds: tuple[str, ...] = tuple(k for k in PII_KINDS if k in set(kinds))
         self._finders = [(kind, _FINDERS[kind]) for kind in self.kinds]
+        self._text_finders = [(kind, finder) for kind, finder in self._finders if kind == "signature"]
 
     def __repr__(self) -> str:
         return f"PIIScrubber(kinds={list(self.kinds)!r})"
@@ -506,10 +620,12 @@ class PIIScrubber:
             Non-overlapping matches, in order of position.
         """
         _require_str(text, "find")
-        if not _MAYBE_PII.search(text):  # every kind needs a digit or an @
+        probe = _fold(text)  # same length as text: fullwidth and other digits as ASCII
+        finders = self._finders if _MAYBE_PII.search(probe) else self._text_finders
+        if not finders:
             return []
-        runs = [m.span() for m in _DIGITS.finditer(text)]
-        candidates = [(s, e, kind) for kind, finder in self._finders for s, e in finder(text, runs) if e > s]
+        runs = [m.span() for m in _DIGITS.finditer(probe)]
+        candidates = [(s, e, kind) for kind, finder in finders for s, e in finder(probe, runs) if e > s]
         if not candidates:
             return []
         candidates.sort(key=lambda c: (c[0] - c[1], _PRIORITY[c[2]], c[0]))
@@ -529,6 +645,9 @@ class PIIScrubber:
         n = len(text)
         for m in matches:
             parts.append(text[pos : m.start])
+            pos = m.end
+            if not PLACEHOLDERS[m.kind]:  # removed
+                continue
             if m.start > 0 and not text[m.start - 1].isspace():
                 parts.append(" ")
             parts.append(PLACEHOLDERS[m.kind])
@@ -553,7 +672,8 @@ class PIIScrubber:
         _require_str(text, "scrub")
         out = self._scrub_once(text)
         # Replacing one match can expose a neighbour that was glued to it, so repeat until nothing changes. Each
-        # round that changes something removes digits or @ signs, which no placeholder has: this terminates.
+        # round that changes something removes digits, @ signs or a signature, which no placeholder has: this
+        # terminates.
         while out is not text:
             text, out = out, self._scrub_once(out)
         return out
