@@ -11,12 +11,15 @@ Messages name the field, the record and the expected type where there is one, an
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Hashable, Sequence
 
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
 __all__ = [
     "ArtifactError",
+    "ArtifactLoadError",
     "ChecksumError",
     "ConnectorError",
     "CxmlError",
@@ -25,14 +28,19 @@ __all__ = [
     "EncoderNotAvailableError",
     "FormatVersionError",
     "InputTypeError",
+    "ManifestError",
     "MissingExtraError",
     "NotFittedError",
+    "OutputExistsError",
+    "OutputNotWritableError",
     "ResumeError",
     "RoutingConfigError",
     "SLAConfigError",
     "SignatureError",
+    "UnlistedFileError",
     "UnsafeArtifactError",
     "ValidationError",
+    "clip_text",
     "missing_extra",
 ]
 
@@ -89,6 +97,27 @@ class UnsafeArtifactError(ArtifactError):
     """Loading would execute untrusted code (a pickle, or an unlisted type)."""
 
 
+class ManifestError(ArtifactError):
+    """``manifest.json`` is damaged: its digest does not match, a key is missing or has the wrong type, or it
+    names a file outside the artifact directory."""
+
+
+class UnlistedFileError(ChecksumError):
+    """The artifact directory holds a file its manifest does not list (and so does not checksum)."""
+
+
+class ArtifactLoadError(ArtifactError):
+    """A file of the artifact passed its checksum but cannot be read as what the manifest says it is."""
+
+
+class OutputExistsError(CxmlError, FileExistsError):
+    """An output path exists and writing would destroy it: not a cxml artifact, or ``overwrite`` not given."""
+
+
+class OutputNotWritableError(CxmlError, PermissionError):
+    """An output location cannot be written (read-only folder, a file where a folder should be, ...)."""
+
+
 class EncoderNotAvailableError(CxmlError, RuntimeError):
     """An encoder spec could not be resolved to a loadable model."""
 
@@ -142,3 +171,25 @@ def missing_extra(package: str, extra: str, feature: str) -> MissingExtraError:
         f"{feature} needs the optional package {package!r}, which is not installed: "
         f'run pip install "cxml[{extra}]"'
     )
+
+
+_OPEN_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]?|u[0-9a-fA-F]{0,3}|U[0-9a-fA-F]{0,7}|N\{[^}]*)?\Z")
+
+
+def clip_text(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters for a message, ending in "…" when cut.
+
+    The cut never splits a character from its combining marks (``a`` + U+0308 in NFD text), a surrogate
+    pair, or a backslash escape of a ``repr`` (``\\xe4``), so the message stays valid, readable UTF-8.
+    """
+    if len(text) <= limit:
+        return text
+    cut = max(limit - 1, 0)
+    while cut > 0 and (unicodedata.combining(text[cut]) or "\udc00" <= text[cut] <= "\udfff"
+                       or text[cut] in "\u200d\ufe0f"):
+        cut -= 1
+    head = text[:cut]
+    escape = _OPEN_ESCAPE.search(head)
+    if escape is not None:
+        head = head[: escape.start()]
+    return head + "…"

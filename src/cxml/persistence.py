@@ -3,15 +3,20 @@
 An artifact is a directory::
 
     manifest.json    format version, kind, library versions, encoder spec/name/dim,
-                     classes, creation time, sha256 of every other file
+                     classes, creation time, sha256 of every other file, and its own digest
+                     (``manifest_sha256``: sha256 of the canonical JSON of the rest)
     README.md        the model card
     *.skops          estimators saved with ``skops.io`` (loaded against an allow-list)
     *.faiss, *.parquet, *.json, *.npy
                      indexes and tables in their native formats
 
-:func:`load` refuses an artifact written by a newer cxml (upgrade cxml), a file whose
-checksum does not match, an encoder / head / index dimension mismatch, and any pickle
-unless ``allow_pickle=True``. Models plug in by registering a *kind* and implementing
+:func:`load` refuses an artifact written by a newer cxml (upgrade cxml), a manifest whose digest does
+not match or that names a file outside the directory, a file whose checksum does not match, a file the
+manifest does not list, an encoder / head / index dimension mismatch, and any pickle unless
+``allow_pickle=True``. Every refusal is an :class:`~cxml.exceptions.ArtifactError` naming the file and
+what to do. :func:`save` never destroys what it did not write: it refuses a path that exists and is not
+a cxml artifact, replaces an artifact only with ``overwrite=True``, and keeps the old one until the new
+one is complete. Models plug in by registering a *kind* and implementing
 ``_save_artifact(directory) -> dict`` and ``_load_artifact(directory, manifest, *, allow_pickle)``.
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import hmac
 import json
 import os
 import platform
@@ -32,10 +38,16 @@ from typing import Any, TypeVar
 from cxml._version import __version__
 from cxml.exceptions import (
     ArtifactError,
+    ArtifactLoadError,
     ChecksumError,
     DimensionMismatchError,
     FormatVersionError,
+    ManifestError,
+    OutputExistsError,
+    OutputNotWritableError,
+    UnlistedFileError,
     UnsafeArtifactError,
+    clip_text,
 )
 
 __all__ = [
@@ -45,10 +57,17 @@ __all__ = [
     "ChecksumError",
     "DimensionMismatchError",
     "UnsafeArtifactError",
+    "ManifestError",
+    "UnlistedFileError",
+    "ArtifactLoadError",
+    "OutputExistsError",
+    "OutputNotWritableError",
     "TRUSTED_TYPES",
     "register_artifact",
     "save",
     "load",
+    "check_save_path",
+    "manifest_digest",
     "read_manifest",
     "verify",
     "dump_estimator",
@@ -58,9 +77,25 @@ __all__ = [
 ]
 
 #: Version of the artifact layout. Bumped on any incompatible change; older versions stay loadable.
-FORMAT_VERSION = 1
+#: 2: the manifest carries its own digest (``manifest_sha256``); version 1 manifests load with a warning.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 CARD = "README.md"
+DIGEST_KEY = "manifest_sha256"
+_REQUIRED_KEYS = {"format_version": int, "kind": str, "files": dict, "versions": dict}
+#: Extensions of the files an artifact is made of: a string value in the manifest's ``model`` section that ends
+#: with one of them names a file, which must then be inside the directory and listed in ``files``.
+_FILE_SUFFIXES = (".skops", ".pkl", ".joblib", ".npy", ".npz", ".parquet", ".faiss", ".json", ".onnx", ".txt",
+                  ".md")
+#: Modules whose functions run commands, load code or touch files: a .skops file naming one of them is refused
+#: outright, and cxml never suggests trusting it.
+_DANGEROUS_MODULES = frozenset({
+    "os", "posix", "nt", "subprocess", "sys", "shutil", "importlib", "pickle", "marshal", "socket", "ctypes",
+    "code", "codeop", "runpy", "pty", "webbrowser", "builtins", "io", "pathlib", "tempfile", "multiprocessing",
+    "signal", "pdb", "joblib", "dill", "cloudpickle", "platform", "asyncio", "threading", "http", "urllib",
+    "ftplib", "smtplib", "telnetlib", "commands", "posixsubprocess", "posixpath", "ntpath", "glob",
+})
+_SAFE_BUILTINS = frozenset({"builtins.slice", "builtins.frozenset", "builtins.set", "builtins.complex"})
 
 
 #: Types that skops does not trust by default but cxml's own heads are made of.
@@ -189,13 +224,42 @@ def load_estimator(path: str | os.PathLike[str], *, allow_pickle: bool = False,
     import skops.io as sio
 
     allowed = set(TRUSTED_TYPES) | set(trusted)
-    untrusted = sio.get_untrusted_types(file=path)
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # noqa: BLE001 - a zip error, a bad schema, a pickle under a .skops name, ...
+        raise ArtifactLoadError(
+            f"{path} is not a readable skops file ({type(exc).__name__}: {_clip(str(exc))}); it may be damaged "
+            "or a pickle renamed to .skops, which cxml never loads. Do not use this artifact: copy it again "
+            "from its source, or retrain and save.") from exc
     refused = sorted(t for t in untrusted if t not in allowed)
+    dangerous = sorted(t for t in untrusted if _is_dangerous(t))  # refused even when "trusted"
+    if dangerous:
+        raise UnsafeArtifactError(
+            f"{path.name} refers to {dangerous}, which can run commands or load code when the file is read. "
+            "No cxml model needs them: treat this artifact as malicious, do not load or trust it, and retrain "
+            "from your own data.")
     if refused:
         raise UnsafeArtifactError(
             f"{path.name} contains types cxml does not trust: {refused}. If you trust this file, "
             f"pass trusted={refused!r} to cxml.load.")
-    return sio.load(path, trusted=sorted(set(untrusted)))
+    try:
+        return sio.load(path, trusted=sorted(set(untrusted)))
+    except Exception as exc:  # noqa: BLE001
+        raise ArtifactLoadError(
+            f"{path} cannot be read by skops ({type(exc).__name__}: {_clip(str(exc))}). Copy the artifact "
+            "again from its source, or retrain and save.") from exc
+
+
+def _is_dangerous(type_name: str) -> bool:
+    """Whether a skops type name lives in a module that runs commands, loads code or touches files."""
+    if type_name in _SAFE_BUILTINS:
+        return False
+    root = type_name.split(".", 1)[0].lstrip("_")
+    return root in _DANGEROUS_MODULES or type_name.split(".", 1)[0] in _DANGEROUS_MODULES
+
+
+def _clip(message: str, limit: int = 300) -> str:
+    return clip_text(message, limit)
 
 
 def check_dimensions(*, encoder: int | None = None, head: int | None = None, index: int | None = None,
@@ -240,7 +304,77 @@ def _model_card(manifest: dict[str, Any], sections: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = True, allow_pickle: bool = False) -> Path:
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """The sha256 of a manifest's canonical JSON (sorted keys, no spaces, UTF-8), without its own digest.
+
+    This is what ``manifest.json`` stores as ``manifest_sha256``: any change to the manifest (a renamed class, a
+    dropped file, a different kind) changes it.
+    """
+    body = {k: v for k, v in manifest.items() if k != DIGEST_KEY}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _is_artifact(path: Path) -> bool:
+    """Whether ``path`` is a directory written by :func:`save` (it has a manifest naming a kind)."""
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and isinstance(manifest.get("kind"), str) and "files" in manifest
+
+
+def check_save_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Check, before any work is done, that a model can be saved at ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The artifact directory to write.
+    overwrite : bool, default=False
+        Whether an existing cxml artifact at ``path`` may be replaced.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and is not a cxml artifact (a file, or a folder of other things: cxml never deletes
+        them), or it is an artifact and ``overwrite`` is False.
+    OutputNotWritableError
+        The folder that would hold ``path`` cannot be created or written.
+    """
+    path = Path(path)
+    if path.exists() or path.is_symlink():
+        if not path.is_dir() or path.is_symlink():
+            raise OutputExistsError(
+                f"{path} exists and is not a cxml model directory ({'a link' if path.is_symlink() else 'a file'}); "
+                "cxml will not replace it. Choose another path for the model.")
+        if not _is_artifact(path):
+            shown = sorted(p.name for p in path.iterdir())
+            raise OutputExistsError(
+                f"{path} exists and is not a cxml model directory (it holds {shown[:5]!r}"
+                f"{' and more' if len(shown) > 5 else ''}); cxml will not delete it. Choose another path, e.g. "
+                f"{path / 'model'}.")
+        if not overwrite:
+            raise OutputExistsError(
+                f"{path} already holds a cxml model; pass overwrite=True (cxml train --overwrite) to replace it, "
+                "or choose another path.")
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputNotWritableError(f"cannot create {parent} to save {path} ({exc.strerror or exc}); choose a "
+                                     "path in a folder you can write.") from exc
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputNotWritableError(f"cannot write in {parent} (read-only or not a folder); choose a path in a "
+                                     "folder you can write.")
+    return path
+
+
+def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False, allow_pickle: bool = False) -> Path:
     """Save a cxml model as an artifact directory (atomically: write aside, then rename).
 
     Parameters
@@ -248,22 +382,25 @@ def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = True, al
     model : a registered cxml model
     path : str or Path
         Target directory (``models/<name>`` by convention).
-    overwrite : bool, default=True
-        Replace an existing artifact at ``path``.
+    overwrite : bool, default=False
+        Replace an existing cxml artifact at ``path``. The old artifact stays in place until the new one is
+        complete. A path that exists and is not a cxml artifact is never replaced.
     allow_pickle : bool, default=False
         Let parts skops cannot represent fall back to pickle.
 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    OutputExistsError, OutputNotWritableError
+        See :func:`check_save_path`.
     """
     kind = getattr(model, "_artifact_kind", None)
     if kind is None or not hasattr(model, "_save_artifact"):
         raise TypeError(f"{type(model).__name__} is not a cxml model that can be saved")
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = check_save_path(path, overwrite=overwrite)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
@@ -281,14 +418,21 @@ def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = True, al
         manifest["files"] = {f: _sha256(tmp / f) for f in _files(tmp)}
         (tmp / CARD).write_text(_model_card(manifest, card_sections), encoding="utf-8")
         manifest["files"] = {f: _sha256(tmp / f) for f in _files(tmp)}
+        manifest = json.loads(json.dumps(manifest, default=str))  # exactly what a reader will see
+        manifest[DIGEST_KEY] = manifest_digest(manifest)
         with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, indent=2, sort_keys=False, default=str)
+            json.dump(manifest, fh, indent=2, sort_keys=False, ensure_ascii=False)
             fh.flush()
             os.fsync(fh.fileno())
         if path.exists():
+            check_save_path(path, overwrite=overwrite)  # still an artifact we may replace
             old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
             path.rename(old)
-            tmp.rename(path)
+            try:
+                tmp.rename(path)
+            except BaseException:
+                old.rename(path)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(path)
@@ -298,8 +442,42 @@ def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = True, al
     return path
 
 
+def _confined(path: Path, name: Any, mf: Path, where: str) -> str:
+    """``name`` if it is a relative path inside ``path``; a :class:`ManifestError` otherwise."""
+    if not isinstance(name, str) or not name:
+        raise ManifestError(f"{mf}: {where} has the file name {name!r}, not a relative path; the manifest is "
+                            "damaged: copy the artifact again or retrain.")
+    rel = Path(name)
+    if rel.is_absolute() or ".." in rel.parts or "\\" in name or rel.drive:
+        raise ManifestError(f"{mf}: {where} names {name!r}, outside the artifact directory. cxml reads only files "
+                            "inside it: do not load this artifact; copy it again from its source or retrain.")
+    root = path.resolve()
+    if root not in (path / rel).resolve().parents:
+        raise ManifestError(f"{mf}: {where} names {name!r}, which leads outside the artifact directory (a link?). "
+                            "Do not load this artifact; copy it again from its source or retrain.")
+    return name
+
+
+def _file_references(value: Any, where: str) -> Iterable[tuple[str, str]]:
+    """(file name, where) for every string in the manifest's ``model`` section that names an artifact file."""
+    if isinstance(value, str):
+        if value.lower().endswith(_FILE_SUFFIXES) and " " not in value and "://" not in value:
+            yield value, where
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _file_references(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _file_references(v, f"{where}[{i}]")
+
+
 def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read and check an artifact's manifest (format version, kind), without verifying files."""
+    """Read and check an artifact's manifest (format version, digest, keys, file names), without verifying files.
+
+    Raises
+    ------
+    ArtifactError, FormatVersionError, ManifestError
+    """
     path = Path(path)
     mf = path / MANIFEST
     if not mf.is_file():
@@ -307,34 +485,68 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
                             "Save a model with model.save(dir) or cxml.save(model, dir).")
     try:
         manifest = json.loads(mf.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ArtifactError(f"{mf} is not valid JSON ({exc}); the artifact is damaged: save it again") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{mf} is not valid JSON ({_clip(str(exc))}); the artifact is damaged: copy it "
+                            "again or retrain.") from exc
+    if not isinstance(manifest, dict):
+        raise ManifestError(f"{mf} holds a JSON {type(manifest).__name__}, not an object; the artifact is "
+                            "damaged: copy it again or retrain.")
     fv = manifest.get("format_version")
-    if not isinstance(fv, int):
-        raise ArtifactError(f"{mf} has no integer format_version; the artifact is damaged: save it again")
+    if not isinstance(fv, int) or isinstance(fv, bool):
+        raise ManifestError(f"{mf} has no integer format_version; the artifact is damaged: copy it again or "
+                            "retrain.")
     if fv > FORMAT_VERSION:
+        versions = manifest.get("versions") if isinstance(manifest.get("versions"), dict) else {}
         raise FormatVersionError(
-            f"{path} has artifact format {fv}, written by cxml {manifest.get('versions', {}).get('cxml')}; "
+            f"{path} has artifact format {fv}, written by cxml {versions.get('cxml')}; "
             f"this cxml {__version__} reads formats up to {FORMAT_VERSION}. Upgrade cxml: pip install -U cxml")
+    digest = manifest.get(DIGEST_KEY)
+    if fv >= 2 or digest is not None:
+        if not isinstance(digest, str) or not hmac.compare_digest(digest, manifest_digest(manifest)):
+            raise ManifestError(
+                f"{mf} does not match its own digest ({DIGEST_KEY}): it was changed or damaged after saving. "
+                "Do not load it; copy the artifact again from its source, or retrain.")
+    else:
+        warnings.warn(f"{mf} has format 1 and no digest of its own, so changes to it cannot be detected; "
+                      "load it and save it again to seal it.", stacklevel=3)
+    for key, kind in _REQUIRED_KEYS.items():
+        if key not in manifest:
+            raise ManifestError(f"{mf} has no {key!r} key; the artifact is damaged: copy it again or retrain.")
+        if not isinstance(manifest[key], kind) or isinstance(manifest[key], bool):
+            raise ManifestError(f"{mf}: {key!r} should be a {kind.__name__}, got {type(manifest[key]).__name__}; "
+                                "the artifact is damaged: copy it again or retrain.")
+    for name, digest_ in manifest["files"].items():
+        _confined(path, name, mf, "'files'")
+        if not isinstance(digest_, str):
+            raise ManifestError(f"{mf}: the checksum of {name!r} is not a string; copy the artifact again.")
+    if MANIFEST in manifest["files"]:
+        raise ManifestError(f"{mf} lists itself in 'files'; the artifact is damaged: copy it again or retrain.")
+    for name, where in _file_references(manifest.get("model"), "'model'"):
+        _confined(path, name, mf, where)
+        if name not in manifest["files"] and Path(name).as_posix() not in manifest["files"]:
+            raise ManifestError(f"{mf}: {where} names {name!r}, which 'files' does not list (so it is not "
+                                "checksummed); do not load this artifact: copy it again or retrain.")
     return manifest
 
 
 def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Check every file's sha256 against the manifest; return the manifest."""
+    """Check the manifest and every file's sha256 against it; refuse unlisted files; return the manifest."""
     path = Path(path)
     manifest = read_manifest(path)
-    files = manifest.get("files") or {}
+    files = manifest["files"]
     missing = [f for f in files if not (path / f).is_file()]
     if missing:
         raise ChecksumError(f"{path}: file(s) listed in the manifest are missing: {missing}. "
                             "The artifact is incomplete: copy the whole directory again or retrain.")
-    changed = [f for f, h in files.items() if _sha256(path / f) != h]
+    changed = [f for f, h in files.items() if not hmac.compare_digest(_sha256(path / f), h)]
     if changed:
         raise ChecksumError(f"{path}: checksum mismatch for {changed}: the file(s) changed after saving "
                             "(tampering or a damaged copy). Do not load it; copy the artifact again or retrain.")
     extra = [f for f in _files(path) if f not in files]
     if extra:
-        warnings.warn(f"{path}: files not listed in the manifest are ignored: {extra}", stacklevel=2)
+        raise UnlistedFileError(
+            f"{path}: file(s) not listed in the manifest: {extra}. cxml loads only checksummed files; remove "
+            "them if you put them there, otherwise copy the artifact again from its source or retrain.")
     return manifest
 
 
@@ -372,7 +584,52 @@ def load(path: str | os.PathLike[str], *, allow_pickle: bool = False, trusted: I
         if saved.get(dist) and current.get(dist) and saved[dist] != current[dist]:
             warnings.warn(f"{path} was saved with {dist} {saved[dist]}, this is {current[dist]}; "
                           "predictions may differ slightly. Retrain to be sure.", stacklevel=2)
-    return cls._load_artifact(path, manifest, allow_pickle=allow_pickle, trusted=tuple(trusted))
+    _check_formats(path, manifest)
+    try:
+        return cls._load_artifact(path, manifest, allow_pickle=allow_pickle, trusted=tuple(trusted))
+    except ArtifactError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every way a file can fail to be what the manifest says
+        named = [f for f in manifest["files"] if f in str(exc) or f == Path(getattr(exc, "filename", "") or "").name]
+        where = f" reading {named[0]}" if named else ""
+        raise ArtifactLoadError(
+            f"{path}: cannot load this {kind!r} artifact{where} ({type(exc).__name__}: {_clip(str(exc))}). Its "
+            "files passed their checksums, so they are not what cxml wrote for this kind (a mixed-up or crafted "
+            "artifact, or a damaged copy). Do not use it: copy the artifact again from its source, or retrain "
+            "and save.") from exc
+
+
+def _check_formats(path: Path, manifest: dict[str, Any]) -> None:
+    """Refuse, naming the file, a listed file that is not in the format its name says."""
+    import zipfile
+
+    for name in manifest["files"]:
+        file = path / name
+        problem = None
+        suffix = file.suffix.lower()
+        try:
+            if suffix == ".skops" and not zipfile.is_zipfile(file):
+                problem = "is not a skops (zip) file; it may be a pickle under a .skops name, which cxml never loads"
+            elif suffix == ".npy":
+                import numpy as np
+
+                with open(file, "rb") as fh:
+                    major, _minor = np.lib.format.read_magic(fh)
+                    header = (np.lib.format.read_array_header_1_0 if major == 1
+                              else np.lib.format.read_array_header_2_0)(fh)
+                if header[2].hasobject:  # shape, fortran order, dtype
+                    problem = "holds Python objects (an object-dtype array), which only a pickle can load"
+            elif suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                pq.read_metadata(file)
+            elif suffix == ".json":
+                json.loads(file.read_text(encoding="utf-8"))
+        except Exception as exc:  # noqa: BLE001 - any failure to read the header is a damaged file
+            problem = f"cannot be read as {suffix[1:]} ({type(exc).__name__}: {_clip(str(exc), 200)})"
+        if problem:
+            raise ArtifactLoadError(f"{file} {problem}. Do not use this artifact: copy it again from its source, "
+                                    "or retrain and save.")
 
 
 def _import_model_modules() -> None:

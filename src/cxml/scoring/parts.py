@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from cxml.checks import is_missing
 from cxml.exceptions import ResumeError
-from cxml.io import TABLE_FORMATS
+from cxml.io import TABLE_FORMATS, check_csv, check_parquet
 
 logger = logging.getLogger("cxml.scoring")
 
@@ -241,6 +241,10 @@ class ChunkReader:
         if not self.path.is_file():
             raise FileNotFoundError(f"no such input file: {self.path}")
         self.fmt = table_format(self.path)
+        if self.fmt == "csv":  # stop on quote damage or a wrong encoding before any row is scored
+            check_csv(self.path)
+        elif self.fmt == "parquet":
+            check_parquet(self.path)
         self.chunk_size = int(chunk_size)
         self.id_column = id_column
         self._schema: pa.Schema | None = None

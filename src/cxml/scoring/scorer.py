@@ -55,6 +55,7 @@ import pandas as pd
 
 from cxml._version import __version__
 from cxml.checks import is_missing
+from cxml.exceptions import clip_text
 from cxml.schema import TicketBatch, ValidationError, ticket_batch
 from cxml.scoring import parts as part_files
 from cxml.scoring.options import ENGINES
@@ -91,8 +92,7 @@ def _components(model: Any) -> tuple[Any, Any]:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_VALUE_SHOWN else text[:_MAX_VALUE_SHOWN - 1] + "…"
+    return clip_text(repr(value), _MAX_VALUE_SHOWN)
 
 
 def _names(columns: Sequence[Hashable]) -> str:

@@ -721,7 +721,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         return self.data_report_
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: Any, *, overwrite: bool = True) -> Path:
+    def save(self, path: Any, *, overwrite: bool = False) -> Path:
         """Save as an artifact directory (see :func:`cxml.save`); load with :func:`cxml.load`."""
         from cxml.persistence import save
 
@@ -1280,7 +1280,7 @@ class Triage:
         self._check_fitted()
         return {t: c.cv_scores_ for t, c in self.estimators_.items()}
 
-    def save(self, path: Any, *, overwrite: bool = True) -> Path:
+    def save(self, path: Any, *, overwrite: bool = False) -> Path:
         """Save as one artifact directory; load with :func:`cxml.load`."""
         from cxml.persistence import save
 
