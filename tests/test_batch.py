@@ -6,10 +6,12 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -358,14 +360,26 @@ def test_interrupted_run_resumes_exactly_once(tmp_path, model_dir, backlog, monk
     pd.testing.assert_frame_equal(pd.read_parquet(out), pd.read_parquet(reference))
     assert not parts_dir.exists()
 
-    # a changed input is refused too
+    # a changed input is refused too, even an edit that keeps its size and modification time
     with pytest.raises(KeyboardInterrupt):
         monkeypatch.setattr(Scorer, "__call__", crash_on_third_chunk)
         calls["n"] = 0
-        score_file(model_dir, src, out, chunk_size=50, quiet=True)
+        score_file(model_dir, src, out, chunk_size=50, quiet=True, overwrite=True)
     monkeypatch.setattr(Scorer, "__call__", real_call)
-    os.utime(src, ns=(time.time_ns(), time.time_ns() + 10**9))
-    with pytest.raises(ResumeError, match="the input file .* differs"):
+    os.utime(src, ns=(time.time_ns(), time.time_ns() + 10**9))  # touched, not changed: still resumable
+    assert score_file(model_dir, src, out, chunk_size=50, resume=True, quiet=True).n_resumed == 2
+    with pytest.raises(KeyboardInterrupt):
+        monkeypatch.setattr(Scorer, "__call__", crash_on_third_chunk)
+        calls["n"] = 0
+        score_file(model_dir, src, out, chunk_size=50, quiet=True, overwrite=True)
+    monkeypatch.setattr(Scorer, "__call__", real_call)
+    st = src.stat()
+    data = bytearray(src.read_bytes())
+    data[len(data) // 3] ^= 0x01  # inside a data page: same size
+    src.write_bytes(bytes(data))
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (src.stat().st_size, src.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    with pytest.raises(ResumeError, match=r"the input file \(its path, size or content\) differs"):
         score_file(model_dir, src, out, chunk_size=50, resume=True, quiet=True)
 
 
@@ -479,3 +493,87 @@ def test_cli_sigkill_and_resume_is_exactly_once(tmp_path, model_dir) -> None:
     pd.testing.assert_frame_equal(got, want)
     assert got["error"].notna().sum() == len(bad) + 1
     assert got["error"].iloc[-1].startswith(f"line {n_rows} is not valid JSON")
+
+
+# --------------------------------------------------------------------------- issue 14: outputs, resume, parsing
+def test_existing_output_is_refused_before_scoring(tmp_path, model_dir, backlog, monkeypatch) -> None:
+    src = _ticket_file(backlog.head(20), tmp_path / "in.csv")
+    precious = tmp_path / "precious.parquet"
+    precious.write_bytes(b"not yours")
+    called = []
+    monkeypatch.setattr(Scorer, "__init__", lambda *a, **k: called.append(1))  # nothing may load or score
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        score_file(model_dir, src, precious, quiet=True)
+    with pytest.raises(FileExistsError, match="inside the model directory"):
+        score_file(model_dir, src, model_dir / "scores.parquet", quiet=True, overwrite=True)
+    with pytest.raises(FileExistsError, match="inside the model directory"):
+        score_file(model_dir, src, model_dir / "tickets.parquet", quiet=True, overwrite=True)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(PermissionError, match="cannot create"):
+        score_file(model_dir, src, blocker / "out.csv", quiet=True)
+    assert called == [] and precious.read_bytes() == b"not yours"
+    monkeypatch.undo()
+    report = score_file(model_dir, src, precious, quiet=True, overwrite=True)
+    assert report.n_rows == 20 and len(pd.read_parquet(precious)) == 20
+    import cxml
+
+    cxml.load(model_dir)  # still intact
+
+
+def test_cli_score_refuses_an_existing_output(tmp_path, model_dir, backlog) -> None:
+    src = _ticket_file(backlog.head(20), tmp_path / "in.csv")
+    out = tmp_path / "precious.parquet"
+    out.write_bytes(b"keep")
+    args = ["--model", str(model_dir), "--input", str(src), "--output", str(out), "--quiet"]
+    proc = subprocess.run(_score_command(*args), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "--overwrite" in proc.stderr and out.read_bytes() == b"keep"
+    assert not Path(str(out) + ".parts").exists()
+    proc = subprocess.run(_score_command(*args, "--overwrite"), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert len(pd.read_parquet(out)) == 20
+
+
+def test_resume_removes_the_temporary_file_of_a_killed_assembly(tmp_path, model_dir, backlog, monkeypatch) -> None:
+    src = _ticket_file(backlog.drop(index=backlog.index[[10, 11, 13]]).head(60), tmp_path / "in.parquet")
+    out = tmp_path / "out.csv"
+    real_assemble = part_files.assemble
+
+    def killed_while_assembling(parts, output, schema, fmt):
+        part_files.tmp_path(output).write_text("half an output")  # what SIGKILL during assembly leaves
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(part_files, "assemble", killed_while_assembling)
+    with pytest.raises(KeyboardInterrupt):
+        score_file(model_dir, src, out, chunk_size=25, quiet=True)
+    assert len(list(tmp_path.glob(".out.csv.tmp-*"))) == 1
+    monkeypatch.setattr(part_files, "assemble", real_assemble)
+    report = score_file(model_dir, src, out, chunk_size=25, resume=True, quiet=True)
+    assert report.n_resumed == 3 and report.n_rows == 60
+    assert not list(tmp_path.glob(".out.csv.tmp-*"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet", "out.csv"]
+
+
+def test_stray_quote_in_a_csv_stops_scoring_with_the_lines(tmp_path, triage) -> None:
+    rows = [f"T{i:06d},Tilaus {i} ei ole tullut" for i in range(1, 301)]
+    rows[9] = 'T000010,"Tilaus 10 ei ole tullut'
+    rows[14] = 'T000015,Tilaus 15 ei ole tullut"'
+    src = tmp_path / "in.csv"
+    src.write_text("id,body\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"quote at line 11 .* lines 12, 13, 14, 15"):
+        score_file(triage, src, tmp_path / "out.parquet", quiet=True)
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_long_values_in_messages_are_cut_between_characters(triage) -> None:
+    nfd = "x" * 56 + "a\u0308" * 10  # repr: [' + 56 x: the cut falls between a and its combining mark
+    raw = [b"\xc3\xa4" * 30]  # repr: the cut falls inside a \\xNN escape
+    batch = pd.DataFrame({"id": ["1", "2"], "body": [[nfd], raw]})
+    errors = Scorer(triage)(batch)["error"].tolist()
+    for message in errors:
+        shown = message.split("non-text value ", 1)[1].split(" of type", 1)[0]
+        assert shown.endswith("…")
+        assert not unicodedata.combining(shown[-2]) or shown[-3] != "x"  # never a bare mark after the cut
+        assert not re.search(r"\\(x[0-9a-f]?)?…$", shown), shown
+        message.encode("utf-8")
+    assert errors[0].split("non-text value ", 1)[1].startswith("['" + "x" * 56 + "…")

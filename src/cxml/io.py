@@ -123,7 +123,8 @@ class CsvCheck:
     n_lines: int
 
 
-def check_csv(path: str | os.PathLike[str], encoding: str | None = None, *, delimiter: str = ",") -> CsvCheck:
+def check_csv(path: str | os.PathLike[str], encoding: str | None = None, *, delimiter: str = ",",
+              errors: str = "strict") -> CsvCheck:
     """Read a CSV file record by record and stop where a quote would make it lose or merge rows.
 
     A stray quote at the start of a field opens a quoted value that runs on, over the line ends, until the next
@@ -138,6 +139,9 @@ def check_csv(path: str | os.PathLike[str], encoding: str | None = None, *, deli
     encoding : str, optional
         See :func:`check_encoding`.
     delimiter : str, default ","
+    errors : {"strict", "replace"}, default "strict"
+        ``"replace"`` checks only the structure, for readers that report undecodable values row by row
+        (:mod:`cxml.scoring`).
 
     Returns
     -------
@@ -149,7 +153,7 @@ def check_csv(path: str | os.PathLike[str], encoding: str | None = None, *, deli
         Not UTF-8 (see :func:`check_encoding`), or quote damage: the message names the lines and what to fix.
     """
     path = Path(path)
-    enc = check_encoding(path, encoding)
+    enc = check_encoding(path, encoding) if errors == "strict" else (encoding or "utf-8")
     lines: list[str] = []
 
     def physical(fh):  # type: ignore[no-untyped-def]
@@ -157,7 +161,7 @@ def check_csv(path: str | os.PathLike[str], encoding: str | None = None, *, deli
             lines.append(raw)
             yield raw
 
-    with open(path, encoding=enc, newline="") as fh:
+    with open(path, encoding=enc, newline="", errors=errors) as fh:
         reader = csv.reader(physical(fh), delimiter=delimiter, strict=False)
         try:
             header = next(reader)

@@ -62,7 +62,7 @@ def _header(title: str) -> None:
 
 
 def run_demo(n_tickets: int = 1200, n_backlog: int = 200, seed: int = 0, encoder: str = "auto",
-             out: str | Path = "models/demo") -> dict[str, Any]:
+             out: str | Path = "models/demo", overwrite: bool = False) -> dict[str, Any]:
     """Run the demo and print what it does; returns a summary dict (timings, metrics, paths).
 
     Parameters
@@ -76,6 +76,8 @@ def run_demo(n_tickets: int = 1200, n_backlog: int = 200, seed: int = 0, encoder
         Encoder spec; ``"auto"`` picks a multilingual model for the bilingual demo data.
     out : str or Path, default="models/demo"
         Where the model directory is written.
+    overwrite : bool, default=False
+        Replace a cxml model already at ``out`` (any other existing path is refused).
     """
     import cxml
     from cxml.bundle import HelpdeskModel
@@ -83,6 +85,7 @@ def run_demo(n_tickets: int = 1200, n_backlog: int = 200, seed: int = 0, encoder
     from cxml.encoders import resolve_spec
     from cxml.knowledge import KnowledgeBase
     from cxml.language import language_mix
+    from cxml.persistence import check_save_path
     from cxml.proactive import ProactiveHelper, evaluate_proactive
     from cxml.triage import Triage
 
@@ -90,6 +93,7 @@ def run_demo(n_tickets: int = 1200, n_backlog: int = 200, seed: int = 0, encoder
     t_start = time.perf_counter()
     print(f"cxml {cxml.__version__} demo: synthetic bilingual web-shop data; everything runs offline, on this machine.")
 
+    check_save_path(out, overwrite=overwrite)  # refuse a taken --out before training, not after
     _header("1. Data")
     history = timer.run(f"generating {n_tickets} tickets of history, {n_tickets} web sessions and the help centre",
                         lambda: make_webshop(n_tickets=n_tickets, seed=seed))
@@ -118,7 +122,7 @@ def run_demo(n_tickets: int = 1200, n_backlog: int = 200, seed: int = 0, encoder
 
     _header("3. Save and load")
     model = HelpdeskModel(triage=triage, knowledge=kb, proactive=proactive)
-    path = timer.run(f"saving to {out}", lambda: model.save(out))
+    path = timer.run(f"saving to {out}", lambda: model.save(out, overwrite=overwrite))
     files = sorted(p.relative_to(path).as_posix() for p in Path(path).rglob("*") if p.is_file())
     print(f"    {len(files)} files, manifest + model card: {path}/manifest.json, {path}/README.md")
     model = timer.run("loading (format version, checksums and dimensions checked)", lambda: cxml.load(path))

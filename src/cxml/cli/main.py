@@ -18,13 +18,15 @@ from typing import Any
 import cxml
 from cxml._version import __version__
 from cxml.cli.connectors import add_parsers as add_connector_parsers
-from cxml.exceptions import ArtifactError, NotFittedError
+from cxml.exceptions import CxmlError, NotFittedError
 from cxml.scoring.options import add_score_arguments
 
 
 def _add_columns(p: argparse.ArgumentParser) -> None:
     p.add_argument("--columns", default=None, metavar="MAP",
                    help="map your column names to cxml's: 'text=title+description,reason=category,id=ticket_no'")
+    p.add_argument("--encoding", default=None,
+                   help="text encoding of a CSV / JSON Lines file (default UTF-8, checked), e.g. cp1252")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--encoder", default="auto", help="encoder spec (default: auto, chosen from the data)")
     demo.add_argument("--out", default="models/demo", help="model directory to write (default models/demo)")
+    demo.add_argument("--overwrite", action="store_true", help="replace the model at --out if there is one")
 
     train = sub.add_parser("train", help="train a triage model from a CSV / JSON Lines / Parquet ticket file")
     train.add_argument("--tickets", required=True, help="ticket file")
@@ -49,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--features", default="hybrid", choices=["hybrid", "embedding", "tfidf"])
     train.add_argument("--target-precision", type=float, default=0.9)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", required=True, help="model directory to write")
+    train.add_argument("--out", required=True, help="model directory to write (a new path, or a cxml model to "
+                                                    "replace with --overwrite; any other existing path is refused)")
+    train.add_argument("--overwrite", action="store_true", help="replace the cxml model at --out")
     _add_columns(train)
 
     ev = sub.add_parser("evaluate", help="evaluate a saved model on labelled tickets")
@@ -103,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cxml.cli.demo import run_demo
 
             run_demo(n_tickets=args.n_tickets, n_backlog=args.n_backlog, seed=args.seed,
-                     encoder=args.encoder, out=args.out)
+                     encoder=args.encoder, out=args.out, overwrite=args.overwrite)
         elif args.command == "train":
             return _train(args)
         elif args.command == "evaluate":
@@ -118,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_score(args)
         elif hasattr(args, "connector_command"):  # cxml import / cxml sync
             return args.connector_command(args)
-    except (ValueError, FileNotFoundError, ImportError, ArtifactError) as exc:
+    except (CxmlError, ValueError, FileNotFoundError, ImportError) as exc:
         print(f"cxml {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -126,15 +131,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from cxml.io import parse_columns, read_table
+    from cxml.persistence import check_save_path
     from cxml.triage import Triage
 
-    df = read_table(args.tickets)
+    check_save_path(args.out, overwrite=args.overwrite)  # before hours of training, not after
+    df = read_table(args.tickets, encoding=args.encoding)
     targets = tuple(t.strip() for t in args.targets.split(",") if t.strip())
     start = time.perf_counter()
     model = Triage(targets=targets, encoder=args.encoder, features=args.features,
                    target_precision=args.target_precision, random_state=args.seed)
     model.fit(df, columns=parse_columns(args.columns))
-    path = model.save(args.out)
+    path = model.save(args.out, overwrite=args.overwrite)
     print(f"trained {', '.join(targets)} on {len(df)} tickets in {time.perf_counter() - start:.1f} s "
           f"(encoder {model.encoder_spec_}); saved to {path}")
     return 0
@@ -145,7 +152,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from cxml.io import parse_columns, read_table
 
     model = cxml.load(args.model)
-    df = read_table(args.tickets)
+    df = read_table(args.tickets, encoding=args.encoding)
     results = evaluate(model, df, columns=parse_columns(args.columns))
     results = results if isinstance(results, dict) else {"": results}
     summary = {}
@@ -257,9 +264,10 @@ def _report(args: argparse.Namespace) -> int:
     from cxml.schema import as_tickets
     from cxml.sla import SLAPolicy
 
-    tickets = as_tickets(read_table(args.tickets), columns=parse_columns(args.columns),
+    tickets = as_tickets(read_table(args.tickets, encoding=args.encoding), columns=parse_columns(args.columns),
                          require=("created_at",), allow_empty_text=True)
-    path = write_report(tickets, args.out, sessions=read_table(args.sessions) if args.sessions else None,
+    sessions = read_table(args.sessions, encoding=args.encoding) if args.sessions else None
+    path = write_report(tickets, args.out, sessions=sessions,
                         sla=SLAPolicy.from_json(args.sla) if args.sla else None, title=args.title, freq=args.freq)
     print(f"report written to {path}")
     return 0

@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from cxml.exceptions import CxmlError
 from cxml.io import parse_columns
 from cxml.scoring.options import add_score_arguments
 from cxml.scoring.scorer import score_file
@@ -18,7 +19,8 @@ def run_score(args: argparse.Namespace) -> int:
     """Run ``cxml score`` from parsed arguments; returns the exit status."""
     report = score_file(args.model, args.input, args.output, columns=parse_columns(args.columns),
                         chunk_size=args.chunk_size, resume=args.resume, quiet=args.quiet, engine=args.engine,
-                        scheduler=args.scheduler, id_column=args.id_column, k_articles=args.k_articles)
+                        scheduler=args.scheduler, id_column=args.id_column, k_articles=args.k_articles,
+                        overwrite=args.overwrite)
     if not args.quiet:
         print(report.summary())
     return 0
@@ -32,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return run_score(args)
-    except (ValueError, FileNotFoundError, ImportError) as exc:
+    except (CxmlError, ValueError, FileNotFoundError, ImportError) as exc:
         print(f"cxml score: error: {exc}", file=sys.stderr)
         return 1
 

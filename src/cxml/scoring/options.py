@@ -22,6 +22,7 @@ def add_score_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--chunk-size", type=int, default=10_000, metavar="N",
                         help="rows per chunk and part file (default 10000)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run, skipping finished parts")
+    parser.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists (refused otherwise)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
     parser.add_argument("--engine", choices=ENGINES, default="local",
                         help="local (default) or dask (needs cxml[dask])")

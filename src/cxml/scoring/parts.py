@@ -241,8 +241,8 @@ class ChunkReader:
         if not self.path.is_file():
             raise FileNotFoundError(f"no such input file: {self.path}")
         self.fmt = table_format(self.path)
-        if self.fmt == "csv":  # stop on quote damage or a wrong encoding before any row is scored
-            check_csv(self.path)
+        if self.fmt == "csv":  # stop on quote damage before any row is scored (bad bytes: an error per row)
+            check_csv(self.path, errors="replace")
         elif self.fmt == "parquet":
             check_parquet(self.path)
         self.chunk_size = int(chunk_size)

@@ -55,7 +55,7 @@ import pandas as pd
 
 from cxml._version import __version__
 from cxml.checks import is_missing
-from cxml.exceptions import clip_text
+from cxml.exceptions import OutputExistsError, OutputNotWritableError, clip_text
 from cxml.schema import TicketBatch, ValidationError, ticket_batch
 from cxml.scoring import parts as part_files
 from cxml.scoring.options import ENGINES
@@ -498,11 +498,36 @@ class ScoreReport:
 
 
 def _fingerprint(path: Path) -> dict[str, Any]:
-    st = path.stat()
-    return {"path": str(path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    """The input's path, size and the sha256 of its bytes (streamed): an edit that keeps size and time shows."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+            size += len(block)
+    return {"path": str(path.resolve()), "size": size, "sha256": h.hexdigest()}
 
 
-_GUARDED = {"input": "the input file (path, size or modification time)", "chunk_size": "chunk_size",
+def _check_output(output: Path, *, resume: bool, overwrite: bool) -> None:
+    """Refuse, before anything is scored, an output that exists (unless resuming or overwriting) or cannot be
+    written."""
+    if output.is_dir():
+        raise OutputExistsError(f"the output {output} is a folder; give a file name, e.g. {output / 'scores.parquet'}")
+    if output.exists() and not (resume or overwrite):
+        raise OutputExistsError(f"the output {output} exists; pass --overwrite (overwrite=True) to replace it, "
+                                "--resume to continue an interrupted run writing it, or choose another file.")
+    parent = output.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputNotWritableError(f"cannot create {parent} for the output {output} ({exc.strerror or exc}); "
+                                     "choose a folder you can write.") from exc
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputNotWritableError(f"cannot write in {parent} (read-only); choose a folder you can write for "
+                                     f"the output {output.name}.")
+
+
+_GUARDED = {"input": "the input file (its path, size or content)", "chunk_size": "chunk_size",
             "columns": "the column mapping", "id_column": "the id column", "k_articles": "k_articles",
             "model_sha256": "the model (its manifest.json)"}
 
@@ -537,7 +562,7 @@ def _part_rows(path: Path) -> int | None:
 def score_file(model: Any, input: str | os.PathLike[str], output: str | os.PathLike[str], *,
                columns: Mapping[str, Any] | str | None = None, chunk_size: int = 10_000, resume: bool = False,
                quiet: bool = False, engine: str = "local", scheduler: Any = None, id_column: str = "id",
-               k_articles: int = 1, allow_pickle: bool = False) -> ScoreReport:
+               k_articles: int = 1, allow_pickle: bool = False, overwrite: bool = False) -> ScoreReport:
     """Score a ticket file (CSV, JSON Lines or Parquet) in chunks, exactly once and resumably.
 
     The input is streamed in chunks of exactly ``chunk_size`` rows (so chunk boundaries are the same in
@@ -565,7 +590,8 @@ def score_file(model: Any, input: str | os.PathLike[str], output: str | os.PathL
     resume : bool, default=False
         Continue an interrupted run, skipping the parts it finished (a part file exists only when it is
         complete). Refused when the input, chunk size, column mapping, id column, ``k_articles`` or model
-        differ from that run's. Without ``resume``, existing parts are an error.
+        differ from that run's (the input is compared by the sha256 of its bytes). Without ``resume``,
+        existing parts are an error. Temporary files of the interrupted run are removed.
     quiet : bool, default=False
         No progress output. Otherwise a tqdm bar (rows/s, ETA) on a terminal, plain lines every 10 s
         when stderr is not one.
@@ -578,6 +604,9 @@ def score_file(model: Any, input: str | os.PathLike[str], output: str | os.PathL
         process per core.
     id_column, k_articles, allow_pickle
         See :class:`Scorer`.
+    overwrite : bool, default=False
+        Replace an existing ``output``. Without it (or ``resume``) an existing output is refused before
+        anything is scored, and so is an output inside the model directory, always.
 
     Returns
     -------
@@ -589,7 +618,11 @@ def score_file(model: Any, input: str | os.PathLike[str], output: str | os.PathL
         Parts of an earlier run exist and ``resume`` is False; or they belong to other settings; or another
         process is writing them.
     ValidationError
-        The input as a whole cannot be scored (e.g. it has no text column).
+        The input as a whole cannot be scored (e.g. it has no text column, or a stray quote in a CSV would
+        merge rows).
+    OutputExistsError, OutputNotWritableError
+        ``output`` exists (without ``overwrite`` or ``resume``), is inside the model directory, or cannot be
+        written.
     ImportError
         ``engine="dask"`` without dask installed: install cxml[dask].
     """
@@ -604,6 +637,11 @@ def score_file(model: Any, input: str | os.PathLike[str], output: str | os.PathL
         raise FileNotFoundError(f"no such input file: {input_path}")
     if input_path.resolve() == output_path.resolve():
         raise ValueError(f"the output {output_path} is the input file; write the scores to another file")
+    _check_output(output_path, resume=resume, overwrite=overwrite)
+    if isinstance(model, (str, os.PathLike)) and Path(model).resolve() in output_path.resolve().parents:
+        raise OutputExistsError(f"the output {output_path} is inside the model directory {model}; writing there "
+                                "would break the model (its files are checksummed). Write the scores to another "
+                                "folder.")
     if engine == "dask":
         if not isinstance(model, (str, os.PathLike)):
             raise ValueError("engine='dask' needs the model as a directory path: every worker loads it itself")
@@ -640,6 +678,9 @@ def score_file(model: Any, input: str | os.PathLike[str], output: str | os.PathL
     parts_dir.mkdir(parents=True, exist_ok=True)
     with part_files.exclusive_lock(parts_dir):
         for stale in parts_dir.glob(".*.tmp-*"):
+            stale.unlink(missing_ok=True)
+        # a run killed while assembling leaves its hidden temporary output next to the output
+        for stale in output_path.parent.glob(f".{output_path.name}.tmp-*"):
             stale.unlink(missing_ok=True)
         done: dict[int, list[int]] = {}
         if resumed:
