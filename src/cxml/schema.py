@@ -50,6 +50,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -202,20 +204,57 @@ def _describe_column(column: Hashable, canonical: str | None) -> str:
     return f"column {column!r} (mapped to {canonical!r})"
 
 
+_SPACES = re.compile(r"[^\S\n]+")  # whitespace but line breaks: tabs, no-break and other Unicode spaces
+_INVISIBLE = re.compile("[\u200b\u200e\u200f\u2060\ufeff\u00ad]")  # zero-width space, marks, BOM, soft hyphen
+
+
+def normalize_text(text: str) -> str:
+    """The one form of a text cxml fits and predicts on: Unicode NFC, plain spaces, ``\\n`` line breaks.
+
+    The same ticket typed on a Mac (NFD: ``a`` + combining diaeresis) and on Windows (NFC: ``ä``) must get the same
+    decision, so every free text is composed (NFC); runs of spaces, tabs and Unicode spaces become one space,
+    ``\\r\\n`` and ``\\r`` become ``\\n``, zero-width characters are dropped, spaces around line breaks and more
+    than one empty line are removed, and the text is stripped.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> normalize_text("Pa\u0308iva\u0308  on\r\nhyva\u0308 ") == "Päivä on\nhyvä"
+    True
+    """
+    text = unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
+    if "\n" in text:
+        text = re.sub(r" ?\n ?", "\n", text)
+        text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
 def _text_values(values: pd.Series, column: Hashable, canonical: str | None = None) -> list[str | None]:
-    """Validate a text column: str kept, valid UTF-8 bytes decoded, missing values as None."""
+    """Validate a text column: str normalised (:func:`normalize_text`), valid UTF-8 bytes decoded, missing values as
+    None."""
     out: list[str | None] = []
     non_text: list[int] = []
     bad_bytes: list[int] = []
     example: Any = None
     for pos, value in enumerate(values.tolist()):
         if isinstance(value, str):
-            out.append(str(value))
+            out.append(normalize_text(value))
         elif is_missing(value):
             out.append(None)
         elif isinstance(value, (bytes, bytearray)):
             try:
-                out.append(bytes(value).decode("utf-8"))
+                out.append(normalize_text(bytes(value).decode("utf-8")))
             except UnicodeDecodeError:
                 bad_bytes.append(pos)
                 out.append(None)
@@ -939,7 +978,7 @@ def check_texts(X: Any, *, name: str = "X") -> list[str]:
             "replace missing texts with '' or drop them, and convert other values with str().",
             rows=bad,
         )
-    return [str(v) for v in values]
+    return [normalize_text(str(v)) for v in values]
 
 
 # ---------------------------------------------------------------------------------------------------------------
