@@ -21,6 +21,7 @@ from cxml.schema import (
     as_tickets,
     check_labels,
     check_texts,
+    normalize_text,
 )
 
 
@@ -642,7 +643,7 @@ def test_check_texts_validates_or_raises(values):
     except ValidationError as err:
         assert re.search(r"at rows? \d", str(err))
         return
-    assert out == values
+    assert out == [normalize_text(v) for v in values]  # the one form every text is read in
 
 
 def test_text_is_optional_when_not_required():
@@ -655,3 +656,56 @@ def test_text_is_optional_when_not_required():
     assert out["text"].tolist() == ["", ""]
     with pytest.raises(ValidationError, match="no text to read"):
         as_tickets(df)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# issue 14: text normalised once, labels validated
+
+
+def test_nfc_and_nfd_tickets_are_the_same_ticket():
+    import unicodedata
+
+    text = "Hei,\tpäivää!  Tilaus\u00a0ei ole tullut.\r\n\r\n\r\nMitä   nyt? \u200b"
+    nfd = unicodedata.normalize("NFD", text)
+    assert nfd != text
+    a = as_tickets([text])["text"].tolist()
+    b = as_tickets([nfd])["text"].tolist()
+    assert a == b == ["Hei, päivää! Tilaus ei ole tullut.\n\nMitä nyt?"]
+    assert check_texts([nfd]) == a
+    assert as_tickets(pd.DataFrame({"subject": [nfd], "body": ["  x  "]}))["text"].tolist() == [a[0] + "\nx"]
+
+
+@given(st.text(max_size=40))
+@PROP
+def test_normalize_text_is_idempotent_and_nfd_blind(text):
+    import unicodedata
+
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+    assert normalize_text(unicodedata.normalize("NFD", text)) == normalize_text(unicodedata.normalize("NFC", text))
+
+
+def test_nan_label_is_never_a_class():
+    for missing in (np.nan, None, "nan", "NaN", " <NA> ", "None"):
+        with pytest.raises(ValidationError, match=r"missing or empty label at row 2"):
+            check_labels(["a", "b", missing, "a", "b"])
+
+
+def test_labels_are_stripped_with_a_warning_naming_the_rows():
+    with pytest.warns(UserWarning, match=r"1 label had surrounding spaces.*row 1 .*'refund '"):
+        out = check_labels(["refund", "refund ", "orders", "orders"])
+    assert out.tolist() == ["refund", "refund", "orders", "orders"]
+
+
+def test_mixed_label_types_are_refused_naming_the_rows():
+    with pytest.raises(ValidationError, match=r"mixes label types.*row 2 .*e\.g\. 1 of type int") as info:
+        check_labels(["refund", "orders", 1, "refund", "orders"])
+    assert info.value.rows == [2]
+
+
+def test_ticket_label_columns_are_cleaned_in_the_one_ticket_path():
+    df = pd.DataFrame({"text": ["a", "b", "c", "d"], "reason": ["refund", "refund ", "nan", None]})
+    assert as_tickets(df)["reason"].tolist() == ["refund", "refund", None, None]
+    mixed = pd.DataFrame({"text": ["a", "b", "c"], "reason": ["refund", 5, "orders"]})
+    with pytest.raises(ValidationError, match=r"'reason' mixes label types.*row 1"):
+        as_tickets(mixed)

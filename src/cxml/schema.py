@@ -76,6 +76,7 @@ __all__ = [
     "as_tickets",
     "check_labels",
     "check_texts",
+    "normalize_text",
     "ticket_batch",
 ]
 
@@ -722,7 +723,26 @@ def as_tickets(
     for column in TIMESTAMP_FIELDS:
         if column in out.columns:
             _parse_timestamps(out, column)
+    for column in LABEL_FIELDS:
+        if column in out.columns:
+            _clean_labels(out, column)
     return out
+
+
+#: Ticket columns a model learns to predict: stripped, one type, "nan" read as missing (see :func:`check_labels`).
+LABEL_FIELDS: tuple[str, ...] = ("reason", "priority", "team")
+
+
+def _clean_labels(out: pd.DataFrame, column: str) -> None:
+    """Labels of one column: text stripped and composed, "nan"-like text missing, one type (rows named if not)."""
+    values = out[column].tolist()
+    present = [i for i, v in enumerate(values) if not is_missing(v) and not _missing_label_text(v)]
+    _check_one_label_type([values[i] for i in present], out.index[present], column)
+    keep = set(present)
+    cleaned = [None if i not in keep else unicodedata.normalize("NFC", v).strip() if isinstance(v, str) else v
+               for i, v in enumerate(values)]
+    if any(a is not b and a != b for a, b in zip(values, cleaned, strict=True) if not is_missing(a)):
+        out[column] = pd.Series(cleaned, index=out.index, dtype=object)
 
 
 def _tags(value: Any, pos: int, index: pd.Index) -> list[str]:
@@ -829,6 +849,43 @@ def _label_str(value: Any) -> str:
     return str(value)
 
 
+#: Label texts that mean "no label": pandas and spreadsheets write a missing value so.
+_MISSING_LABEL_TEXTS = frozenset({"nan", "<na>", "none", "null", "nat"})
+
+
+def _missing_label_text(value: Any) -> bool:
+    return isinstance(value, str) and (not value.strip() or value.strip().lower() in _MISSING_LABEL_TEXTS)
+
+
+def _label_kind(value: Any) -> str:
+    value = _plain(value)
+    if isinstance(value, (str, bytes, bytearray)):
+        return "text"
+    if isinstance(value, (bool, np.bool_)):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def _check_one_label_type(values: list[Any], index: pd.Index, name: str) -> None:
+    """Refuse labels of mixed types (``1`` and ``"refund"``): naming the rows of the rarer types."""
+    kinds = [_label_kind(v) for v in values]
+    counts = Counter(kinds)
+    if len(counts) < 2:
+        return
+    main = counts.most_common(1)[0][0]
+    odd = [i for i, k in enumerate(kinds) if k != main]
+    example = values[odd[0]]
+    raise ValidationError(
+        f"{name!r} mixes label types: {dict(counts)}; the {_n(len(odd), 'label')} that {'is' if len(odd) == 1 else 'are'}"
+        f" not {main} at {_where(odd, index)}, e.g. {example!r} of type {type(example).__name__}. Give every label "
+        f"one type, e.g. df[{name!r}] = df[{name!r}].astype(str), after checking those rows.",
+        column=name,
+        rows=odd,
+    )
+
+
 def check_labels(y: Any, *, name: str = "reason", min_per_class: int = 2) -> pd.Series:
     """Validate the labels a classifier is fitted on.
 
@@ -844,14 +901,20 @@ def check_labels(y: Any, *, name: str = "reason", min_per_class: int = 2) -> pd.
     Returns
     -------
     Series
-        The labels as strings (``3.0`` from a float column becomes ``"3"``), with ``y``'s index when it is a
-        Series.
+        The labels as strings (``3.0`` from a float column becomes ``"3"``; stripped), with ``y``'s index when it
+        is a Series.
 
     Raises
     ------
     ValidationError
-        When a label is missing or empty (count and first rows are named: drop those tickets), there is a single
-        class, or classes have fewer than ``min_per_class`` examples (they are listed with their counts).
+        When a label is missing or empty (NaN, None, or text such as ``"nan"``: count and first rows are named,
+        drop those tickets), labels mix types (``1`` and ``"refund"``), there is a single class, or classes have
+        fewer than ``min_per_class`` examples (they are listed with their counts).
+
+    Notes
+    -----
+    Labels are stripped and composed (Unicode NFC), with a warning naming the rows where that changed one, so
+    ``"refund "`` and ``"refund"`` are one class.
 
     Examples
     --------
@@ -890,7 +953,7 @@ def check_labels(y: Any, *, name: str = "reason", min_per_class: int = 2) -> pd.
     if len(series) == 0:
         raise ValidationError(f"no {name} labels: y is empty.")
     values = series.tolist()
-    missing = [i for i, v in enumerate(values) if is_missing(v) or (isinstance(v, str) and not v.strip())]
+    missing = [i for i, v in enumerate(values) if is_missing(v) or _missing_label_text(v)]
     if missing:
         raise ValidationError(
             f"{name!r} has {_n(len(missing), 'missing or empty label')} at {_where(missing, series.index)}. "
@@ -899,7 +962,18 @@ def check_labels(y: Any, *, name: str = "reason", min_per_class: int = 2) -> pd.
             column=name,
             rows=missing,
         )
-    labels = [_label_str(v) for v in values]
+    _check_one_label_type(values, series.index, name)
+    raw = [_label_str(v) for v in values]
+    labels = [unicodedata.normalize("NFC", v).strip() for v in raw]
+    changed = [i for i, (a, b) in enumerate(zip(raw, labels, strict=True)) if a != b]
+    if changed:
+        warnings.warn(
+            f"{name!r}: {_n(len(changed), 'label')} had surrounding spaces or decomposed Unicode at "
+            f"{_where(changed, series.index)}, e.g. {raw[changed[0]]!r}; they were normalised "
+            f"({labels[changed[0]]!r}), so labels that differ only so are one class.",
+            UserWarning,
+            stacklevel=2,
+        )
     counts = Counter(labels)
     if len(counts) == 1:
         [(only, n)] = counts.items()
@@ -1060,7 +1134,7 @@ def _text_list(values: Sequence[Any], what: str) -> list[str]:
         if is_missing(v):
             out.append("")
         elif isinstance(v, str):
-            out.append(v)
+            out.append(normalize_text(v))
         else:
             bad.append(i)
             out.append("")
@@ -1145,12 +1219,18 @@ def ticket_batch(X: Any, *, what: str = "TicketClassifier", text_columns: Sequen
             raise ValueError(f"{what} expects a 1-D sequence of texts or a ticket DataFrame, got an array of "
                              f"shape {X.shape}. For embedding matrices use encoder='precomputed'.")
         values = X.tolist()
+    elif isinstance(X, Mapping):
+        raise ValidationError(f"{what} expects a list of texts or a ticket DataFrame, got a dict (its keys would be "
+                              "read as texts); pass [text] for one text, or pd.DataFrame([record]) for one ticket.")
     else:
         try:
             values = list(X)
         except TypeError:
             raise TypeError(f"{what} expects a list of texts or a ticket DataFrame, got "
                             f"{type(X).__name__}") from None
+        if not values:
+            raise ValidationError(f"{what}: no tickets, the list is empty. Pass at least one text (an empty "
+                                  "DataFrame or Series gives an empty result).")
     texts = _text_list(values, what)
     if scrub_pii and texts:
         texts = scrub_many(texts)

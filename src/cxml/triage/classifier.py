@@ -42,7 +42,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from cxml.persistence import register_artifact
-from cxml.schema import TicketBatch, ticket_batch
+from cxml.schema import TicketBatch, ValidationError, check_labels, ticket_batch
 from cxml.triage.decisions import (
     DataReport,
     assign_actions,
@@ -311,6 +311,15 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         name = type(self).__name__
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None")
+        if isinstance(y, (list, tuple, pd.Series)) or (isinstance(y, np.ndarray) and y.ndim == 1):
+            # NaN (or "nan") labels, mixed types, only single examples: refused naming the rows; spaces stripped
+            clean = check_labels(y, name="y", min_per_class=1)
+            if clean.value_counts().max() < 2:
+                raise ValidationError(
+                    f"{name}: every class of y has a single example ({clean.nunique()} classes); cross-validated "
+                    "calibration needs at least two examples of some class. Add labelled tickets or merge classes.")
+            if all(isinstance(v, str) for v in (y.tolist() if hasattr(y, "tolist") else y)):
+                y = clean.to_numpy(dtype=str)
         if isinstance(y, pd.Series):
             if y.isna().any():
                 raise ValueError(f"{name}: y has {int(y.isna().sum())} missing labels; drop those tickets "
