@@ -23,9 +23,9 @@ from cxml.persistence import (
     UnsafeArtifactError,
     check_dimensions,
     check_save_path,
-    manifest_digest,
     dump_estimator,
     load_estimator,
+    manifest_digest,
     register_artifact,
 )
 

@@ -415,7 +415,7 @@ def test_valid_cards_never_survive(card, before, after, sep, end):
 def test_card_exemptions_are_kept(before):
     # hypothesis once drew before="EAN", card="2000000000008": a Luhn-valid EAN is not a card
     assert scrub(f"{before} 2000000000008") == f"{before} 2000000000008"
-    assert scrub(f"kortti 2000000000008") == "kortti [CARD]"
+    assert scrub("kortti 2000000000008") == "kortti [CARD]"
 
 
 def is_valid_card_digits(card: str) -> bool:

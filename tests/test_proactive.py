@@ -252,3 +252,46 @@ def test_auto_uses_segments_only_where_the_history_shows_they_matter(fitted, tmp
     assert learned.segments_used_ and check["hit@3 with segments"] > check["hit@3 without segments"]
     loaded = cxml.load(learned.save(tmp_path / "seg"))
     assert loaded.segments_used_ and loaded.segment_check_ == check
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# issue 14: renamed columns, bad arguments, articles the knowledge base does not hold
+
+
+def test_renamed_context_columns_are_refused_naming_them(fitted):
+    helper, train = fitted
+    renamed = train.sessions.rename(columns={"url": "page_url", "error_code": "err_code"})
+    with pytest.raises(ValueError, match=r"no \['error_code', 'url'\] column.*columns=\{'url': 'page_url', "
+                                         r"'error_code': 'err_code'\}"):
+        ProactiveHelper(helper.knowledge).fit(renamed)
+    mapped = ProactiveHelper(helper.knowledge).fit(renamed, columns={"url": "page_url", "error_code": "err_code"})
+    assert mapped.counts_ == helper.counts_
+    with pytest.warns(UserWarning, match=r"no \['url'\] column"):
+        ProactiveHelper(helper.knowledge).fit(train.sessions.drop(columns=["url"]))
+
+
+def test_suggest_arguments_are_checked(fitted):
+    helper, _ = fitted
+    with pytest.raises(TypeError, match="url must be a str or None, got 5"):
+        helper.suggest(url=5)
+    with pytest.raises(TypeError, match="error_code must be a str"):
+        helper.suggest(error_code=["card_declined"])
+    for k in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="k must be a positive integer"):
+            helper.suggest(url="/checkout/payment", k=k)
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        helper.knowledge.suggest("maksu ei mene läpi", k=0)
+
+
+def test_an_article_missing_from_the_knowledge_base_is_never_offered(fitted):
+    helper, train = fitted
+    sessions = train.sessions.copy()
+    sessions.loc[sessions["url"].astype(str).str.contains("checkout"), "article_id"] = "kb-gone"
+    assert (sessions["article_id"] == "kb-gone").sum() > 10
+    with pytest.warns(UserWarning, match=r"not in the knowledge base, e.g. \['kb-gone'\]"):
+        learned = ProactiveHelper(helper.knowledge).fit(sessions)
+    for url in sessions.loc[sessions["article_id"] == "kb-gone", "url"].head(20):
+        res = learned.suggest(url=url, k=3)
+        assert all(r["article_id"] != "kb-gone" and r["title"] for r in res["suggestions"])
+    with pytest.raises(ValueError, match="'kb-gone' is not in the knowledge base"):
+        ProactiveHelper(helper.knowledge).pin("kb-gone", url="/checkout")

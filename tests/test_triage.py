@@ -18,6 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import cxml
 from cxml.persistence import ChecksumError
+from cxml.schema import ValidationError
 from cxml.triage import PriorityClassifier, TicketClassifier, Triage
 from cxml.triage.decisions import fit_class_thresholds
 
@@ -564,3 +565,47 @@ def test_auto_encoder_on_bilingual_tickets_is_e5(webshop_small):
     oos = clf.decide(OUT_OF_SCOPE_TEXTS)
     assert (oos["abstain_reason"] == "out_of_scope").mean() >= 0.75  # semantic: unlike any ticket
     assert (clf.decide(test)["abstain_reason"] == "out_of_scope").mean() <= 0.1
+
+
+# --------------------------------------------------------------------------- issue 14: nothing silently wrong
+def test_nfc_and_nfd_tickets_get_the_same_decisions(split):
+    import unicodedata
+
+    train, test = split
+    clf = TicketClassifier(encoder="hash", features="tfidf").fit(train, train["reason"])
+    texts = cxml.schema.as_tickets(test.head(120))["text"].tolist()
+    nfd = [unicodedata.normalize("NFD", t) for t in texts]
+    assert sum(a != b for a, b in zip(texts, nfd, strict=True)) > 30  # Finnish: many differ as code points
+    np.testing.assert_array_equal(clf.predict_proba(texts), clf.predict_proba(nfd))
+    frame = test.head(120).assign(subject=lambda d: d["subject"].map(lambda s: unicodedata.normalize("NFD", s)),
+                                  body=lambda d: d["body"].map(lambda s: unicodedata.normalize("NFD", s)))
+    np.testing.assert_array_equal(clf.predict_proba(test.head(120)), clf.predict_proba(frame))
+
+
+def test_labels_are_validated_where_they_enter(text_data):
+    X, y, _, _ = text_data
+    X, y = X[:60], list(y[:60])
+    with_nan = [np.nan if i == 7 else v for i, v in enumerate(y)]
+    with pytest.raises(ValidationError, match=r"missing or empty label at row 7"):
+        TicketClassifier(encoder="hash", features="tfidf").fit(X, with_nan)
+    with pytest.raises(ValidationError, match=r"missing or empty label at row 7"):
+        TicketClassifier(encoder="hash", features="tfidf").fit(X, np.array(with_nan))  # 'nan' as a string
+    mixed = [5 if i == 3 else v for i, v in enumerate(y)]
+    with pytest.raises(ValidationError, match=r"mixes label types.*row 3"):
+        TicketClassifier(encoder="hash", features="tfidf").fit(X, mixed)
+    spaced = [v + " " if i % 2 else v for i, v in enumerate(y)]
+    with pytest.warns(UserWarning, match="surrounding spaces"):
+        clf = TicketClassifier(encoder="hash", features="tfidf").fit(X, spaced)
+    assert sorted(clf.classes_) == sorted(set(y))
+
+
+def test_one_example_per_class_is_a_clear_error():
+    with pytest.raises(ValidationError, match="every class of y has a single example"):
+        TicketClassifier(encoder="hash", features="tfidf").fit(["a b", "c d", "e f"], ["x", "y", "z"])
+
+
+def test_predict_refuses_a_dict_and_an_empty_list(reason_clf):
+    with pytest.raises(ValidationError, match=r"got a dict \(its keys would be read as texts\)"):
+        reason_clf.predict({"Paketti ei tullut": 1})
+    with pytest.raises(ValidationError, match="the list is empty"):
+        reason_clf.predict([])

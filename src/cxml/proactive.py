@@ -26,6 +26,7 @@ import functools
 import json
 import re
 import time
+import warnings
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -419,6 +420,7 @@ class ProactiveHelper:
         if not context_cols:
             raise ValueError("history has none of the context columns url, error_code, error_message, "
                              "page_title; map yours with columns={'url': 'your_column', ...}")
+        _check_context_columns(df, article_col)
         df = df[df[article_col].map(_clean) != ""]
         if df.empty:
             raise ValueError(f"no row of history names a resolving article in {article_col!r}")
@@ -433,6 +435,13 @@ class ProactiveHelper:
                 for i in range(len(df))]
         groups = [self._group_of(a) for a in df[article_col].map(str)]
         segs = [_segment(v) for v in get["segment"]]
+        known = self._catalog()[0]
+        if self.knowledge is not None and known:
+            unknown = sorted({a for a in df[article_col].map(str) if a not in known})
+            if unknown:
+                warnings.warn(f"{len(unknown)} article id(s) of the history are not in the knowledge base, e.g. "
+                              f"{unknown[:5]}; they are never suggested. Add those articles, or fix the ids.",
+                              UserWarning, stacklevel=2)
         self.counts_, self.prior_ = _tally(ctxs, groups, segs)
         self.n_cases_ = len(groups)
         self.segment_check_: dict[str, float] = {}
@@ -460,6 +469,10 @@ class ProactiveHelper:
         """Add a rule that overrides the model in a context; returns self."""
         if not url and not error_code:
             raise ValueError("a pinned rule needs a url and/or an error_code to match")
+        known = self._catalog()[0]
+        if self.knowledge is not None and known and str(article_id) not in known:
+            raise ValueError(f"article {article_id!r} is not in the knowledge base; pin an article it holds "
+                             "(add the article first).")
         self.pinned.append(PinnedRule(article_id=str(article_id), url=url, error_code=error_code,
                                       name=name or f"pin {article_id}"))
         return self
@@ -495,6 +508,13 @@ class ProactiveHelper:
             normalised context). :meth:`suggest_many` gives a DataFrame for many sessions.
         """
         self._check_fitted()
+        for arg, value in (("url", url), ("page_title", page_title), ("error_code", error_code),
+                           ("error_message", error_message), ("language", language), ("segment", segment)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"suggest: {arg} must be a str or None, got {value!r} of type "
+                                f"{type(value).__name__}; pass the text, e.g. {arg}=str(value)")
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"suggest: k must be a positive integer (how many articles), got {k!r}")
         ctx = self._context(url, page_title, error_code, error_message)
         seg = _segment(segment)
         has_error = bool(ctx.code or ctx.message) or (events is not None and any(
@@ -506,6 +526,8 @@ class ProactiveHelper:
             if group in seen or len(rows) >= k:
                 return
             seen.add(group)
+            if self.knowledge is not None and self._catalog()[0] and group not in self._catalog()[1]:
+                return  # not in the knowledge base (any more): nothing to show, never an empty title
             art = self._article_in(group, language)
             rows.append({"rank": len(rows) + 1, **art, "score": float(score), "level": level, "why": why})
 
@@ -726,6 +748,40 @@ class ProactiveEvaluation:
     def to_markdown(self) -> str:
         """The table as Markdown."""
         return to_markdown(self.table)
+
+
+_CONTEXT_HINTS = {"url": ("url", "page", "path", "link", "address", "osoite", "sivu"),
+                  "error_code": ("error", "code", "virhe", "koodi"),
+                  "error_message": ("message", "msg", "viesti", "error_text"),
+                  "page_title": ("title", "otsikko", "heading")}
+
+
+def _check_context_columns(df: pd.DataFrame, article_col: str) -> None:
+    """Refuse history whose context columns look renamed; warn about context columns that are simply absent."""
+    import difflib
+
+    missing = [c for c in _CONTEXT_HINTS if c not in df.columns]
+    if not missing:
+        return
+    spare = [c for c in df.columns if isinstance(c, str) and c not in _CONTEXT_HINTS and c != article_col
+             and c not in ("segment", "language", "events", "id", "session_id")]
+    renamed = {}
+    for name in missing:
+        close = difflib.get_close_matches(name, spare, n=1, cutoff=0.6)
+        hinted = [c for c in spare if any(h in c.lower() for h in _CONTEXT_HINTS[name])]
+        match = close[0] if close else (hinted[0] if len(hinted) == 1 else None)
+        if match is not None and match not in renamed.values():
+            renamed[name] = match
+    if renamed:
+        mapping = ", ".join(f"{k!r}: {v!r}" for k, v in renamed.items())
+        raise ValueError(f"history has no {sorted(renamed)} column(s) but has {sorted(renamed.values())}; the context "
+                         f"the helper learns from would be lost. Map them: fit(history, columns={{{mapping}}}).")
+    main = [c for c in missing if c in ("url", "error_code")]  # the levels the back-off chain is built on
+    if not main:
+        return
+    warnings.warn(f"history has no {main} column(s): the helper learns without that context, and suggests "
+                  "less well where it matters. Map yours with columns={'url': 'your_column', ...} if you have them.",
+                  UserWarning, stacklevel=3)
 
 
 def _context_key(ctx: _Context) -> str:

@@ -978,7 +978,7 @@ def check_labels(y: Any, *, name: str = "reason", min_per_class: int = 2) -> pd.
     if len(counts) == 1:
         [(only, n)] = counts.items()
         raise ValidationError(
-            f"{name!r} has a single class {only!r} ({_n(n, 'ticket')}); a classifier needs at least two classes. "
+            f"{name!r} has a single class {only!r} ({_n(n, 'ticket')}); a classifier needs at least 2 classes. "
             "Add tickets of other classes.",
             column=name,
         )

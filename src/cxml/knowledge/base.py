@@ -595,8 +595,7 @@ class KnowledgeBase:
         """
         self._check_fitted()
         labels, batch, known = self._queries(queries)
-        if k < 1:
-            raise ValueError(f"k must be >= 1, got {k}")
+        _check_k(k, "suggest")
         thr = self.threshold_ if min_score is None else float(min_score)
         allowed = self._allowed_articles(language, filters)
         cols: dict[str, list[Any]] = {c: [] for c in _RESULT_COLUMNS}
@@ -980,6 +979,7 @@ class KnowledgeBase:
             When no tickets were indexed (:meth:`add_tickets` or :meth:`fit_feedback`).
         """
         self._require_tickets("similar_tickets")
+        _check_k(k, "similar_tickets")
         qv = self._query_vectors(query)
         pool = self.tickets_["source"].to_numpy() == "resolved"
         assert self.ticket_dense_ is not None  # _require_tickets checked it
@@ -1016,6 +1016,7 @@ class KnowledgeBase:
             When no tickets were indexed, or none of them records a ``macro``.
         """
         self._require_tickets("suggest_macros")
+        _check_k(k, "suggest_macros")
         has = self.tickets_["macro"].notna().to_numpy() & (self.tickets_["source"].to_numpy() == "resolved")
         if not has.any():
             raise NotFittedError("no indexed ticket records a 'macro': pass tickets with a macro column")
@@ -1247,3 +1248,9 @@ def _cluster(X: np.ndarray, n_topics: int | None, random_state: int) -> np.ndarr
         if s > best_s + 1e-9:
             best, best_s = lab.astype(np.int64), s
     return best
+
+
+def _check_k(k: Any, method: str) -> None:
+    """``k`` (how many results) must be a positive integer: ``k=0`` would silently return nothing."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"{method}: k must be a positive integer (how many results), got {k!r}")
