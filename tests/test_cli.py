@@ -180,3 +180,44 @@ def test_suggest_similar_and_macros_errors_are_clear(kb_models, capsys, model, f
 def test_suggest_similar_needs_text_not_session(kb_models, capsys):
     assert main(["suggest", "--model", str(kb_models["full"]), "--similar", "--url", "https://x/checkout"]) == 1
     assert "--similar and --macros need a ticket text" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- issue 14: writes that never destroy
+def test_train_never_destroys_what_is_at_out(tmp_path, capsys):
+    victim = tmp_path / "victim"
+    (victim / "sub").mkdir(parents=True)
+    (victim / "thesis.txt").write_text("years of work")
+    tickets = write_table(make_webshop(n_tickets=120, seed=2).tickets, victim / "tickets.csv")
+    args = ["train", "--tickets", str(tickets), "--encoder", "hash", "--features", "tfidf", "--targets", "reason"]
+    assert main([*args, "--out", str(victim)]) == 1
+    assert "not a cxml model directory" in capsys.readouterr().err
+    assert sorted(p.name for p in victim.iterdir()) == ["sub", "thesis.txt", "tickets.csv"]
+    assert main([*args, "--out", str(victim / "thesis.txt"), "--overwrite"]) == 1
+    assert (victim / "thesis.txt").read_text() == "years of work"
+
+    model = tmp_path / "model"
+    assert main([*args, "--out", str(model)]) == 0
+    assert main([*args, "--out", str(model)]) == 1
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*args, "--out", str(model), "--overwrite"]) == 0
+    cxml.load(model)
+
+
+def test_train_checks_the_output_before_training(tmp_path, capsys, monkeypatch):
+    from cxml.triage import Triage
+
+    tickets = write_table(make_webshop(n_tickets=60, seed=2).tickets, tmp_path / "t.csv")
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setattr(Triage, "fit", lambda *a, **k: pytest.fail("trained before checking --out"))
+    assert main(["train", "--tickets", str(tickets), "--out", str(tmp_path / "file" / "model")]) == 1
+    assert "cannot create" in capsys.readouterr().err
+
+
+def test_latin1_tickets_name_the_fix_and_encoding_reads_them(tmp_path, capsys):
+    shop = make_webshop(n_tickets=120, seed=2).tickets[["id", "subject", "body", "reason", "created_at"]]
+    path = tmp_path / "latin.csv"
+    path.write_bytes(shop.to_csv(index=False).encode("cp1252", errors="replace"))
+    assert main(["report", "--tickets", str(path), "--out", str(tmp_path / "r")]) == 1
+    err = capsys.readouterr().err
+    assert "latin.csv is not UTF-8" in err and "--encoding cp1252" in err
+    assert main(["report", "--tickets", str(path), "--out", str(tmp_path / "r"), "--encoding", "cp1252"]) == 0
