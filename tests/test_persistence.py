@@ -384,3 +384,16 @@ def test_format_1_manifest_loads_with_a_warning(tmp_path):
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.warns(UserWarning, match="no digest"):
         assert cxml.load(path).dim == 8
+
+
+def test_damaged_parquet_in_an_artifact_is_named(tmp_path):
+    import pandas as pd
+
+    path = TinyModel().fit().save(tmp_path / "m")
+    manifest = json.loads((path / "manifest.json").read_text())
+    pd.DataFrame({"a": [1, 2]}).to_parquet(path / "table.parquet")
+    (path / "table.parquet").write_bytes((path / "table.parquet").read_bytes()[:40])
+    rehash(path, manifest, "table.parquet")
+    reseal(path, manifest)
+    with pytest.raises(ArtifactLoadError, match=r"table.parquet cannot be read as parquet"):
+        cxml.load(path)

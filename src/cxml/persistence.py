@@ -67,6 +67,7 @@ __all__ = [
     "save",
     "load",
     "check_save_path",
+    "check_writable_folder",
     "manifest_digest",
     "read_manifest",
     "verify",
@@ -362,16 +363,28 @@ def check_save_path(path: str | os.PathLike[str], *, overwrite: bool = False) ->
             raise OutputExistsError(
                 f"{path} already holds a cxml model; pass overwrite=True (cxml train --overwrite) to replace it, "
                 "or choose another path.")
-    parent = path.parent
+    check_writable_folder(path)
+    return path
+
+
+def check_writable_folder(target: str | os.PathLike[str]) -> None:
+    """Create the folder that will hold ``target`` and check it can be written, before any work is done.
+
+    Raises
+    ------
+    OutputNotWritableError
+        The folder cannot be created (a file is in the way, no permission) or is read-only.
+    """
+    target = Path(target)
+    parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputNotWritableError(f"cannot create {parent} to save {path} ({exc.strerror or exc}); choose a "
-                                     "path in a folder you can write.") from exc
+        raise OutputNotWritableError(f"cannot create {parent} to write {target.name} ({exc.strerror or exc}); "
+                                     "choose a folder you can write.") from exc
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputNotWritableError(f"cannot write in {parent} (read-only or not a folder); choose a path in a "
-                                     "folder you can write.")
-    return path
+        raise OutputNotWritableError(f"cannot write in {parent} (read-only or not a folder) to write "
+                                     f"{target.name}; choose a folder you can write.")
 
 
 def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False, allow_pickle: bool = False) -> Path:

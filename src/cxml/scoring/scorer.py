@@ -55,7 +55,8 @@ import pandas as pd
 
 from cxml._version import __version__
 from cxml.checks import is_missing
-from cxml.exceptions import OutputExistsError, OutputNotWritableError, clip_text
+from cxml.exceptions import OutputExistsError, clip_text
+from cxml.persistence import check_writable_folder
 from cxml.schema import TicketBatch, ValidationError, ticket_batch
 from cxml.scoring import parts as part_files
 from cxml.scoring.options import ENGINES
@@ -516,15 +517,7 @@ def _check_output(output: Path, *, resume: bool, overwrite: bool) -> None:
     if output.exists() and not (resume or overwrite):
         raise OutputExistsError(f"the output {output} exists; pass --overwrite (overwrite=True) to replace it, "
                                 "--resume to continue an interrupted run writing it, or choose another file.")
-    parent = output.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputNotWritableError(f"cannot create {parent} for the output {output} ({exc.strerror or exc}); "
-                                     "choose a folder you can write.") from exc
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputNotWritableError(f"cannot write in {parent} (read-only); choose a folder you can write for "
-                                     f"the output {output.name}.")
+    check_writable_folder(output)
 
 
 _GUARDED = {"input": "the input file (its path, size or content)", "chunk_size": "chunk_size",
