@@ -978,8 +978,8 @@ def check_labels(y: Any, *, name: str = "reason", min_per_class: int = 2) -> pd.
     if len(counts) == 1:
         [(only, n)] = counts.items()
         raise ValidationError(
-            f"{name!r} has a single class {only!r} ({_n(n, 'ticket')}); a classifier needs at least 2 classes. "
-            "Add tickets of other classes.",
+            f"{name!r} has a single class {only!r} ({_n(n, 'ticket')}); a classifier cannot learn from one class "
+            "(it needs at least 2 classes). Add tickets of other classes.",
             column=name,
         )
     rare = sorted(((c, n) for c, n in counts.items() if n < min_per_class), key=lambda cn: (cn[1], cn[0]))

@@ -314,10 +314,6 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(y, (list, tuple, pd.Series)) or (isinstance(y, np.ndarray) and y.ndim == 1):
             # NaN (or "nan") labels, mixed types, only single examples: refused naming the rows; spaces stripped
             clean = check_labels(y, name="y", min_per_class=1)
-            if len(clean) == n and clean.value_counts().max() < 2:
-                raise ValidationError(
-                    f"{name}: every class of y has a single example ({clean.nunique()} classes); cross-validated "
-                    "calibration needs at least two examples of some class. Add labelled tickets or merge classes.")
             if all(isinstance(v, str) for v in (y.tolist() if hasattr(y, "tolist") else y)):
                 y = clean.to_numpy(dtype=str)
         if isinstance(y, pd.Series):
@@ -331,6 +327,10 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         if y.dtype == object and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in y):
             raise ValueError(f"{name}: y has missing labels; drop those tickets or fill the labels first")
         check_classification_targets(y)
+        if len(np.unique(y)) == len(y) > 1:
+            raise ValidationError(
+                f"{name}: every class of y has a single example ({len(y)} classes); cross-validated calibration "
+                "needs at least two examples of some class. Add labelled tickets or merge classes.")
         return y
 
     # ------------------------------------------------------------------ fit
