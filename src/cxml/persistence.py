@@ -361,8 +361,8 @@ def check_save_path(path: str | os.PathLike[str], *, overwrite: bool = False) ->
                 f"{path / 'model'}.")
         if not overwrite:
             raise OutputExistsError(
-                f"{path} already holds a cxml model; pass overwrite=True (cxml train --overwrite) to replace it, "
-                "or choose another path.")
+                f"{path} already holds a cxml model; pass overwrite=True (--overwrite on the command line) to "
+                "replace it, or choose another path.")
     check_writable_folder(path)
     return path
 
