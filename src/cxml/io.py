@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from cxml.exceptions import ValidationError, clip_text
 
@@ -224,8 +225,6 @@ def _record_preview(record: list[str]) -> str:
 
 def check_parquet(path: str | os.PathLike[str]) -> None:
     """Refuse, naming the file and the fix, a file that is not readable Parquet."""
-    import pyarrow.parquet as pq
-
     path = Path(path)
     try:
         pq.read_metadata(path)

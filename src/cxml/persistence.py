@@ -31,9 +31,13 @@ import platform
 import shutil
 import uuid
 import warnings
+import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
+
+import numpy as np
+import pyarrow.parquet as pq
 
 from cxml._version import __version__
 from cxml.exceptions import (
@@ -614,8 +618,6 @@ def load(path: str | os.PathLike[str], *, allow_pickle: bool = False, trusted: I
 
 def _check_formats(path: Path, manifest: dict[str, Any]) -> None:
     """Refuse, naming the file, a listed file that is not in the format its name says."""
-    import zipfile
-
     for name in manifest["files"]:
         file = path / name
         problem = None
@@ -624,8 +626,6 @@ def _check_formats(path: Path, manifest: dict[str, Any]) -> None:
             if suffix == ".skops" and not zipfile.is_zipfile(file):
                 problem = "is not a skops (zip) file; it may be a pickle under a .skops name, which cxml never loads"
             elif suffix == ".npy":
-                import numpy as np
-
                 with open(file, "rb") as fh:
                     major, _minor = np.lib.format.read_magic(fh)
                     header = (np.lib.format.read_array_header_1_0 if major == 1
@@ -633,8 +633,6 @@ def _check_formats(path: Path, manifest: dict[str, Any]) -> None:
                 if header[2].hasobject:  # shape, fortran order, dtype
                     problem = "holds Python objects (an object-dtype array), which only a pickle can load"
             elif suffix == ".parquet":
-                import pyarrow.parquet as pq
-
                 pq.read_metadata(file)
             elif suffix == ".json":
                 json.loads(file.read_text(encoding="utf-8"))

@@ -22,6 +22,7 @@ and why.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
@@ -758,8 +759,6 @@ _CONTEXT_HINTS = {"url": ("url", "page", "path", "link", "address", "osoite", "s
 
 def _check_context_columns(df: pd.DataFrame, article_col: str) -> None:
     """Refuse history whose context columns look renamed; warn about context columns that are simply absent."""
-    import difflib
-
     missing = [c for c in _CONTEXT_HINTS if c not in df.columns]
     if not missing:
         return
