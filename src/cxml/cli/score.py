@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from cxml.exceptions import CxmlError
 from cxml.io import parse_columns
+from cxml.scoring.files import score_file
 from cxml.scoring.options import add_score_arguments
-from cxml.scoring.scorer import score_file
 
 __all__ = ["main", "run_score"]
 

@@ -43,11 +43,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cxml.exceptions import missing_extra
+from cxml.scoring.scorer import Scorer
 
 if TYPE_CHECKING:  # pragma: no cover
     from cxml.scoring.parts import Chunk
-    from cxml.scoring.scorer import Scorer
-
 __all__ = ["score_dask", "score_partition", "iter_scored_chunks", "require_dask", "require_distributed",
            "clear_cache"]
 
@@ -83,8 +82,6 @@ def clear_cache() -> None:
 
 def _cached_scorer(model_dir: str, model_hash: str | None, options: Mapping[str, Any]) -> Scorer:
     """This process's scorer for the model: loaded on first use, then reused."""
-    from cxml.scoring.scorer import Scorer
-
     key = (model_dir, model_hash, json.dumps(options, sort_keys=True, default=str))
     with _LOCK:
         scorer = _SCORERS.get(key)
@@ -172,8 +169,6 @@ def score_dask(model_dir: str | os.PathLike[str], data: Any, *, columns: Mapping
         Without dask: "install cxml[dask] to use engine='dask'".
     """
     dd = require_dask()
-    from cxml.scoring.scorer import Scorer
-
     if isinstance(data, (str, os.PathLike)):
         data = dd.read_parquet(str(data))
     if not isinstance(data, dd.DataFrame):
