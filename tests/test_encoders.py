@@ -114,7 +114,7 @@ def test_backend_is_validated():
 
 
 def test_only_plain_transformer_pooling_models_are_exported():
-    from cxml.encoders import _onnx
+    from cxml.encoders import onnx_export as _onnx
 
     class Transformer:
         pass
@@ -139,7 +139,7 @@ def minilm_path():
 
 @pytest.mark.slow
 def test_minilm_short_calls_run_in_onnx_runtime_and_match_pytorch(monkeypatch, tmp_path, minilm_path):
-    from cxml.encoders import _onnx
+    from cxml.encoders import onnx_export as _onnx
 
     if not _onnx.available():
         pytest.skip("onnxruntime / onnx not installed (pip install 'cxml[onnx]')")
@@ -161,7 +161,7 @@ def test_minilm_short_calls_run_in_onnx_runtime_and_match_pytorch(monkeypatch, t
 
 @pytest.mark.slow
 def test_onnx_backend_without_its_packages_says_what_to_install(monkeypatch, minilm_path):
-    from cxml.encoders import _onnx
+    from cxml.encoders import onnx_export as _onnx
 
     monkeypatch.setattr(_onnx, "available", lambda: False)
     required = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True, backend="onnx")
