@@ -42,7 +42,7 @@ from cxml.exceptions import ArtifactError, EncoderNotAvailableError
 
 __all__ = ["StaticE5Encoder", "build_static_table"]
 
-STATIC_VERSION = 1
+STATIC_VERSION = 2
 _SIF_A = 1e-3
 _ARRAYS = ("ids", "table", "oov_map", "oov_bias")
 
@@ -58,8 +58,8 @@ def _is_latin(piece: str) -> bool:
 
 
 def _pick_tokens(pieces: list[str], scores: np.ndarray, n_tokens: int) -> np.ndarray:
-    """The ``n_tokens`` most probable Latin-script pieces (specials excluded), in id order."""
-    candidates = np.array([i for i, p in enumerate(pieces) if i > 3 and _is_latin(p)], dtype=np.int64)
+    """The ``n_tokens`` most probable Latin-script pieces, in id order (specials and ``<mask>`` score 0)."""
+    candidates = np.array([i for i, p in enumerate(pieces) if scores[i] < 0 and _is_latin(p)], dtype=np.int64)
     order = np.argsort(-scores[candidates], kind="stable")[:n_tokens]
     return np.sort(candidates[order])
 
