@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from cxml.encoders.cache import DEFAULT_CACHE, EmbeddingCache
-from cxml.encoders.protocol import Role, _check_texts, _show_progress
+from cxml.encoders.protocol import Role, check_texts, show_progress
 
 __all__ = ["BatchedEncoder"]
 
@@ -44,7 +44,7 @@ class BatchedEncoder:
         -------
         ndarray of shape (n, dim), float32, rows L2-normalised.
         """
-        items = _check_texts(texts)
+        items = check_texts(texts)
         out = np.empty((len(items), self.dim), dtype=np.float32)
         if not items:
             return out
@@ -59,7 +59,7 @@ class BatchedEncoder:
 
             new: dict[str, np.ndarray] = {}
             with tqdm(total=len(todo), desc=f"encode[{self.spec}]", unit="text",
-                      disable=not _show_progress(len(todo), show_progress_bar)) as bar:
+                      disable=not show_progress(len(todo), show_progress_bar)) as bar:
                 for start in range(0, len(todo), self.batch_size):
                     part = todo[start:start + self.batch_size]
                     vecs = np.asarray(self._encode_batch([t for _, t in part], role), dtype=np.float32)

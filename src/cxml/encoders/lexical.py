@@ -9,7 +9,7 @@ import numpy as np
 
 from cxml.encoders.base import BatchedEncoder
 from cxml.encoders.cache import EmbeddingCache
-from cxml.encoders.protocol import Role, _check_texts
+from cxml.encoders.protocol import Role, check_texts
 from cxml.exceptions import NotFittedError
 
 __all__ = ["HashingEncoder", "TfidfEncoder"]
@@ -71,7 +71,7 @@ class TfidfEncoder:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.pipeline import FeatureUnion
 
-        items = _check_texts(texts)
+        items = check_texts(texts)
         half = None if self.max_features is None else self.max_features // 2
         self.vectorizer_ = FeatureUnion([
             ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=self.min_df,
@@ -94,4 +94,4 @@ class TfidfEncoder:
             raise NotFittedError("This TfidfEncoder is not fitted yet. Call 'fit' with training texts first.")
         from sklearn.preprocessing import normalize
 
-        return normalize(self.vectorizer_.transform(_check_texts(texts))).astype(np.float32)
+        return normalize(self.vectorizer_.transform(check_texts(texts))).astype(np.float32)

@@ -94,11 +94,11 @@ class OnnxSentenceModel:
         for key, tensor in hf_model.state_dict().items():
             digest.update(key.encode())
             digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-        path = _writable(cache_dir()) / f"{type(hf_model).__name__.lower()}-{digest.hexdigest()[:24]}.onnx"
+        path = writable_folder(cache_dir()) / f"{type(hf_model).__name__.lower()}-{digest.hexdigest()[:24]}.onnx"
         try:
             if not path.exists():
                 _export(hf_model, example, input_names, path)
-            session = _session(path, num_threads if num_threads else torch.get_num_threads())
+            session = onnx_session(path, num_threads if num_threads else torch.get_num_threads())
         except Exception as exc:  # noqa: BLE001 - any failure means: stay on PyTorch
             warnings.warn(f"ONNX export of the encoder failed ({type(exc).__name__}: {exc}); "
                           "encoding stays on PyTorch", RuntimeWarning, stacklevel=3)
@@ -137,7 +137,7 @@ def _pooling_mode(pooling: Any) -> str:
     return str(getattr(pooling, "pooling_mode", ""))
 
 
-def _writable(folder: Path) -> Path:
+def writable_folder(folder: Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".probe-{os.getpid()}"
@@ -171,7 +171,7 @@ def _export(hf_model: Any, example: Any, input_names: tuple[str, ...], path: Pat
     os.replace(tmp, path)  # atomic: a concurrent process sees the whole file or none
 
 
-def _session(path: Path, threads: int) -> Any:
+def onnx_session(path: Path, threads: int) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()

@@ -42,7 +42,7 @@ class Encoder(Protocol):
         ...
 
 
-def _check_texts(texts: Any) -> list[str]:
+def check_texts(texts: Any) -> list[str]:
     reject_single_string(texts, "encode()")
     out = list(texts)
     bad = [i for i, t in enumerate(out) if not isinstance(t, str)]
@@ -54,7 +54,7 @@ def _check_texts(texts: Any) -> list[str]:
     return out
 
 
-def _show_progress(n: int, show: bool | None) -> bool:
+def show_progress(n: int, show: bool | None) -> bool:
     if show is not None:
         return show
     return n >= 2000 and (logger.getEffectiveLevel() <= logging.INFO or sys.stderr.isatty())
