@@ -654,8 +654,22 @@ def as_tickets(
     out, origin, joins = _apply_mapping(frame, mapping, TICKET_FIELDS, TEXT_FIELDS, "ticket")
     texts = _TextCache(frame, scrub_pii)
     _require(out, require, TICKET_FIELDS, "ticket", skip=("text",))  # text is built below
+    built = _ticket_free_texts(out, mapping, origin, joins, texts)
+    text_from = _ticket_text(out, mapping, origin, joins, texts, built, require)
+    _flag_empty_texts(out, text_from, require=require, allow_empty_text=allow_empty_text)
+    _ticket_ids(out)
+    for column in TIMESTAMP_FIELDS:
+        if column in out.columns:
+            _parse_timestamps(out, column)
+    for column in LABEL_FIELDS:
+        if column in out.columns:
+            _clean_labels(out, column)
+    return out
 
-    # free-text columns: validate, decode bytes, scrub
+
+def _ticket_free_texts(out: pd.DataFrame, mapping: dict[str, list[Hashable]], origin: dict[Hashable, Hashable],
+                       joins: dict[str, list[Hashable]], texts: _TextCache) -> dict[str, list[str | None]]:
+    """Free-text columns validated, decoded and scrubbed in place; joined ones built. Returns the joined ones."""
     joined_sources = {s for sources in joins.values() for s in sources}
     text_rebuilt = "text" in joins or ("text" not in mapping and ("subject" in out or "body" in out))
     for column in list(out.columns):
@@ -668,8 +682,13 @@ def as_tickets(
     for canonical, sources in joins.items():
         built[canonical] = list(_join([texts.get(s, canonical) for s in sources]))
         out[canonical] = pd.Series(built[canonical], index=out.index, dtype=object)
+    return built
 
-    # the text the models read
+
+def _ticket_text(out: pd.DataFrame, mapping: dict[str, list[Hashable]], origin: dict[Hashable, Hashable],
+                 joins: dict[str, list[Hashable]], texts: _TextCache, built: dict[str, list[str | None]],
+                 require: Sequence[str]) -> list[Hashable]:
+    """The ``text`` the models read, set in place; returns the columns it was built from."""
     text_from: list[Hashable]
     if "text" in joins or "text" in mapping:
         text_from = mapping["text"]
@@ -692,7 +711,12 @@ def as_tickets(
         )
     if "text" in mapping and "text" not in joins:  # a single renamed column: missing values become ""
         out["text"] = pd.Series(_join([texts.get(mapping["text"][0], "text")]), index=out.index, dtype=object)
+    return text_from
 
+
+def _flag_empty_texts(out: pd.DataFrame, text_from: list[Hashable], *, require: Sequence[str],
+                      allow_empty_text: bool) -> None:
+    """Empty texts marked in ``empty_text`` (prediction) or refused, naming the rows (training)."""
     empty = [i for i, t in enumerate(out["text"].tolist()) if not t.strip()]
     if allow_empty_text:
         out["empty_text"] = pd.Series(False, index=out.index, dtype=bool)
@@ -707,26 +731,22 @@ def as_tickets(
             rows=empty,
         )
 
+
+def _ticket_ids(out: pd.DataFrame) -> None:
+    """Ids checked (present, unique), or made from a unique index as strings."""
     if "id" in out.columns:
         _check_ids(out, "ticket")
-    else:
-        if out.index.has_duplicates:
-            dups = np.flatnonzero(out.index.duplicated(keep=False)).tolist()
-            raise ValidationError(
-                f"the data has no 'id' column and its index, used for ids, has duplicated labels at "
-                f"{_where(dups, out.index)}. Reset the index (df.reset_index(drop=True)) or map a unique id "
-                "column with columns={'id': ...}.",
-                column="id",
-                rows=dups,
-            )
-        out.insert(0, "id", pd.Series([str(_plain(i)) for i in out.index], index=out.index, dtype=object))
-    for column in TIMESTAMP_FIELDS:
-        if column in out.columns:
-            _parse_timestamps(out, column)
-    for column in LABEL_FIELDS:
-        if column in out.columns:
-            _clean_labels(out, column)
-    return out
+        return
+    if out.index.has_duplicates:
+        dups = np.flatnonzero(out.index.duplicated(keep=False)).tolist()
+        raise ValidationError(
+            f"the data has no 'id' column and its index, used for ids, has duplicated labels at "
+            f"{_where(dups, out.index)}. Reset the index (df.reset_index(drop=True)) or map a unique id "
+            "column with columns={'id': ...}.",
+            column="id",
+            rows=dups,
+        )
+    out.insert(0, "id", pd.Series([str(_plain(i)) for i in out.index], index=out.index, dtype=object))
 
 
 #: Ticket columns a model learns to predict: stripped, one type, "nan" read as missing (see :func:`check_labels`).
