@@ -9,13 +9,13 @@ PY     := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH_SPEC)
-	$(PY) -m pip install -q -e ".[dev,reports,dask,mlflow,onnx]"
+	$(PY) -m pip install -q -e ".[dev,reports,dask,mlflow,onnx,serve]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -23,7 +23,14 @@ install: $(VENV)/.installed
 demo: install
 	HF_HUB_OFFLINE=1 $(VENV)/bin/cxml demo
 
-test: install
+# the widget's browser tests need a Chromium: Debian's package (CI runs as root); they skip without one
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "chromium not installed: the widget's browser tests will skip"
+
+test: install chromium
 	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -17,6 +17,7 @@ from typing import Any
 
 import cxml
 from cxml._version import __version__
+from cxml.cli import serve as serve_cli
 from cxml.cli.connectors import add_parsers as add_connector_parsers
 from cxml.exceptions import CxmlError, NotFittedError
 from cxml.scoring.options import add_score_arguments
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--freq", default="W", help="period of trend charts: D, W or M (default W)")
     _add_columns(rep)
     add_connector_parsers(sub)
+    serve_cli.add_parser(sub)
     return parser
 
 
@@ -121,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cxml.cli.score import run_score
 
             return run_score(args)
+        elif args.command == "serve":
+            return serve_cli.run(args)
         elif hasattr(args, "connector_command"):  # cxml import / cxml sync
             return args.connector_command(args)
     except (CxmlError, ValueError, FileNotFoundError, ImportError) as exc:

@@ -1,0 +1,126 @@
+"""Micro-batching: concurrent ``/v1/triage`` requests answered by one encoder call.
+
+While the model works on one batch, requests that arrive wait in a queue; the next batch takes all of them (up
+to ``max_batch`` tickets), so a lone client pays no extra wait and concurrent clients share the fixed cost of an
+encoder call. Each request is bound to the model that was serving when it arrived: a batch only mixes requests
+of one model, so a reload never changes the model under a request in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["MicroBatcher"]
+
+
+@dataclass
+class _Item:
+    key: Any
+    records: list[dict[str, Any]]
+    future: asyncio.Future[list[Any]] = field(repr=False)
+
+
+class MicroBatcher:
+    """Run ``fn(key, records) -> results`` (one result per record) on batches of concurrent requests.
+
+    Parameters
+    ----------
+    fn : callable
+        Called in a worker thread with the batch's key (the model) and the concatenated records; must return a
+        list with one result per record, in order.
+    max_batch : int, default=64
+        Most records per call; a larger single request is still one call.
+    on_batch : callable, optional
+        Called with the number of records of each batch (metrics).
+    """
+
+    def __init__(self, fn: Callable[[Any, list[dict[str, Any]]], list[Any]], *, max_batch: int = 64,
+                 on_batch: Callable[[int], None] | None = None) -> None:
+        self.fn = fn
+        self.max_batch = int(max_batch)
+        self.on_batch = on_batch
+        self._queue: asyncio.Queue[_Item] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxml-batch")
+        self._held: _Item | None = None
+
+    async def start(self) -> None:
+        """Start the consumer task on the running loop."""
+        self._queue = asyncio.Queue()
+        self._task = asyncio.create_task(self._run(), name="cxml-micro-batcher")
+
+    async def stop(self) -> None:
+        """Stop the consumer; requests still queued get a ``RuntimeError``."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        if self._queue is not None:
+            while not self._queue.empty():
+                item = self._queue.get_nowait()
+                if not item.future.done():
+                    item.future.set_exception(RuntimeError("the service is shutting down"))
+        self._executor.shutdown(wait=True)
+
+    async def submit(self, key: Any, records: list[dict[str, Any]]) -> list[Any]:
+        """Queue ``records`` for the model ``key`` and wait for their results."""
+        if self._queue is None:
+            raise RuntimeError("MicroBatcher.start() was not called")
+        fut: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Item(key, records, fut))
+        return await fut
+
+    async def _next(self) -> _Item:
+        assert self._queue is not None
+        if self._held is not None:
+            item, self._held = self._held, None
+            return item
+        return await self._queue.get()
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            first = await self._next()
+            batch = [first]
+            n = len(first.records)
+            while n < self.max_batch and not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item.key is not first.key or n + len(item.records) > self.max_batch:
+                    self._held = item  # another model (a reload happened) or too big: next batch
+                    break
+                batch.append(item)
+                n += len(item.records)
+            records = [r for item in batch for r in item.records]
+            if self.on_batch is not None:
+                self.on_batch(len(records))
+            try:
+                results = await loop.run_in_executor(self._executor, self.fn, first.key, records)
+            except Exception as exc:
+                if len(batch) == 1:
+                    if not first.future.done():
+                        first.future.set_exception(exc)
+                    continue
+                # one bad request must not fail the others: run each alone, so only its own caller sees an error
+                for item in batch:
+                    try:
+                        part = await loop.run_in_executor(self._executor, self.fn, item.key, item.records)
+                    except Exception as one:
+                        if not item.future.done():
+                            item.future.set_exception(one)
+                    else:
+                        if not item.future.done():
+                            item.future.set_result(part)
+                continue
+            start = 0
+            for item in batch:
+                part = results[start:start + len(item.records)]
+                start += len(item.records)
+                if not item.future.done():
+                    item.future.set_result(part)
