@@ -51,7 +51,7 @@ class Server:
         self.log = log or model.parent / f"serve-{self.port}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 120.0) -> Server:
+    def start(self, timeout: float = 300.0) -> Server:
         cmd = [sys.executable, "-m", "cxml.cli.main", "serve", "--model", str(self.model), "--port",
                str(self.port), "--log-level", "warning", *self.args]
         self._fh = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
@@ -103,54 +103,82 @@ class Server:
 
 
 class FakeHelpdesk:
-    """A helpdesk API on loopback that records every write-back request it receives.
+    """A Zendesk-like helpdesk API on loopback that records every write-back it receives.
 
-    It honours ``Idempotency-Key`` the way Zendesk does for repeated requests: a repeat with a key it has seen is
-    answered with the first answer and not applied again; ``applied`` counts what changed tickets.
-    ``fail_first`` answers that many requests with 503 first (a helpdesk outage).
+    ``PUT /api/v2/tickets/{id}.json`` applies ``additional_tags`` and a ``comment``; ``GET`` of the ticket and of
+    its ``comments.json`` read them back (what the service asks after a crash). ``fail_first`` answers that many
+    writes with 503 first (an outage); ``always_fail`` answers every write with 503.
     """
 
-    def __init__(self, fail_first: int = 0) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.applied: list[dict[str, Any]] = []
+    def __init__(self, fail_first: int = 0, always_fail: bool = False) -> None:
+        self.writes: list[dict[str, Any]] = []
+        self.refused = 0
         self.fail_first = fail_first
-        self._keys: set[str] = set()
+        self.always_fail = always_fail
+        self.tickets: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def _handle(self) -> None:
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n) if n else b""
-                with outer._lock:
-                    rec = {"method": self.command, "path": self.path, "json": json.loads(body or b"null"),
-                           "key": self.headers.get("Idempotency-Key"),
-                           "auth": self.headers.get("Authorization")}
-                    outer.received.append(rec)
-                    if outer.fail_first > 0:
-                        outer.fail_first -= 1
-                        status = 503
-                    else:
-                        status = 200
-                        if rec["key"] is None or rec["key"] not in outer._keys:
-                            outer.applied.append(rec)
-                        if rec["key"] is not None:
-                            outer._keys.add(rec["key"])
-                payload = b'{"ok": true}' if status == 200 else b'{"error": "unavailable"}'
+            def _answer(self, status: int, payload: Any) -> None:
+                data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(payload)
+                self.wfile.write(data)
 
-            do_PUT = do_POST = do_PATCH = _handle
+            def _ticket_id(self) -> tuple[str, bool]:
+                parts = self.path.split("?")[0].strip("/").split("/")  # api v2 tickets {id}.json | {id} comments.json
+                if len(parts) >= 4 and parts[:3] == ["api", "v2", "tickets"]:
+                    return parts[3].removesuffix(".json"), parts[-1] == "comments.json"
+                return "", False
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                tid, comments = self._ticket_id()
+                with outer._lock:
+                    t = outer.tickets.get(tid, {"tags": [], "comments": []})
+                    if comments:
+                        self._answer(200, {"comments": [{"body": c, "public": False} for c in t["comments"]]})
+                    else:
+                        self._answer(200, {"ticket": {"id": tid, "tags": list(t["tags"])}})
+
+            def do_PUT(self) -> None:  # noqa: N802
+                n = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(n) or b"null")
+                tid, _ = self._ticket_id()
+                with outer._lock:
+                    if outer.always_fail or outer.fail_first > 0:
+                        outer.fail_first = max(0, outer.fail_first - 1)
+                        outer.refused += 1
+                        self._answer(503, {"error": "unavailable"})
+                        return
+                    outer.writes.append({"ticket_id": tid, "json": body, "auth": self.headers.get("Authorization")})
+                    t = outer.tickets.setdefault(tid, {"tags": [], "comments": []})
+                    ticket = (body or {}).get("ticket") or {}
+                    t["tags"] += [x for x in ticket.get("additional_tags") or [] if x not in t["tags"]]
+                    if (ticket.get("comment") or {}).get("body"):
+                        t["comments"].append(ticket["comment"]["body"])
+                self._answer(200, {"ticket": {"id": tid}})
+
+            do_POST = do_PATCH = do_PUT
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def writes_per_ticket(self) -> dict[str, int]:
+        with self._lock:
+            out: dict[str, int] = {}
+            for w in self.writes:
+                out[w["ticket_id"]] = out.get(w["ticket_id"], 0) + 1
+            return out
 
     def __enter__(self) -> FakeHelpdesk:
         self._thread.start()
@@ -159,6 +187,35 @@ class FakeHelpdesk:
     def __exit__(self, *exc: Any) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def zendesk_event(n: int, ticket_id: str | None = None, *, text: str | None = None) -> dict[str, Any]:
+    """A Zendesk event-webhook body (``zen:event-type:ticket.created``) for ticket ``ticket_id``."""
+    texts = [("Card declined", "My card payment failed at the checkout, the bank says it was declined."),
+             ("Where is my order?", "I ordered a week ago and the parcel has not arrived, tracking is stuck."),
+             ("Refund please", "I returned the jacket two weeks ago and have not received my money back."),
+             ("Salasana ei toimi", "En pääse kirjautumaan tililleni, salasanan vaihto ei onnistu.")]
+    subject, body = texts[n % len(texts)]
+    tid = ticket_id or str(100000 + n)
+    return {"type": "zen:event-type:ticket.created", "id": f"evt-{n:06d}", "account_id": 1,
+            "time": "2026-12-01T10:00:00Z", "zendesk_event_version": "2022-11-06", "subject": f"zen:ticket:{tid}",
+            "detail": {"id": tid, "subject": subject, "description": text or body, "status": "NEW",
+                       "priority": "NORMAL", "created_at": "2026-12-01T10:00:00Z", "requester_id": "555",
+                       "via": {"channel": "web"}, "tags": []}}
+
+
+def zendesk_headers(body: bytes, secret: str, *, when: float | None = None) -> dict[str, str]:
+    """Zendesk's signature headers: base64 HMAC-SHA256 of timestamp + body under the webhook's secret."""
+    import base64
+    import hashlib
+    import hmac
+    from datetime import datetime, timezone
+
+    ts = datetime.fromtimestamp(time.time() if when is None else when, tz=timezone.utc)
+    stamp = ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+    sig = base64.b64encode(hmac.new(secret.encode(), stamp.encode() + body, hashlib.sha256).digest()).decode()
+    return {"Content-Type": "application/json", "X-Zendesk-Webhook-Signature": sig,
+            "X-Zendesk-Webhook-Signature-Timestamp": stamp}
 
 
 def wait_for(predicate: Any, timeout: float = 60.0, interval: float = 0.1) -> bool:

@@ -23,6 +23,10 @@ __all__ = ["VendorConfig", "WebhookWorker", "idempotency_key"]
 
 log = logging.getLogger("cxml.serve")
 
+# what of a webhook's ticket row goes into triage (threads, tags and timestamps do not)
+_TICKET_INPUT = ("id", "subject", "body", "text", "language", "channel", "segment", "url", "page_title",
+                 "error_code", "error_message", "customer_id")
+
 
 @dataclass(frozen=True)
 class VendorConfig:
@@ -127,6 +131,11 @@ class WebhookWorker:
         try:
             client = self._client(event.vendor)
             for wb in writebacks:
+                if event.in_doubt and _landed(client, wb):
+                    log.info("webhook event %s/%s: the write-back to ticket %s had landed before the restart; "
+                             "not sent again", event.vendor, event.event_id, wb.ticket_id)
+                    self._count(event.vendor, "landed_before_crash", 1)
+                    continue
                 self._send(client, wb, idempotency_key(event.vendor, event.event_id, wb.ticket_id))
         except Exception as exc:
             self._count(event.vendor, "error", 1)
@@ -150,6 +159,8 @@ class WebhookWorker:
         if not ids and ticket.get("id") is not None:
             ids = [str(ticket["id"])]
         model = self.model()
+        # the ticket's current labels (its priority now) are no input: the model predicts them
+        ticket = {k: v for k, v in ticket.items() if k in _TICKET_INPUT and k not in model.targets}
         row = model.triage_rows([ticket])[0]
         decisions = {k: _plain(v) for k, v in row.items()}
         if self.metrics is not None:
@@ -172,7 +183,10 @@ class WebhookWorker:
             if not cfg.base_url or not cfg.token:
                 raise RuntimeError(f"write-back to {vendor} needs its base URL and token: start cxml serve with "
                                    f"--writeback-url {vendor}=URL --writeback-token-env {vendor}=ENVVAR")
-            kwargs = {"email": cfg.email} if cfg.email else {}
+            # the client fails fast; the queue retries with its own backoff, so other events are not held up
+            kwargs: dict[str, Any] = {"max_retries": 1, "backoff_s": 0.2, "max_wait_s": 60.0}
+            if cfg.email:
+                kwargs["email"] = cfg.email
             self._clients[vendor] = self.connectors.make_client(vendor, base_url=cfg.base_url, token=cfg.token,
                                                                 **kwargs)
         return self._clients[vendor]
@@ -183,13 +197,60 @@ class WebhookWorker:
             params = inspect.signature(client.send).parameters
         except (TypeError, ValueError):  # pragma: no cover - builtins
             params = {}
+        kwargs: dict[str, Any] = {}
         if "idempotency_key" in params:
-            return client.send(wb, idempotency_key=key)
-        return client.send(wb)
+            kwargs["idempotency_key"] = key
+        if "already_applied" in params:  # asked by the client before re-sending after a 5xx or lost connection
+            kwargs["already_applied"] = lambda: bool(_landed(client, wb))
+        return client.send(wb, **kwargs)
 
     def _count(self, vendor: str, outcome: str, n: int) -> None:
         if self.metrics is not None and n:
             self.metrics.writebacks.labels(vendor, outcome).inc(n)
+
+
+def _added_tags(wb: Any) -> list[str]:
+    """The tags a write-back adds (Zendesk ``ticket.additional_tags``, or a top-level ``tags``), if any."""
+    body = wb.json if isinstance(wb.json, dict) else {}
+    ticket = body.get("ticket") if isinstance(body.get("ticket"), dict) else {}
+    tags = ticket.get("additional_tags") or ticket.get("tags") or body.get("tags") or []
+    return [str(t) for t in tags] if isinstance(tags, (list, tuple)) else []
+
+
+def _comment(wb: Any) -> str | None:
+    body = wb.json if isinstance(wb.json, dict) else {}
+    ticket = body.get("ticket") if isinstance(body.get("ticket"), dict) else {}
+    comment = ticket.get("comment") if isinstance(ticket.get("comment"), dict) else {}
+    text = comment.get("body") or comment.get("html_body")
+    return str(text) if text else None
+
+
+def _landed(client: Any, wb: Any) -> bool:
+    """Whether the helpdesk already shows a write-back: every tag it adds is on the ticket, and the note it adds
+    is among the ticket's comments (read back through the client: Zendesk's ticket and comments endpoints).
+
+    Asked only for an event whose write-back was in flight when the service stopped (and by the client before it
+    re-sends after a 5xx). Where this cannot be known (a vendor whose client cannot read a ticket back) the
+    answer is False and the write-back is sent again: at least once, never lost.
+    """
+    tags, note = _added_tags(wb), _comment(wb)
+    fetch = getattr(client, "fetch_ticket", None)
+    if fetch is None or not (tags or note) or (note and not hasattr(client, "get_json")):
+        return False
+    try:
+        if tags:
+            have = {str(t) for t in fetch(wb.ticket_id).get("tags") or []}
+            if not set(tags) <= have:
+                return False
+        if note:
+            listing = client.get_json(f"/api/v2/tickets/{wb.ticket_id}/comments.json")
+            bodies = {str(c.get("body") or c.get("html_body") or "") for c in listing.get("comments") or []}
+            if note not in bodies:
+                return False
+    except Exception as exc:  # the vendor's client cannot read tickets back, or the helpdesk is down
+        log.info("cannot check whether the write-back to ticket %s landed (%s); sending it", wb.ticket_id, exc)
+        return False
+    return True
 
 
 def _record(wb: Any, *, dry_run: bool) -> dict[str, Any]:
