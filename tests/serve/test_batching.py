@@ -1,0 +1,91 @@
+"""Micro-batching: concurrent requests share one call; one bad request does not fail the others."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from cxml.serve.batching import MicroBatcher
+
+
+def test_concurrent_requests_are_batched_while_the_model_is_busy() -> None:
+    calls: list[int] = []
+    gate = threading.Event()
+
+    def fn(key, records):
+        if not calls:
+            gate.wait(10)  # the first call holds the model while the others queue up
+        calls.append(len(records))
+        return [r["x"] * 10 for r in records]
+
+    async def main():
+        b = MicroBatcher(fn, max_batch=64)
+        await b.start()
+        first = asyncio.create_task(b.submit("m", [{"x": 0}]))
+        await asyncio.sleep(0.05)
+        rest = [asyncio.create_task(b.submit("m", [{"x": i}, {"x": -i}])) for i in range(1, 9)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        out = [await first] + [await r for r in rest]
+        await b.stop()
+        return out
+
+    out = asyncio.run(main())
+    assert out[0] == [0] and out[3] == [30, -30]  # each caller gets its own results, in order
+    assert calls == [1, 16]  # 8 requests (16 tickets) in one call
+
+
+def test_batches_respect_the_model_and_the_size() -> None:
+    calls: list[tuple[str, int]] = []
+    gate = threading.Event()
+
+    def fn(key, records):
+        if not calls:
+            gate.wait(10)
+        calls.append((key, len(records)))
+        return list(range(len(records)))
+
+    async def main():
+        b = MicroBatcher(fn, max_batch=4)
+        await b.start()
+        tasks = [asyncio.create_task(b.submit("old", [{}]))]
+        await asyncio.sleep(0.05)
+        tasks += [asyncio.create_task(b.submit(k, [{}, {}])) for k in ("old", "old", "new", "new")]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await asyncio.gather(*tasks)
+        await b.stop()
+
+    asyncio.run(main())
+    assert calls == [("old", 1), ("old", 4), ("new", 4)]  # a reloaded model never shares a batch with the old
+
+
+def test_one_bad_request_fails_alone() -> None:
+    gate = threading.Event()
+    first_call = threading.Event()
+
+    def fn(key, records):
+        if not first_call.is_set():
+            first_call.set()
+            gate.wait(10)
+        if any(r.get("bad") for r in records):
+            raise ValueError("a ticket needs a text")
+        return [1] * len(records)
+
+    async def main():
+        b = MicroBatcher(fn)
+        await b.start()
+        t0 = asyncio.create_task(b.submit("m", [{}]))
+        await asyncio.sleep(0.05)
+        good = asyncio.create_task(b.submit("m", [{}]))
+        bad = asyncio.create_task(b.submit("m", [{"bad": True}]))
+        await asyncio.sleep(0.05)
+        gate.set()
+        assert await t0 == [1] and await good == [1]
+        with pytest.raises(ValueError, match="needs a text"):
+            await bad
+        await b.stop()
+
+    asyncio.run(main())
