@@ -63,11 +63,14 @@ class WebhookWorker:
     metrics : ServiceMetrics, optional
     poll_s : float, default=0.2
         How long the worker sleeps when the queue is empty (an enqueue wakes it at once).
+    batch_size : int, default=32
+        Events taken at once: their tickets are triaged and searched in one call each, then written back one
+        by one (each event's state is committed on its own).
     """
 
     def __init__(self, queue: WebhookQueue, model: Callable[[], ServingModel], connectors: Any,
                  vendors: Mapping[str, VendorConfig], *, writeback: bool = False,
-                 metrics: ServiceMetrics | None = None, poll_s: float = 0.2) -> None:
+                 metrics: ServiceMetrics | None = None, poll_s: float = 0.2, batch_size: int = 32) -> None:
         self.queue = queue
         self.model = model
         self.connectors = connectors
@@ -75,6 +78,7 @@ class WebhookWorker:
         self.writeback = writeback
         self.metrics = metrics
         self.poll_s = poll_s
+        self.batch_size = int(batch_size)
         self.wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -100,23 +104,29 @@ class WebhookWorker:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            events: list[QueuedEvent] = []
             try:
-                event = self.queue.claim()
+                while len(events) < self.batch_size:
+                    event = self.queue.claim()
+                    if event is None:
+                        break
+                    events.append(event)
             except Exception:  # a locked or broken database: log, wait, try again
                 log.exception("webhook worker: cannot read the queue")
-                self._stop.wait(1.0)
-                continue
-            if event is None:
+            if not events:
                 self.wake.wait(self.poll_s)
                 self.wake.clear()
                 continue
-            self.process(event)
+            decided = self._decide_many(events)
+            for event in events:
+                self.process(event, decided.get(event.row))
 
     # ------------------------------------------------------------------ one event
-    def process(self, event: QueuedEvent) -> str:
-        """Triage one event and write back; returns the event's new state."""
+    def process(self, event: QueuedEvent, decided: tuple[dict[str, Any], list[Any]] | None = None) -> str:
+        """Triage one event (unless ``decided`` already holds its result and write-backs) and write back;
+        returns the event's new state."""
         try:
-            result, writebacks = self._decide(event)
+            result, writebacks = decided if decided is not None else self._decide(event)
         except Exception as exc:
             return self._failed(event, f"triage failed: {type(exc).__name__}: {exc}")
         if not writebacks:
@@ -151,31 +161,63 @@ class WebhookWorker:
                 error, " -> dead-letter table" if state == "dead" else " (will retry)")
         return state
 
-    def _decide(self, event: QueuedEvent) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        ticket = event.payload.get("ticket")
-        ids = [str(t) for t in event.payload.get("ticket_ids") or ()]
-        if not ticket or not any(str(ticket.get(c) or "").strip() for c in ("text", "subject", "body")):
-            return {"skipped": "the event carries no ticket text to triage", "event_type": event.event_type}, []
-        if not ids and ticket.get("id") is not None:
-            ids = [str(ticket["id"])]
+    def _decide(self, event: QueuedEvent) -> tuple[dict[str, Any], list[Any]]:
+        return self._decide_many([event], strict=True)[event.row]
+
+    def _decide_many(self, events: list[QueuedEvent], *, strict: bool = False,
+                     ) -> dict[int, tuple[dict[str, Any], list[Any]]]:
+        """Results and write-backs of several events, their tickets triaged and searched in one call each.
+
+        When the batch fails, each event is decided alone (``strict``: the error is raised), so one bad ticket
+        fails only its own event.
+        """
+        out: dict[int, tuple[dict[str, Any], list[Any]]] = {}
+        todo: list[tuple[QueuedEvent, dict[str, Any], list[str]]] = []
         model = self.model()
-        # the ticket's current labels (its priority now) are no input: the model predicts them
-        ticket = {k: v for k, v in ticket.items() if k in _TICKET_INPUT and k not in model.targets}
-        row = model.triage_rows([ticket])[0]
-        decisions = {k: _plain(v) for k, v in row.items()}
-        if self.metrics is not None:
-            for target in model.targets:
-                self.metrics.decisions.labels(target, str(decisions.get(f"{target}_action"))).inc()
-        if model.knowledge is not None:
-            found = model.knowledge.suggest(ticket, k=3, language=ticket.get("language") or None)
-            decisions["articles"] = [{c: _plain(r[c]) for c in ("article_id", "title", "url", "score")}
-                                     for r in found.to_dict("records")]
-        writebacks = []
-        for tid in ids:
-            wb = self.connectors.write_back(event.vendor, tid, decisions)
-            if wb is not None:
-                writebacks.append(wb)
-        return {"model": model.version, "decisions": decisions, "ticket_ids": ids}, writebacks
+        for event in events:
+            ticket = event.payload.get("ticket")
+            ids = [str(t) for t in event.payload.get("ticket_ids") or ()]
+            if not ticket or not any(str(ticket.get(c) or "").strip() for c in ("text", "subject", "body")):
+                out[event.row] = ({"skipped": "the event carries no ticket text to triage",
+                                   "event_type": event.event_type}, [])
+                continue
+            if not ids and ticket.get("id") is not None:
+                ids = [str(ticket["id"])]
+            # the ticket's current labels (its priority now) are no input: the model predicts them
+            todo.append((event, {k: v for k, v in ticket.items() if k in _TICKET_INPUT and k not in model.targets},
+                         ids))
+        if not todo:
+            return out
+        try:
+            tickets = [t for _, t, _ in todo]
+            rows = model.triage_rows(tickets)
+            articles: list[list[dict[str, Any]]] = [[] for _ in todo]
+            if model.knowledge is not None:
+                found = model.knowledge.suggest_many(tickets, k=3)
+                for r in found.to_dict("records"):
+                    articles[int(r["query"])].append({c: _plain(r[c]) for c in ("article_id", "title", "url",
+                                                                                 "score")})
+            for (event, _, ids), row, arts in zip(todo, rows, articles, strict=True):
+                decisions = {k: _plain(v) for k, v in row.items()}
+                if model.knowledge is not None:
+                    decisions["articles"] = arts
+                if self.metrics is not None:
+                    for target in model.targets:
+                        self.metrics.decisions.labels(target, str(decisions.get(f"{target}_action"))).inc()
+                writebacks = [wb for wb in (self.connectors.write_back(event.vendor, tid, decisions) for tid in ids)
+                              if wb is not None]
+                out[event.row] = ({"model": model.version, "decisions": decisions, "ticket_ids": ids}, writebacks)
+        except Exception:
+            if strict or len(todo) == 1:
+                if strict:
+                    raise
+                return out  # process() decides it alone and records the error
+            for event, _, _ in todo:
+                try:
+                    out[event.row] = self._decide(event)
+                except Exception:
+                    out.pop(event.row, None)  # process() decides it again and records the error
+        return out
 
     def _client(self, vendor: str) -> Any:
         if vendor not in self._clients:
