@@ -41,7 +41,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _results import write_section  # noqa: E402
 
-from serve._support import FakeHelpdesk, Server, build_model, wait_for, zendesk_event, zendesk_headers  # noqa: E402
+from serve._support import (  # noqa: E402
+    FakeHelpdesk,
+    Server,
+    build_model,
+    deliver_until_acknowledged,
+    wait_for,
+    zendesk_event,
+    zendesk_headers,
+)
 
 EN = {"subject": "Card declined", "body": "My card payment failed at the checkout twice, what should I do?"}
 FI = {"subject": "Maksu ei mene läpi", "body": "Korttimaksu hylättiin kassalla kahdesti, mitä teen?", "language": "fi"}
@@ -140,19 +148,9 @@ def crash(model: Path, work: Path, n_events: int) -> dict[str, Any]:
         client = httpx.Client(timeout=10)
 
         def deliver(i: int) -> None:
-            body = json.dumps(zendesk_event(i)).encode()
-            while True:
-                with lock:
-                    attempts[0] += 1
-                try:
-                    r = client.post(srv.url + "/webhooks/zendesk", content=body, headers=zendesk_headers(body, SECRET))
-                    if r.status_code == 202:
-                        with lock:
-                            acked.add(i)
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
+            tries = deliver_until_acknowledged(srv.url, i, SECRET, acked, lock, client)
+            with lock:
+                attempts[0] += tries
 
         t0 = time.perf_counter()
         with ThreadPoolExecutor(8) as pool:

@@ -15,7 +15,14 @@ import pytest
 
 from cxml.serve import WebhookQueue
 
-from ._support import FakeHelpdesk, Server, wait_for, zendesk_event, zendesk_headers
+from ._support import (
+    FakeHelpdesk,
+    Server,
+    deliver_until_acknowledged,
+    wait_for,
+    zendesk_event,
+    zendesk_headers,
+)
 
 pytest.importorskip("cxml.connectors", reason="webhook intake needs cxml.connectors (parse_webhook, write_back, "
                                               "make_client), which this checkout lacks")
@@ -158,19 +165,8 @@ def test_sigkill_during_a_burst_loses_nothing_and_writes_nothing_twice(model_dir
         acked: set[int] = set()
         lock = threading.Lock()
 
-        def deliver(n: int) -> None:  # as a helpdesk does: send until acknowledged
-            body = json.dumps(zendesk_event(n)).encode()
-            while True:
-                try:
-                    r = httpx.post(srv.url + "/webhooks/zendesk", content=body,
-                                   headers=zendesk_headers(body, SECRET), timeout=10)
-                    if r.status_code == 202:
-                        with lock:
-                            acked.add(n)
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
+        def deliver(n: int) -> None:
+            deliver_until_acknowledged(srv.url, n, SECRET, acked, lock)
 
         with ThreadPoolExecutor(8) as pool:
             futures = [pool.submit(deliver, n) for n in range(n_events)]
