@@ -52,7 +52,7 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 300.0) -> Server:
-        cmd = [sys.executable, "-m", "cxml.cli.main", "serve", "--model", str(self.model), "--port",
+        cmd = [sys.executable, "-m", "cxml.cli", "serve", "--model", str(self.model), "--port",
                str(self.port), "--log-level", "warning", *self.args]
         self._fh = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, stdout=self._fh, stderr=subprocess.STDOUT, env=self.env)

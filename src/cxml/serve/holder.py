@@ -12,7 +12,11 @@ from typing import Any
 
 import pandas as pd
 
+from cxml.bundle import HelpdeskModel
+from cxml.knowledge import KnowledgeBase
 from cxml.persistence import load, read_manifest
+from cxml.proactive import ProactiveHelper
+from cxml.triage import Triage
 
 __all__ = ["ServingModel", "ModelHolder", "load_serving_model"]
 
@@ -52,11 +56,6 @@ class ServingModel:
 
 
 def _components(model: Any) -> dict[str, Any]:
-    from cxml.bundle import HelpdeskModel
-    from cxml.knowledge import KnowledgeBase
-    from cxml.proactive import ProactiveHelper
-    from cxml.triage import Triage
-
     if isinstance(model, HelpdeskModel):
         return {"triage": model.triage, "knowledge": model.knowledge, "proactive": model.proactive}
     if isinstance(model, Triage):
