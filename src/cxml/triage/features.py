@@ -20,6 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from cxml.schema import TicketBatch
+from cxml.triage.text_cleaning import chunks, clean_for_embedding
 
 logger = logging.getLogger(__name__)
 
@@ -188,11 +189,14 @@ class TextFeaturizer:
     encoder : str
         Encoder spec (``"auto"`` is resolved from the training texts, ``"precomputed"``
         means the input already is an embedding matrix).
+    clean_text : bool, default=False
+        Embed long tickets cleaned and chunked (:func:`embed_cleaned`).
     """
 
-    def __init__(self, features: str = "hybrid", encoder: str = "auto") -> None:
+    def __init__(self, features: str = "hybrid", encoder: str = "auto", *, clean_text: bool = False) -> None:
         self.features = features
         self.encoder = encoder
+        self.clean_text = clean_text
         self.encoder_spec_: str | None = None
         self.encoder_name_: str | None = None
         self.encoder_dim_: int | None = None
@@ -230,6 +234,8 @@ class TextFeaturizer:
 
     def _encode(self, batch: TicketBatch) -> np.ndarray:
         """The batch's embeddings, computed once per batch whichever head or model asks first."""
+        if self.clean_text:
+            return embed_cleaned(batch, self.get_encoder())
         return batch.embed(self.get_encoder(), role="query")
 
     # -- fit / transform -------------------------------------------------------------
@@ -299,6 +305,43 @@ class TextFeaturizer:
             return {"spec": self.encoder_spec_, "name": self.encoder_name_, "dim": self.encoder_dim_}
         w, c = self.tfidf_dims
         return {"spec": "tfidf", "name": "tfidf (word 1-2 + char_wb 2-5)", "dim": w + c}
+
+
+#: Tickets longer than this (in words) are embedded cleaned (:mod:`cxml.triage.text_cleaning`).
+CLEAN_MIN_WORDS = 64
+#: Cleaned texts longer than this are embedded as the mean of chunks of at most this many words
+#: (about 200-250 word pieces: within MiniLM's 256-token window and well within e5's 512).
+CHUNK_WORDS = 150
+
+
+def embed_cleaned(batch: TicketBatch, encoder: Any) -> np.ndarray:
+    """Embeddings of a batch in which long tickets are cleaned and chunked.
+
+    Tickets of at most :data:`CLEAN_MIN_WORDS` words keep the batch's own embeddings
+    (:meth:`TicketBatch.embed`, shared with every other model reading the batch). Longer ones are
+    cleaned (:func:`~cxml.triage.text_cleaning.clean_for_embedding`), split into chunks of at
+    most :data:`CHUNK_WORDS` words, and embedded as the L2-normalised mean of their chunks. The
+    result is memoised on the batch.
+    """
+    key = (f"cleaned:{encoder.name}", "query")
+    if key in batch.vectors:
+        return batch.vectors[key]
+    long_rows = [i for i, t in enumerate(batch.texts) if len(t.split()) > CLEAN_MIN_WORDS]
+    if not long_rows:
+        return batch.embed(encoder, role="query")
+    short_rows = np.setdiff1d(np.arange(len(batch)), long_rows)
+    out = np.zeros((len(batch), int(encoder.dim)), dtype=np.float32)
+    if len(short_rows):
+        raw = batch.vectors.get((str(encoder.name), "query"))
+        texts = [batch.texts[i] for i in short_rows]
+        out[short_rows] = raw[short_rows] if raw is not None else encoder.encode(texts, role="query")
+    pieces = [chunks(clean_for_embedding(batch.texts[i]), CHUNK_WORDS) for i in long_rows]
+    owner = np.repeat(np.asarray(long_rows), [len(p) for p in pieces])
+    V = np.asarray(encoder.encode([c for p in pieces for c in p], role="query"), dtype=np.float32)
+    np.add.at(out, owner, V)
+    out[long_rows] /= np.maximum(np.linalg.norm(out[long_rows], axis=1, keepdims=True), 1e-12)
+    batch.vectors[key] = out
+    return out
 
 
 _TFIDF_PARAMS = {
@@ -388,47 +431,9 @@ def _fit_tfidf(texts: list[str]) -> Any:
     return FeatureUnion(parts)
 
 
-# --------------------------------------------------------------------------- out of scope
-def fit_prototypes(V: Any, y: np.ndarray, n_classes: int, *, random_state: int = 0,
-                   max_per_class: int = 8) -> np.ndarray:
-    """Per-class prototype vectors (k-means centres, L2-normalised) for similarity scoring.
-
-    Each class gets ``min(max_per_class, max(1, n_c // 20))`` prototypes.
-    """
-    from sklearn.cluster import KMeans
-
-    protos: list[np.ndarray] = []
-    for c in range(n_classes):
-        rows = np.flatnonzero(y == c)
-        if not len(rows):
-            continue
-        Vc = V[rows]
-        k = min(max_per_class, max(1, len(rows) // 20))
-        if k == 1:
-            centre = np.asarray(Vc.mean(axis=0), dtype=np.float64).reshape(1, -1)
-        else:
-            km = KMeans(n_clusters=k, n_init=1, random_state=random_state, max_iter=50)
-            km.fit(Vc.astype(np.float64) if not sp.issparse(Vc) else Vc.astype(np.float64))
-            centre = km.cluster_centers_
-        protos.append(centre)
-    if not protos:
-        dim = V.shape[1]
-        return np.zeros((0, dim), dtype=np.float32)
-    P = np.vstack(protos)
-    norms = np.linalg.norm(P, axis=1, keepdims=True)
-    return (P / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def max_similarity(V: Any, prototypes: np.ndarray) -> np.ndarray:
-    """Highest cosine similarity of each (L2-normalised) row to the prototypes."""
-    if prototypes.shape[0] == 0:
-        return np.zeros(V.shape[0], dtype=np.float64)
-    S = V @ prototypes.T
-    S = np.asarray(S.todense() if sp.issparse(S) else S, dtype=np.float64)
-    return S.max(axis=1)
-
-
-def _unigram_analyzer() -> Any:
+# --------------------------------------------------------------------------- vocabulary
+def unigram_analyzer() -> Any:
+    """The word analyzer of the TF-IDF features, single words only."""
     return _tfidf_vectorizer("word", 1).set_params(ngram_range=(1, 1)).build_analyzer()
 
 
@@ -438,46 +443,35 @@ def unigram_idf(word_vectorizer: Any) -> dict[str, float]:
     return {t: float(idf[j]) for t, j in word_vectorizer.vocabulary_.items() if " " not in t}
 
 
-def leave_one_out_coverage(texts: Sequence[str], idf: dict[str, float]) -> np.ndarray:
-    """:func:`vocabulary_coverage` of each training text against the vocabulary of the others.
-
-    A word is in the vocabulary when at least two tickets use it, so without ticket ``i`` a
-    word of ``i`` stays known only if at least two other tickets use it. This is what a new
-    in-scope ticket meets, computed from document frequencies in one pass (no refits).
-    """
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    if not idf:
-        return np.zeros(len(texts))
-    cv = CountVectorizer(analyzer=_unigram_analyzer())
-    try:
-        counts = cv.fit_transform(texts).tocsr()
-    except ValueError:  # no words at all
-        return np.zeros(len(texts))
-    df = np.asarray((counts > 0).sum(axis=0)).ravel()
-    unknown = max(idf.values())
-    terms = cv.get_feature_names_out()
-    w_idf = np.array([idf.get(t, unknown) for t in terms])
-    known = np.array([t in idf for t in terms]) & (df >= 3)
-    num = counts @ np.where(known, w_idf, 0.0)
-    den = counts @ np.where(known, w_idf, unknown)
-    return np.where(den > 0, num / np.maximum(den, 1e-12), 0.0)
+# --------------------------------------------------------------------------- persistence
+def save_featurizer(featurizer: TextFeaturizer, directory: Any) -> dict[str, Any]:
+    """Write a fitted featurizer's TF-IDF part into ``directory``; return its manifest entry
+    (the encoder is stored by spec, name and dimension, not by weights)."""
+    meta: dict[str, Any] = {"features": featurizer.features, "encoder": featurizer.encoder,
+                            "clean_text": bool(featurizer.clean_text),
+                            "encoder_spec": featurizer.encoder_spec_, "encoder_name": featurizer.encoder_name_,
+                            "encoder_dim": featurizer.encoder_dim_, "tfidf": None}
+    if featurizer.tfidf_ is not None:
+        meta["tfidf"] = save_tfidf(featurizer.tfidf_, directory)
+        meta["tfidf_dims"] = list(featurizer.tfidf_dims)
+    return meta
 
 
-def vocabulary_coverage(texts: Sequence[str], idf: dict[str, float]) -> np.ndarray:
-    """How much of each text the training vocabulary covers: the idf-weighted share of its words
-    that are known, an unknown word weighing as much as the rarest known one. In-scope tickets
-    score near 1; text about something else (a recipe, the weather) is mostly unknown words."""
-    analyzer = _unigram_analyzer()
-    unknown = max(idf.values()) if idf else 1.0
-    out = np.zeros(len(texts))
-    for i, text in enumerate(texts):
-        known = missing = 0.0
-        for w in analyzer(text):
-            v = idf.get(w)
-            if v is None:
-                missing += unknown
-            else:
-                known += v
-        out[i] = known / (known + missing) if (known + missing) > 0 else 0.0
-    return out
+def load_featurizer(directory: Any, meta: dict[str, Any], encoder: dict[str, Any]) -> TextFeaturizer:
+    """Rebuild the featurizer written by :func:`save_featurizer` (dimensions checked against the
+    manifest's ``encoder`` entry)."""
+    from cxml.persistence import ArtifactError, check_dimensions
+
+    # artifacts written before text cleaning existed embedded the texts as written
+    f = TextFeaturizer(meta["features"], meta["encoder"], clean_text=bool(meta.get("clean_text", False)))
+    f.encoder_spec_ = meta.get("encoder_spec")
+    f.encoder_name_ = meta.get("encoder_name")
+    f.encoder_dim_ = meta.get("encoder_dim")
+    if f.encoder_spec_ is not None and encoder.get("dim") is not None:
+        check_dimensions(encoder=int(encoder["dim"]), head=int(f.encoder_dim_ or 0), where=str(directory))
+    if meta.get("tfidf"):
+        f.tfidf_ = load_tfidf(directory, meta["tfidf"])
+        if list(f.tfidf_dims) != list(meta.get("tfidf_dims", f.tfidf_dims)):
+            raise ArtifactError(f"{directory}: TF-IDF vocabulary sizes {list(f.tfidf_dims)} differ from the "
+                                f"manifest's {meta.get('tfidf_dims')}; the artifact is damaged")
+    return f
