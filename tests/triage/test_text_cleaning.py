@@ -86,3 +86,23 @@ def test_long_tickets_are_embedded_cleaned_and_pooled_short_ones_shared():
     expected = enc.encode(pieces).mean(axis=0)
     np.testing.assert_allclose(V[1], expected / np.linalg.norm(expected), rtol=1e-5, atol=1e-6)
     assert embed_cleaned(batch, enc) is V  # memoised on the batch
+
+
+def test_classifier_embeds_long_tickets_cleaned_and_keeps_that_when_loaded(split, tmp_path):
+    import cxml
+    from cxml.triage import TicketClassifier
+
+    train, test = split
+    noisy = test.copy()
+    quote = "\n\nOn Mon, 3 Mar 2025 Support wrote:\n" + "\n".join(["> " + " ".join(["thanks for waiting"] * 8)] * 12)
+    noisy["body"] = noisy["body"].fillna("") + "\n\nBest regards,\nJane" + quote
+    assert min(len(t.split()) for t in noisy["body"]) > CLEAN_MIN_WORDS
+    clean = TicketClassifier(encoder="hash", features="embedding").fit(train, train["reason"])
+    raw = TicketClassifier(encoder="hash", features="embedding", clean_text=False).fit(train, train["reason"])
+    acc_clean = (clean.predict(noisy) == test["reason"]).mean()
+    acc_raw = (raw.predict(noisy) == test["reason"]).mean()
+    assert acc_clean >= (clean.predict(test) == test["reason"]).mean() - 0.05  # the quote no longer matters
+    assert acc_clean > acc_raw
+    loaded = cxml.load(clean.save(tmp_path / "clf"))
+    assert loaded.featurizer_.clean_text is True
+    np.testing.assert_allclose(loaded.predict_proba(noisy), clean.predict_proba(noisy), atol=1e-6)

@@ -67,6 +67,7 @@ from cxml.triage.features import (
     load_featurizer,
     save_featurizer,
 )
+from cxml.triage.head_search import DEFAULT_BUDGET_S, HeadLayout, search_head
 from cxml.triage.model_card import card_sections
 from cxml.triage.out_of_scope import (
     DEFAULT_OOS_QUANTILE,
@@ -100,6 +101,25 @@ PRIORITY_SCALES: tuple[tuple[str, ...], ...] = (
     ("low", "normal", "high", "critical"))
 
 
+def without_empty_texts(batch: TicketBatch, what: str) -> tuple[TicketBatch, np.ndarray]:
+    """The training batch without its empty tickets (with a warning), and the rows kept.
+
+    Raises
+    ------
+    ValueError
+        When every ticket is empty.
+    """
+    keep = ~batch.empty
+    if not keep.any():
+        raise ValueError(f"{what}: all {len(batch)} tickets have an empty text")
+    rows = np.flatnonzero(keep)
+    if not keep.all():
+        warnings.warn(f"{int((~keep).sum())} of {len(batch)} training tickets have an empty text and were left "
+                      "out", UserWarning, stacklevel=3)
+        batch = batch.take(rows)
+    return batch, rows
+
+
 def _py(v: Any) -> Any:
     """A numpy scalar as the Python scalar (JSON-able)."""
     return v.item() if isinstance(v, np.generic) else v
@@ -122,6 +142,11 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     C : float, optional
         Regularisation of the linear head (default 0.5 for the calibrated linear SVM; 10
         for the logistic regression used when ``calibration=None``).
+    head_search : bool or float, default=False
+        Choose the head's feature blocks (embedding + TF-IDF, either alone), the embedding block's
+        weight and ``C`` (unless given) by cross-validation on the training folds, within a time
+        budget (True: 120 s; a number: that many seconds). The choice and its CV accuracy are in
+        ``head_layout_`` and the model card (see :mod:`cxml.triage.head_search`).
     calibration : {"temperature", "sigmoid", "isotonic"} or None, default="temperature"
         How the SVM's scores become probabilities. "temperature": one softmax temperature
         fitted on the out-of-fold scores of the training data (multi-class, cheap: no nested
@@ -202,7 +227,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, *, encoder: str = "auto", features: str = "hybrid", C: float | None = None,
-                 calibration: str | None = "temperature", target_precision: float | dict[Any, float] = 0.9,
+                 head_search: bool | float = False, calibration: str | None = "temperature", target_precision: float | dict[Any, float] = 0.9,
                  min_confidence: float = 0.3, cv: int = 5, out_of_scope: bool | float = True,
                  unknown_language: bool = True, scrub_pii: bool = True, clean_text: bool = True,
                  text_columns: Sequence[str] | None = None, context_columns: Any = "auto",
@@ -211,6 +236,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         self.encoder = encoder
         self.features = features
         self.C = C
+        self.head_search = head_search
         self.calibration = calibration
         self.target_precision = target_precision
         self.min_confidence = min_confidence
@@ -247,6 +273,10 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{name}: calibration must be one of {CALIBRATIONS}, got {self.calibration!r}")
         if not isinstance(self.cv, (int, np.integer)) or self.cv < 2:
             raise ValueError(f"{name}: cv must be an integer >= 2, got {self.cv!r}")
+        hs = self.head_search
+        if not (isinstance(hs, bool) or (isinstance(hs, (int, float)) and hs > 0)):
+            raise ValueError(f"{name}: head_search must be True, False or a time budget in seconds (> 0), "
+                             f"got {hs!r}")
         if self.C is not None and not (isinstance(self.C, (int, float)) and self.C > 0):
             raise ValueError(f"{name}: C must be a positive number or None, got {self.C!r}")
         tp = self.target_precision
@@ -328,14 +358,8 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         batch = self._batch(X, reset=True)
         y = self._check_y(y, len(batch))
         if self.encoder != "precomputed":
-            keep = ~batch.empty
-            if not keep.any():
-                raise ValueError(f"{type(self).__name__}: all {len(batch)} tickets have an empty text")
-            if not keep.all():
-                warnings.warn(f"{int((~keep).sum())} of {len(batch)} training tickets have an empty text and "
-                              "were left out", UserWarning, stacklevel=2)
-                rows = np.flatnonzero(keep)
-                batch, y = batch.take(rows), y[rows]
+            batch, rows = without_empty_texts(batch, type(self).__name__)
+            y = y[rows]
         if len(np.unique(y)) < 2:
             raise ValueError(f"{type(self).__name__} needs at least 2 classes to learn; got 1 class "
                              f"({np.unique(y)[0]!r}) in {len(y)} sample(s)")
@@ -350,7 +374,14 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _calibrated(self) -> CalibratedHead:
-        return CalibratedHead(self.calibration, self.C, self.random_state)
+        return CalibratedHead(self.calibration, self.head_layout_.C, self.random_state)
+
+    def _choose_layout(self, feats: TextFeatures, context: Any, y_idx: np.ndarray, splits: list[Any]) -> HeadLayout:
+        """The head's layout: the defaults, or the best one ``head_search`` finds within its budget."""
+        if self.head_search is False or feats.raw is not None:
+            return HeadLayout(C=self.C)
+        budget = DEFAULT_BUDGET_S if self.head_search is True else float(self.head_search)
+        return search_head(feats, context, y_idx, splits, C=self.C, budget_s=budget, random_state=self.random_state)
 
     def _target_precisions(self, classes: np.ndarray) -> np.ndarray:
         tp = self.target_precision
@@ -410,9 +441,11 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         self.context_ = ctx
         self.encoder_spec_ = featurizer.describe()["spec"]
         self._setup_decision_rule(classes)
-        F = feats.head_matrix(ctx.transform(batch.frame, len(y), ctx_overrides))
+        context = ctx.transform(batch.frame, len(y), ctx_overrides)
         counts = np.bincount(y_idx, minlength=k)
         splits = self._splits(y_idx, counts)
+        self.head_layout_ = self._choose_layout(feats, context, y_idx, splits)
+        F = self.head_layout_.matrix(feats, context)
         P_cv, self.head_, self.temperature_ = cross_validated_head(self._calibrated(), F, y_idx, k, splits)
         self.oos_thresholds_, self.oos_length_thresholds_, self.prototypes_ = None, None, None
         quantile = self._oos_quantile()
@@ -515,7 +548,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             warnings.warn(f"{type(self).__name__} was fitted with context columns {missing}, which this input "
                           "lacks; they count as unknown", UserWarning, stacklevel=4)
         C = self.context_.transform(batch.frame, len(batch), ctx_overrides)
-        return feats.head_matrix(C)
+        return self.head_layout_.matrix(feats, C)
 
     def _proba_from(self, F: Any) -> np.ndarray:
         return head_proba(self.head_, F, len(self.classes_), getattr(self, "temperature_", None))
@@ -673,6 +706,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             "target_precision": self.target_precision_.tolist(),
             "oos_thresholds": self.oos_thresholds_,
             "oos_length_thresholds": self.oos_length_thresholds_,
+            "head_layout": self.head_layout_.to_dict(),
             "temperature": self.temperature_,
             "head_dim": self.head_dim_,
             "context": self.context_.to_dict(),
@@ -705,9 +739,11 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         self.context_ = ContextEncoder.from_dict(meta["context"])
         self.head_ = load_estimator(directory / meta["files"]["head"], allow_pickle=allow_pickle, trusted=trusted)
         self.head_dim_ = int(meta["head_dim"])
+        self.head_layout_ = HeadLayout.from_dict(meta.get("head_layout"))  # absent: the defaults (older artifacts)
         head_dim = int(getattr(self.head_, "n_features_in_", self.head_dim_))
-        w, c = featurizer.tfidf_dims
-        expected = (featurizer.encoder_dim_ or 0) + w + c + self.context_.dim
+        w, c = featurizer.tfidf_dims if self.head_layout_.blocks != "embedding" else (0, 0)
+        emb = (featurizer.encoder_dim_ or 0) if self.head_layout_.blocks != "tfidf" else 0
+        expected = emb + w + c + self.context_.dim
         if featurizer.encoder_spec_ == "precomputed":
             expected = featurizer.encoder_dim_ or 0
         check_dimensions(encoder=expected, head=head_dim, where=f"{directory} (head {meta['files']['head']})")

@@ -148,22 +148,29 @@ class TextFeatures:
         return TextFeatures(*(None if b is None else b[rows] for b in (self.embedding, self.word,
                                                                        self.char, self.raw)))
 
-    def head_matrix(self, context: sp.csr_matrix | None = None) -> Any:
-        """The matrix a linear head is fitted on: blocks scaled to comparable norms."""
+    def head_matrix(self, context: sp.csr_matrix | None = None, *, blocks: str = "all",
+                    embedding_weight: float = EMBEDDING_WEIGHT) -> Any:
+        """The matrix a linear head is fitted on: blocks scaled to comparable norms.
+
+        ``blocks`` ("all", "embedding", "tfidf") picks what a hybrid head reads; ``embedding_weight``
+        scales the embedding block against the TF-IDF blocks (see :mod:`cxml.triage.head_search`).
+        """
         if self.raw is not None:
             return self.raw
-        blocks: list[Any] = []
-        if self.embedding is not None:
-            w = EMBEDDING_WEIGHT if (self.word is not None) else 1.0
-            blocks.append(sp.csr_matrix(self.embedding * np.float32(w)))
-        if self.word is not None and self.char is not None:
+        parts: list[Any] = []
+        use_emb = self.embedding is not None and blocks != "tfidf"
+        use_tfidf = self.word is not None and self.char is not None and blocks != "embedding"
+        if use_emb:
+            w = embedding_weight if use_tfidf else 1.0
+            parts.append(sp.csr_matrix(self.embedding * np.float32(w)))
+        if use_tfidf:
             s = np.float32(1.0 / math.sqrt(2.0))
-            blocks += [self.word * s, self.char * s]
+            parts += [self.word * s, self.char * s]
         if context is not None and context.shape[1]:
-            blocks.append(context * np.float32(CONTEXT_WEIGHT))
-        if len(blocks) == 1 and self.embedding is not None:
+            parts.append(context * np.float32(CONTEXT_WEIGHT))
+        if len(parts) == 1 and use_emb:
             return self.embedding
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return sp.hstack(parts, format="csr", dtype=np.float32)
 
     def oos_matrix(self) -> Any:
         """The vectors out-of-scope similarity is measured on (L2-normalised rows)."""

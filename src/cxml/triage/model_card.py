@@ -61,7 +61,7 @@ def card_sections(heads: dict[str, Any], featurizer: TextFeaturizer) -> dict[str
         if "within_one_accuracy" in s:
             line += (f"; within-one-level accuracy {s['within_one_accuracy']:.3f}, recall of "
                      f"'{clf.ordinal_levels_[-1] if clf.ordinal_levels_ else 'top'}' {s['top_level_recall']:.3f}")
-        evals += [line + ".", "", md_table(clf.coverage_.drop(columns=["auto_recall"])), ""]
+        evals += [line + "." + _layout_line(clf), "", md_table(clf.coverage_.drop(columns=["auto_recall"])), ""]
     enc = featurizer.describe()
     encoder = (f"Features: {featurizer.features}. Encoder `{enc['spec']}` ({enc['name']}, dim {enc['dim']}); "
                "the encoder's weights are not part of this artifact: it is loaded by its spec when the model "
@@ -74,7 +74,11 @@ def card_sections(heads: dict[str, Any], featurizer: TextFeaturizer) -> dict[str
     oos = ("Out-of-scope detection is off." if q is None else
            f"Tickets unlike the training tickets are flagged out of scope ({', '.join(first.oos_thresholds_ or {})}"
            f"; thresholds at the {q:.0%} quantile of held-out in-scope training scores, so about {q:.0%} of "
-           "in-scope tickets are flagged too). With a lexical encoder (TF-IDF, hash) short questions that "
+           "in-scope tickets are flagged too"
+           + ("; calibrated per text length on the training tickets and their subjects and first sentences, so "
+              "a short message is compared with short in-scope messages" if getattr(first, "oos_length_thresholds_",
+                                                                                   None) else "")
+           + "). With a lexical encoder (TF-IDF, hash) short questions that "
            "reuse everyday words are recognised less reliably than with a neural encoder.")
     langs = ", ".join(sorted(first.languages_)) or "not recorded"
     limits = ("Decision thresholds were chosen on cross-validated predictions of the training data; precision "
@@ -85,3 +89,15 @@ def card_sections(heads: dict[str, Any], featurizer: TextFeaturizer) -> dict[str
               "reasons, products or languages change.")
     return {"Training data": "\n".join(data), "Cross-validated evaluation": "\n".join(evals),
             "Encoder": encoder, "Known limits": limits}
+
+
+def _layout_line(clf: Any) -> str:
+    """The head search's choice and its CV accuracy (empty when no search ran)."""
+    layout = getattr(clf, "head_layout_", None)
+    if layout is None or not layout.tried:
+        return ""
+    blocks = {"all": "embedding + TF-IDF", "embedding": "embedding only", "tfidf": "TF-IDF only"}[layout.blocks]
+    return (f" Head chosen by cross-validation on the training folds ({layout.tried} of {len(layout.grid)} "
+            f"layouts tried in {layout.seconds:.0f} s, budget {layout.budget_s:.0f} s): {blocks}, embedding "
+            f"weight {layout.embedding_weight:g}, C {layout.C:g}; CV accuracy {layout.cv_accuracy:.3f} "
+            f"(default layout {layout.default_cv_accuracy:.3f}).")

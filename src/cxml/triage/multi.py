@@ -11,7 +11,6 @@ from __future__ import annotations
 import inspect
 import json
 import re
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from sklearn.base import BaseEstimator
 
 from cxml.persistence import register_artifact
 from cxml.schema import TicketBatch, ticket_batch
-from cxml.triage.classifier import PRIORITY_SCALES, PriorityClassifier, TicketClassifier
+from cxml.triage.classifier import PRIORITY_SCALES, PriorityClassifier, TicketClassifier, without_empty_texts
 from cxml.triage.decisions import DataReport
 from cxml.triage.features import (
     AUTO_CONTEXT,
@@ -177,14 +176,7 @@ class Triage(BaseEstimator):
             raise ValueError(f"Triage: target column(s) {missing} are not in the ticket table (columns: "
                              f"{list(batch.frame.columns)[:25]}); map them with columns={{'{missing[0]}': "
                              "'<your column>'}")
-        keep = ~batch.empty
-        if not keep.any():
-            raise ValueError(f"Triage: all {len(batch)} tickets have an empty text")
-        if not keep.all():
-            warnings.warn(f"{int((~keep).sum())} of {len(batch)} training tickets have an empty text and were "
-                          "left out", UserWarning, stacklevel=3)
-            batch = batch.take(np.flatnonzero(keep))
-        return batch
+        return without_empty_texts(batch, "Triage")[0]
 
     def _fit_target(self, target: str, targets: list[str], batch: TicketBatch, featurizer: TextFeaturizer,
                     feats: TextFeatures, cv_labels: dict[str, np.ndarray]) -> tuple[TicketClassifier, np.ndarray]:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from cxml.schema import TicketBatch
+from cxml.schema import TicketBatch, ticket_batch
 from cxml.triage.features import TextFeatures, TextFeaturizer, unigram_analyzer
 
 __all__ = [
@@ -248,8 +248,6 @@ def _prototype_scores(featurizer: TextFeaturizer, feats: TextFeatures, parts: li
     W = None
     owner = np.asarray([row for row, _ in parts], dtype=int)
     if len(parts):
-        from cxml.schema import ticket_batch
-
         W = featurizer.transform(ticket_batch([t for _, t in parts], scrub_pii=False)).oos_matrix()
     sim = np.full(n + len(parts), np.nan)
     for train, test in splits:
