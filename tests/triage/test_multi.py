@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 import cxml
+from cxml.schema import ticket_batch
 from cxml.triage import PriorityClassifier, Triage
+from cxml.triage.out_of_scope import short_forms
 
 
 # --------------------------------------------------------------------------- Triage
@@ -33,11 +35,15 @@ def test_triage_embeds_each_ticket_once(split, monkeypatch):
 
     monkeypatch.setattr(cxml.encoders, "load", load)
     model = Triage(targets=("reason", "priority", "team"), encoder="hash").fit(train)
-    assert sum(c.calls for c in counters) == 1
-    assert sum(c.texts for c in counters) == len(train)
-    model.predict(test)
+    # one pass over the training tickets, one over their short forms (the out-of-scope calibration's
+    # subjects and first sentences), shared by the three heads
+    forms = {f for text in ticket_batch(train).texts for f in short_forms(text)}
+    assert len(forms) > len(train) // 2
     assert sum(c.calls for c in counters) == 2
-    assert sum(c.texts for c in counters) == len(train) + len(test)
+    assert sum(c.texts for c in counters) == len(train) + len(forms)
+    model.predict(test)
+    assert sum(c.calls for c in counters) == 3
+    assert sum(c.texts for c in counters) == len(train) + len(forms) + len(test)
 
 
 def test_triage_predict_columns_and_index(triage, split):

@@ -12,9 +12,11 @@ def test_out_of_scope_texts_abstain(reason_clf, split, out_of_scope_texts):
     _, test = split
     assert set(reason_clf.oos_thresholds_) == {"prototypes", "coverage"}
     oos = reason_clf.decide(out_of_scope_texts)
-    # small data and a lexical test encoder: only some unrelated questions are recognised as such
-    assert (oos["abstain_reason"] == "out_of_scope").any()
-    assert (oos["action"] == "abstain").mean() >= 0.4
+    # small data and a lexical test encoder: to hashed words, a short unrelated question is as close to the
+    # tickets as a short in-scope subject ("Uloskirjautuminen", "Enquiry"), and the thresholds are calibrated
+    # per text length so that short in-scope messages are not flagged (issue 18); what such a question
+    # still never gets is an automatic label. (A neural encoder flags them: the slow real-encoder test.)
+    assert (oos["action"] != "auto").mean() >= 0.75
     inscope = reason_clf.decide(test)
     assert (inscope["abstain_reason"] == "out_of_scope").mean() <= 0.05
 
@@ -30,8 +32,9 @@ def test_out_of_scope_by_vocabulary_coverage(larger, out_of_scope_texts):
     clf = TicketClassifier(encoder="hash", features="tfidf").fit(train, train["reason"])
     assert set(clf.oos_thresholds_) == {"coverage"}
     oos = clf.decide(out_of_scope_texts)
-    assert (oos["abstain_reason"] == "out_of_scope").mean() >= 0.75
-    assert (oos["action"] == "abstain").all()
+    # length-aware thresholds: short questions are compared with short in-scope texts (see above)
+    assert (oos["abstain_reason"] == "out_of_scope").mean() >= 0.5
+    assert (oos["action"] != "auto").mean() >= 0.7
     assert (clf.decide(test)["abstain_reason"] == "out_of_scope").mean() <= 0.05
     off = clf.set_params(out_of_scope=False).fit(train, train["reason"])
     assert off.oos_thresholds_ is None

@@ -223,7 +223,27 @@ class TextFeaturizer:
         state = self.__dict__.copy()
         state["_encoder"] = None  # loaded models are not pickled: re-resolved from the spec
         state.pop("_unigram_idf", None)
+        state.pop("_extra_vectors", None)
         return state
+
+    def extra_features(self, texts: Sequence[str]) -> TextFeatures:
+        """Features of texts met while fitting beside the training tickets (their short forms, for the
+        out-of-scope calibration). Their embeddings are memoised until the next fit, so that every head
+        sharing this featurizer (:class:`~cxml.triage.Triage`) embeds each such text once."""
+        out = TextFeatures()
+        if self.encoder_spec_ is not None:
+            memo: dict[str, np.ndarray] = self.__dict__.setdefault("_extra_vectors", {})
+            todo = [t for t in dict.fromkeys(texts) if t not in memo]
+            if todo:
+                memo.update(zip(todo, self.get_encoder().encode(todo, role="query"), strict=True))
+            dim = int(self.encoder_dim_ or 0)
+            out.embedding = (np.vstack([memo[t] for t in texts]).astype(np.float32) if len(texts)
+                             else np.zeros((0, dim), dtype=np.float32))
+        if self.tfidf_ is not None:
+            word_vec, char_vec = (v for _, v in self.tfidf_.transformer_list)
+            out.word = word_vec.transform(list(texts)).astype(np.float32).tocsr()
+            out.char = char_vec.transform(list(texts)).astype(np.float32).tocsr()
+        return out
 
     def get_encoder(self) -> Any:
         """The encoder, loaded from its spec on first use (dimensions checked)."""
@@ -247,6 +267,7 @@ class TextFeaturizer:
 
     # -- fit / transform -------------------------------------------------------------
     def fit_transform(self, batch: TicketBatch) -> TextFeatures:
+        self.__dict__.pop("_extra_vectors", None)
         if self.encoder == "precomputed":
             self.encoder_spec_ = "precomputed"
             self.encoder_name_ = "precomputed embeddings"

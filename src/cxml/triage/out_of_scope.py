@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from cxml.schema import TicketBatch, ticket_batch
+from cxml.schema import TicketBatch
 from cxml.triage.features import TextFeatures, TextFeaturizer, unigram_analyzer
 
 __all__ = [
@@ -213,8 +213,9 @@ def fit_detectors(featurizer: TextFeaturizer, feats: TextFeatures, texts: Sequen
     Each training ticket is scored against a detector built without it (its cross-validation
     fold), and so are its short forms (:func:`short_forms`: subject, first sentence). A detector's
     threshold for a length bin is the ``quantile`` (split between the detectors) of the held-out
-    in-scope scores of texts of that length, so a short message is compared with short in-scope
-    messages, not with whole tickets: out of scope means unlike the training tickets, not shorter.
+    in-scope scores of texts of that length, capped at the whole tickets' threshold, so a short
+    message is compared with short in-scope messages, not with whole tickets: out of scope means
+    unlike the training tickets, not shorter.
 
     Returns
     -------
@@ -248,7 +249,7 @@ def _prototype_scores(featurizer: TextFeaturizer, feats: TextFeatures, parts: li
     W = None
     owner = np.asarray([row for row, _ in parts], dtype=int)
     if len(parts):
-        W = featurizer.transform(ticket_batch([t for _, t in parts], scrub_pii=False)).oos_matrix()
+        W = featurizer.extra_features([t for _, t in parts]).oos_matrix()
     sim = np.full(n + len(parts), np.nan)
     for train, test in splits:
         protos = fit_prototypes(V[train], y_idx[train], k, random_state=random_state)
@@ -261,12 +262,13 @@ def _prototype_scores(featurizer: TextFeaturizer, feats: TextFeatures, parts: li
 
 
 def _binned_quantiles(scores: np.ndarray, bins: np.ndarray | None, q: float, overall: float) -> list[float]:
-    """The ``q`` quantile of the scores of each length bin (``overall`` where a bin has too few)."""
+    """The ``q`` quantile of the scores of each length bin, never above ``overall`` (the whole tickets'
+    threshold: a length bin only relaxes it), and ``overall`` where a bin has too few scores."""
     out = []
     for b in range(len(LENGTH_EDGES) + 1):
         v = scores[bins == b] if bins is not None else np.empty(0)
         v = v[~np.isnan(v)]
-        out.append(float(np.quantile(v, q)) if len(v) >= MIN_BIN_SCORES else overall)
+        out.append(min(float(np.quantile(v, q)), overall) if len(v) >= MIN_BIN_SCORES else overall)
     return out
 
 
