@@ -481,6 +481,7 @@ def bench_short(args: argparse.Namespace) -> None:
     """The demo reason model on held-out tickets, whole and in short forms (subject, first sentence)."""
     from cxml.datasets import make_webshop
 
+    load0 = load_average()
     tickets = make_webshop(args.short_train + 400, seed=0).tickets
     train, test = tickets.iloc[:args.short_train], tickets.iloc[args.short_train:].reset_index(drop=True)
     forms = {"whole ticket": test,
@@ -513,7 +514,8 @@ def bench_short(args: argparse.Namespace) -> None:
         "model with the out-of-scope thresholds of the previous release (one threshold per detector, "
         "calibrated on whole training tickets); 'length-aware' compares each text with held-out in-scope "
         "training texts of its own length (the training tickets and their subjects and first sentences). "
-        "Targets: <= 2 % of short forms flagged, accuracy within 5 points of the whole tickets.\n\n"
+        "Targets: <= 2 % of short forms flagged, accuracy within 5 points of the whole tickets. Load average "
+        f"at the start {load0:.1f}, at the end {load_average():.1f} (2 cores).\n\n"
         + "\n".join(lines))
 
 

@@ -422,6 +422,7 @@ def test_auto_encoder_on_bilingual_tickets_is_e5(webshop_small, out_of_scope_tex
     assert set(train["language"]) == {"fi", "en"}
     clf = TicketClassifier(encoder="auto", features="hybrid").fit(train, train["reason"])
     assert clf.encoder_spec_ == "e5-small"
+    assert clf.oos_length_thresholds_ is not None  # "auto": on for a neural encoder
     assert (clf.predict(test) == test["reason"]).mean() > 0.45  # 150 tickets, 12 reasons
     oos = clf.decide(out_of_scope_texts)
     assert (oos["abstain_reason"] == "out_of_scope").mean() >= 0.75  # semantic: unlike any ticket

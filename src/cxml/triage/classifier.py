@@ -164,6 +164,13 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     out_of_scope : bool or float, default=True
         Flag tickets unlike any training ticket. A float sets the share of in-scope CV tickets
         that would be flagged (the similarity quantile; True means 0.01).
+    oos_by_length : bool or "auto", default="auto"
+        Calibrate the out-of-scope thresholds per text length on the training tickets and their
+        short forms (subject, first sentence), so that a short in-scope message is compared with
+        short in-scope messages rather than flagged for being short. "auto": on with a neural
+        encoder, whose embedding detector judges meaning; off with lexical features (TF-IDF only,
+        the ``hash`` encoder), where a short unrelated question and a short in-scope subject
+        look alike and only the length-blind thresholds catch the former.
     unknown_language : bool, default=True
         Abstain on tickets in a language absent from the training data (detected offline
         with lingua unless the ticket table has a ``language`` column).
@@ -229,7 +236,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, *, encoder: str = "auto", features: str = "hybrid", C: float | None = None,
                  head_search: bool | float = False, calibration: str | None = "temperature", target_precision: float | dict[Any, float] = 0.9,
                  min_confidence: float = 0.3, cv: int = 5, out_of_scope: bool | float = True,
-                 unknown_language: bool = True, scrub_pii: bool = True, clean_text: bool = True,
+                 oos_by_length: bool | str = "auto", unknown_language: bool = True, scrub_pii: bool = True, clean_text: bool = True,
                  text_columns: Sequence[str] | None = None, context_columns: Any = "auto",
                  ordinal: Sequence[Any] | None = None, cost_matrix: Any = None,
                  top_threshold: float | None = None, random_state: int | None = 0) -> None:
@@ -242,6 +249,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         self.min_confidence = min_confidence
         self.cv = cv
         self.out_of_scope = out_of_scope
+        self.oos_by_length = oos_by_length
         self.unknown_language = unknown_language
         self.scrub_pii = scrub_pii
         self.clean_text = clean_text
@@ -285,6 +293,8 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{name}: target_precision must be in (0, 1] (or a dict of such), got {tp!r}")
         if not (isinstance(self.min_confidence, (int, float)) and 0 <= self.min_confidence < 1):
             raise ValueError(f"{name}: min_confidence must be in [0, 1), got {self.min_confidence!r}")
+        if self.oos_by_length not in (True, False, "auto"):
+            raise ValueError(f"{name}: oos_by_length must be True, False or 'auto', got {self.oos_by_length!r}")
         oos = self.out_of_scope
         if not (isinstance(oos, bool) or oos is None or (isinstance(oos, float) and 0 < oos < 0.5)):
             raise ValueError(f"{name}: out_of_scope must be True, False or a quantile in (0, 0.5), got {oos!r}")
@@ -450,8 +460,12 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         self.oos_thresholds_, self.oos_length_thresholds_, self.prototypes_ = None, None, None
         quantile = self._oos_quantile()
         if quantile is not None:
+            by_length = self.oos_by_length
+            if by_length == "auto":
+                by_length = featurizer.encoder_spec_ not in (None, "hash", "precomputed")
             self.oos_thresholds_, self.oos_length_thresholds_, self.prototypes_ = fit_detectors(
-                featurizer, feats, batch.texts, y_idx, k, splits, quantile, random_state=self._seed())
+                featurizer, feats, batch.texts, y_idx, k, splits, quantile, random_state=self._seed(),
+                by_length=bool(by_length))
         self._fit_thresholds_and_scores(P_cv, y_idx, counts, len(splits))
         index = batch.index if batch.index is not None else pd.RangeIndex(len(y))
         self.data_report_ = build_data_report(y_idx, P_cv, classes.tolist(), pd.Index(index))

@@ -206,8 +206,8 @@ def _short_form_parts(texts: Sequence[str], *, random_state: int) -> list[tuple[
 
 # --------------------------------------------------------------------------- detectors
 def fit_detectors(featurizer: TextFeaturizer, feats: TextFeatures, texts: Sequence[str], y_idx: np.ndarray,
-                  k: int, splits: list[Any], quantile: float, *, random_state: int = 0
-                  ) -> tuple[dict[str, float], dict[str, list[float]], np.ndarray | None]:
+                  k: int, splits: list[Any], quantile: float, *, random_state: int = 0, by_length: bool = True
+                  ) -> tuple[dict[str, float], dict[str, list[float]] | None, np.ndarray | None]:
     """Thresholds of the detectors the features allow, per length bin, and the class prototypes.
 
     Each training ticket is scored against a detector built without it (its cross-validation
@@ -220,10 +220,10 @@ def fit_detectors(featurizer: TextFeaturizer, feats: TextFeatures, texts: Sequen
     Returns
     -------
     thresholds : dict of detector name to score threshold (whole tickets; all lengths)
-    length_thresholds : dict of detector name to one threshold per length bin
+    length_thresholds : dict of detector name to one threshold per length bin (None unless ``by_length``)
     prototypes : ndarray or None
     """
-    parts = _short_form_parts(texts, random_state=random_state) if texts else []
+    parts = _short_form_parts(texts, random_state=random_state) if (texts and by_length) else []
     scores: dict[str, np.ndarray] = {}
     prototypes = None
     if feats.embedding is not None or feats.raw is not None:
@@ -235,8 +235,10 @@ def fit_detectors(featurizer: TextFeaturizer, feats: TextFeatures, texts: Sequen
     n = len(y_idx)
     bins = np.concatenate([length_bins(texts), length_bins([t for _, t in parts])]) if texts else None
     thresholds = {m: float(np.nanquantile(v[:n], q)) for m, v in scores.items()}
-    by_length = {m: _binned_quantiles(v, bins, q, thresholds[m]) for m, v in scores.items()}
-    return thresholds, by_length, prototypes
+    if not by_length:
+        return thresholds, None, prototypes
+    binned = {m: _binned_quantiles(v, bins, q, thresholds[m]) for m, v in scores.items()}
+    return thresholds, binned, prototypes
 
 
 def _prototype_scores(featurizer: TextFeaturizer, feats: TextFeatures, parts: list[tuple[int, str]],
