@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.optimize import minimize_scalar
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
 from cxml.evaluate import top_label_ece
 
@@ -58,8 +62,6 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """Inverse temperature minimising the log loss of ``softmax(beta * logits)`` (Guo et al. 2017)."""
-    from scipy.optimize import minimize_scalar
-
     rows = np.arange(len(y))
 
     def nll(log_beta: float) -> float:
@@ -81,17 +83,12 @@ class CalibratedHead:
 
     def svm(self) -> Any:
         """A linear SVM with the configured ``C`` (default 0.5)."""
-        from sklearn.svm import LinearSVC
-
         C = self.C if self.C is not None else DEFAULT_C["svm"]
         return LinearSVC(C=C, random_state=self.random_state)
 
     def make(self, y_train: np.ndarray) -> Any:
         """A head with its own probabilities: CalibratedClassifierCV (sigmoid / isotonic) or, without
         calibration (or with a class too small to calibrate), a logistic regression."""
-        from sklearn.calibration import CalibratedClassifierCV
-        from sklearn.linear_model import LogisticRegression
-
         counts = np.bincount(y_train)
         smallest = int(counts[counts > 0].min())
         method = self.calibration

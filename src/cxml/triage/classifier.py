@@ -39,8 +39,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from cxml.persistence import register_artifact
+from cxml.evaluate import ordinal_metrics
+from cxml.persistence import (
+    ArtifactError,
+    check_dimensions,
+    dump_estimator,
+    load_estimator,
+    register_artifact,
+    save,
+)
 from cxml.schema import TicketBatch, ValidationError, check_labels, ticket_batch
 from cxml.triage.calibration import (
     CALIBRATIONS,
@@ -303,15 +315,11 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         return oos_quantile(self.out_of_scope)
 
     def _check_fitted(self) -> None:
-        from sklearn.utils.validation import check_is_fitted
-
         check_is_fitted(self, "thresholds_")
 
     # ------------------------------------------------------------------ input
     def _batch(self, X: Any, *, reset: bool) -> TicketBatch:
         if self.encoder == "precomputed":
-            from sklearn.utils.validation import validate_data
-
             index = X.index if isinstance(X, pd.DataFrame) else None
             M = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=1)
             return TicketBatch(texts=[], empty=np.zeros(M.shape[0], dtype=bool), matrix=np.asarray(M),
@@ -320,9 +328,6 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
                               scrub_pii=self.scrub_pii)
 
     def _check_y(self, y: Any, n: int) -> np.ndarray:
-        from sklearn.utils.multiclass import check_classification_targets
-        from sklearn.utils.validation import column_or_1d
-
         name = type(self).__name__
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None")
@@ -475,8 +480,6 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
 
     def _splits(self, y_idx: np.ndarray, counts: np.ndarray) -> list[Any]:
         """Stratified folds of the training data (as many as the smallest class allows, at least 2)."""
-        from sklearn.model_selection import StratifiedKFold
-
         smallest = int(counts.min())
         if smallest < 2:
             warnings.warn(f"{type(self).__name__}: class(es) {self.classes_[counts < 2].tolist()} have a single "
@@ -491,8 +494,6 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     def _fit_thresholds_and_scores(self, P_cv: np.ndarray, y_idx: np.ndarray, counts: np.ndarray,
                                    n_splits: int) -> None:
         """Per-class confidence thresholds, the coverage table and the CV scores, from CV predictions."""
-        from sklearn.metrics import accuracy_score, f1_score
-
         classes, k = self.classes_, len(self.classes_)
         pred, conf = self._decide_idx(P_cv)
         correct = pred == y_idx
@@ -518,8 +519,6 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             "auto_precision": float(correct[auto].mean()) if auto.any() else float("nan"),
         }
         if self.ordinal_levels_ is not None:
-            from cxml.evaluate import ordinal_metrics
-
             self.cv_scores_.update(ordinal_metrics(classes[y_idx], classes[pred], self.ordinal_levels_))
 
     def _seed(self) -> int:
@@ -680,8 +679,6 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ persistence
     def save(self, path: Any, *, overwrite: bool = False) -> Path:
         """Save as an artifact directory (see :func:`cxml.save`); load with :func:`cxml.load`."""
-        from cxml.persistence import save
-
         self._check_fitted()
         return save(self, path, overwrite=overwrite)
 
@@ -701,8 +698,6 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def _save_parts(self, directory: Path, prefix: str, *, allow_pickle: bool) -> dict[str, Any]:
-        from cxml.persistence import dump_estimator
-
         sub, _, stem = prefix.rpartition("/")
         where = directory / sub if sub else directory
         written = dump_estimator(self.head_, where, f"{stem}head", allow_pickle=allow_pickle)
@@ -738,8 +733,6 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     @classmethod
     def _from_parts(cls, directory: Path, meta: dict[str, Any], featurizer: TextFeaturizer, *,
                     allow_pickle: bool, trusted: tuple[str, ...]) -> TicketClassifier:
-        from cxml.persistence import ArtifactError, check_dimensions, load_estimator
-
         klass = {"TicketClassifier": TicketClassifier, "PriorityClassifier": PriorityClassifier}.get(
             meta.get("class", "TicketClassifier"), cls)
         valid = klass().get_params()

@@ -8,17 +8,24 @@ linear head. :class:`ContextEncoder` one-hot encodes structured columns (channel
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import normalize
 
+from cxml import encoders
+from cxml.persistence import ArtifactError, check_dimensions
 from cxml.schema import TicketBatch
 from cxml.triage.text_cleaning import chunks, clean_for_embedding
 
@@ -182,8 +189,6 @@ class TextFeatures:
 
 
 def _normalize(x: Any) -> Any:
-    from sklearn.preprocessing import normalize
-
     return normalize(np.asarray(x, dtype=np.float64) if not sp.issparse(x) else x).astype(np.float32)
 
 
@@ -248,9 +253,6 @@ class TextFeaturizer:
     def get_encoder(self) -> Any:
         """The encoder, loaded from its spec on first use (dimensions checked)."""
         if self._encoder is None:
-            from cxml import encoders
-            from cxml.persistence import check_dimensions
-
             # None (a tf-idf-only featurizer) is refused by load() itself, with a ValueError
             enc = encoders.load(self.encoder_spec_)  # type: ignore[arg-type]
             if self.encoder_dim_ is not None:
@@ -276,8 +278,6 @@ class TextFeaturizer:
             return self.transform(batch)
         texts = batch.texts
         if self.uses_embedding:
-            from cxml import encoders
-
             spec = encoders.resolve_spec(self.encoder, [t for t in texts if t.strip()] or texts)
             if spec == "tfidf":
                 raise ValueError("encoder='tfidf' is not an embedding model: use features='tfidf' for "
@@ -379,8 +379,6 @@ _TFIDF_PARAMS = {
 
 
 def _tfidf_vectorizer(kind: str, min_df: int) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     return TfidfVectorizer(sublinear_tf=True, min_df=min_df, max_features=100_000, dtype=np.float32,
                            **_TFIDF_PARAMS[kind])
 
@@ -388,9 +386,6 @@ def _tfidf_vectorizer(kind: str, min_df: int) -> Any:
 def save_tfidf(union: Any, directory: Any) -> dict[str, Any]:
     """Write a fitted TF-IDF union in plain formats: vocabulary as JSON (terms in column order),
     idf weights as ``.npy``. (skops would store the vocabulary dict node by node: slow and large.)"""
-    import json
-    from pathlib import Path
-
     directory = Path(directory)
     vocab: dict[str, list[str]] = {}
     files: dict[str, str] = {"vocabulary": "tfidf_vocabulary.json"}
@@ -409,10 +404,6 @@ def save_tfidf(union: Any, directory: Any) -> dict[str, Any]:
 
 def load_tfidf(directory: Any, meta: dict[str, Any]) -> Any:
     """Rebuild the TF-IDF union written by :func:`save_tfidf`."""
-    import json
-    from pathlib import Path
-
-    from sklearn.pipeline import FeatureUnion
 
     directory = Path(directory)
     files = meta["files"]
@@ -424,8 +415,6 @@ def load_tfidf(directory: Any, meta: dict[str, Any]) -> Any:
         vec.fixed_vocabulary_ = False
         vec.idf_ = np.load(directory / files[f"{kind}_idf"], allow_pickle=False)
         if len(vec.idf_) != len(vec.vocabulary_):
-            from cxml.persistence import ArtifactError
-
             raise ArtifactError(f"{directory}: TF-IDF {kind} vocabulary ({len(vec.vocabulary_)} terms) and idf "
                                 f"weights ({len(vec.idf_)}) disagree; the artifact is damaged")
         parts.append((kind, vec))
@@ -435,8 +424,6 @@ def load_tfidf(directory: Any, meta: dict[str, Any]) -> Any:
 def _fit_tfidf(texts: list[str]) -> Any:
     """TF-IDF word (1-2) + char_wb (2-5) n-grams; terms seen in fewer than 2 tickets are dropped
     (a second guard, after scrubbing, against storing rare strings such as names or codes)."""
-    from sklearn.pipeline import FeatureUnion
-
     docs = [t for t in texts if t.strip()] or ["empty"]
     parts = []
     for kind in ("word", "char"):
@@ -488,8 +475,6 @@ def save_featurizer(featurizer: TextFeaturizer, directory: Any) -> dict[str, Any
 def load_featurizer(directory: Any, meta: dict[str, Any], encoder: dict[str, Any]) -> TextFeaturizer:
     """Rebuild the featurizer written by :func:`save_featurizer` (dimensions checked against the
     manifest's ``encoder`` entry)."""
-    from cxml.persistence import ArtifactError, check_dimensions
-
     # artifacts written before text cleaning existed embedded the texts as written
     f = TextFeaturizer(meta["features"], meta["encoder"], clean_text=bool(meta.get("clean_text", False)))
     f.encoder_spec_ = meta.get("encoder_spec")

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from cxml.persistence import register_artifact
+from cxml.exceptions import NotFittedError
+from cxml.persistence import load, register_artifact, save
 from cxml.schema import TicketBatch, ticket_batch
 from cxml.triage.classifier import PRIORITY_SCALES, PriorityClassifier, TicketClassifier, without_empty_texts
 from cxml.triage.decisions import DataReport
@@ -213,8 +214,6 @@ class Triage(BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "estimators_"):
-            from cxml.exceptions import NotFittedError
-
             raise NotFittedError("This Triage instance is not fitted yet. Call 'fit' with a ticket table first.")
 
     def predict(self, tickets: Any, columns: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -286,16 +285,12 @@ class Triage(BaseEstimator):
 
     def save(self, path: Any, *, overwrite: bool = False) -> Path:
         """Save as one artifact directory; load with :func:`cxml.load`."""
-        from cxml.persistence import save
-
         self._check_fitted()
         return save(self, path, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: Any, **kwargs: Any) -> Triage:
         """Load a saved Triage (same as :func:`cxml.load`)."""
-        from cxml.persistence import load
-
         model = load(path, **kwargs)
         if not isinstance(model, cls):
             raise TypeError(f"{path} holds a {type(model).__name__}, not a Triage")

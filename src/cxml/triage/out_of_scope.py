@@ -23,7 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import CountVectorizer
 
+from cxml.language import detect_languages
 from cxml.schema import TicketBatch
 from cxml.triage.features import TextFeatures, TextFeaturizer, unigram_analyzer
 
@@ -73,8 +76,6 @@ def fit_prototypes(V: Any, y: np.ndarray, n_classes: int, *, random_state: int =
 
     Each class gets ``min(max_per_class, max(1, n_c // 20))`` prototypes.
     """
-    from sklearn.cluster import KMeans
-
     protos: list[np.ndarray] = []
     for c in range(n_classes):
         rows = np.flatnonzero(y == c)
@@ -128,8 +129,6 @@ def leave_one_out_coverage(texts: Sequence[str], idf: dict[str, float],
     -------
     ndarray of shape (len(texts) + len(parts),)
     """
-    from sklearn.feature_extraction.text import CountVectorizer
-
     n = len(texts) + len(parts)
     if not idf:
         return np.zeros(n)
@@ -317,8 +316,6 @@ def batch_languages(batch: TicketBatch, *, detect: bool) -> list[str | None] | N
         langs: list[str | None] = [None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)))
                                    else str(v).strip().lower()[:2] or None for v in vals]
     elif detect:
-        from cxml.language import detect_languages
-
         langs = [None] * len(batch.texts)
         rows = [i for i, t in enumerate(batch.texts) if sum(ch.isalpha() for ch in t) >= 20]
         if rows:
