@@ -39,6 +39,7 @@ __all__ = [
     "ordinal_metrics",
     "plot_confusion",
     "plot_reliability",
+    "top_label_ece",
 ]
 
 
@@ -48,7 +49,23 @@ def _bins(conf: np.ndarray, n_bins: int) -> np.ndarray:
     return np.clip(np.searchsorted(edges, conf, side="left") - 1, 0, n_bins - 1)
 
 
-def _ece_from(correct: np.ndarray, conf: np.ndarray, n_bins: int = 15) -> float:
+def top_label_ece(correct: Any, conf: Any, n_bins: int = 15) -> float:
+    """Expected calibration error from per-prediction correctness and confidence.
+
+    Parameters
+    ----------
+    correct : array-like of bool, shape (n,)
+        Whether each prediction was right.
+    conf : array-like of float, shape (n,)
+        The confidence of each prediction.
+    n_bins : int, default=15
+        Equal-width confidence bins.
+
+    Returns
+    -------
+    float
+        Bin-size weighted mean of ``|accuracy - mean confidence|`` (NaN for no predictions).
+    """
     correct = np.asarray(correct, dtype=float)
     conf = np.asarray(conf, dtype=float)
     if not len(conf):
@@ -88,7 +105,7 @@ def expected_calibration_error(y_true: Any, proba: Any, classes: Any = None, *, 
     P = np.asarray(proba, dtype=float)
     pred = np.asarray(classes, dtype=object)[P.argmax(axis=1)]
     correct = pred == np.asarray(y_true, dtype=object)
-    return _ece_from(correct, P.max(axis=1), n_bins)
+    return top_label_ece(correct, P.max(axis=1), n_bins)
 
 
 def reliability_table(correct: Any, confidence: Any, *, n_bins: int = 10) -> pd.DataFrame:
@@ -379,7 +396,7 @@ def _evaluate_one(clf: Any, decided: pd.DataFrame, y: np.ndarray, target: str, o
         accuracy=float(correct.mean()) if n else float("nan"),
         macro_f1=float(f1_score(yt, pred, labels=labels, average="macro", zero_division=0)) if n else float("nan"),
         top3_accuracy=float(top3_ok.mean()) if n else float("nan"),
-        ece=_ece_from(correct, conf),
+        ece=top_label_ece(correct, conf),
         per_class=per, confusion=confusion, reliability=reliability_table(correct, conf, n_bins=n_bins),
         actions=actions, out_of_scope=oos, ordinal=ordinal)
 

@@ -8,18 +8,26 @@ linear head. :class:`ContextEncoder` one-hot encodes structured columns (channel
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import normalize
 
+from cxml import encoders
+from cxml.persistence import ArtifactError, check_dimensions
 from cxml.schema import TicketBatch
+from cxml.triage.text_cleaning import chunks, clean_for_embedding
 
 logger = logging.getLogger(__name__)
 
@@ -147,22 +155,29 @@ class TextFeatures:
         return TextFeatures(*(None if b is None else b[rows] for b in (self.embedding, self.word,
                                                                        self.char, self.raw)))
 
-    def head_matrix(self, context: sp.csr_matrix | None = None) -> Any:
-        """The matrix a linear head is fitted on: blocks scaled to comparable norms."""
+    def head_matrix(self, context: sp.csr_matrix | None = None, *, blocks: str = "all",
+                    embedding_weight: float = EMBEDDING_WEIGHT) -> Any:
+        """The matrix a linear head is fitted on: blocks scaled to comparable norms.
+
+        ``blocks`` ("all", "embedding", "tfidf") picks what a hybrid head reads; ``embedding_weight``
+        scales the embedding block against the TF-IDF blocks (see :mod:`cxml.triage.head_search`).
+        """
         if self.raw is not None:
             return self.raw
-        blocks: list[Any] = []
-        if self.embedding is not None:
-            w = EMBEDDING_WEIGHT if (self.word is not None) else 1.0
-            blocks.append(sp.csr_matrix(self.embedding * np.float32(w)))
-        if self.word is not None and self.char is not None:
+        parts: list[Any] = []
+        use_emb = self.embedding is not None and blocks != "tfidf"
+        use_tfidf = self.word is not None and self.char is not None and blocks != "embedding"
+        if use_emb:
+            w = embedding_weight if use_tfidf else 1.0
+            parts.append(sp.csr_matrix(self.embedding * np.float32(w)))
+        if use_tfidf:
             s = np.float32(1.0 / math.sqrt(2.0))
-            blocks += [self.word * s, self.char * s]
+            parts += [self.word * s, self.char * s]
         if context is not None and context.shape[1]:
-            blocks.append(context * np.float32(CONTEXT_WEIGHT))
-        if len(blocks) == 1 and self.embedding is not None:
+            parts.append(context * np.float32(CONTEXT_WEIGHT))
+        if len(parts) == 1 and use_emb:
             return self.embedding
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return sp.hstack(parts, format="csr", dtype=np.float32)
 
     def oos_matrix(self) -> Any:
         """The vectors out-of-scope similarity is measured on (L2-normalised rows)."""
@@ -174,8 +189,6 @@ class TextFeatures:
 
 
 def _normalize(x: Any) -> Any:
-    from sklearn.preprocessing import normalize
-
     return normalize(np.asarray(x, dtype=np.float64) if not sp.issparse(x) else x).astype(np.float32)
 
 
@@ -188,11 +201,14 @@ class TextFeaturizer:
     encoder : str
         Encoder spec (``"auto"`` is resolved from the training texts, ``"precomputed"``
         means the input already is an embedding matrix).
+    clean_text : bool, default=False
+        Embed long tickets cleaned and chunked (:func:`embed_cleaned`).
     """
 
-    def __init__(self, features: str = "hybrid", encoder: str = "auto") -> None:
+    def __init__(self, features: str = "hybrid", encoder: str = "auto", *, clean_text: bool = False) -> None:
         self.features = features
         self.encoder = encoder
+        self.clean_text = clean_text
         self.encoder_spec_: str | None = None
         self.encoder_name_: str | None = None
         self.encoder_dim_: int | None = None
@@ -212,14 +228,31 @@ class TextFeaturizer:
         state = self.__dict__.copy()
         state["_encoder"] = None  # loaded models are not pickled: re-resolved from the spec
         state.pop("_unigram_idf", None)
+        state.pop("_extra_vectors", None)
         return state
+
+    def extra_features(self, texts: Sequence[str]) -> TextFeatures:
+        """Features of texts met while fitting beside the training tickets (their short forms, for the
+        out-of-scope calibration). Their embeddings are memoised until the next fit, so that every head
+        sharing this featurizer (:class:`~cxml.triage.Triage`) embeds each such text once."""
+        out = TextFeatures()
+        if self.encoder_spec_ is not None:
+            memo: dict[str, np.ndarray] = self.__dict__.setdefault("_extra_vectors", {})
+            todo = [t for t in dict.fromkeys(texts) if t not in memo]
+            if todo:
+                memo.update(zip(todo, self.get_encoder().encode(todo, role="query"), strict=True))
+            dim = int(self.encoder_dim_ or 0)
+            out.embedding = (np.vstack([memo[t] for t in texts]).astype(np.float32) if len(texts)
+                             else np.zeros((0, dim), dtype=np.float32))
+        if self.tfidf_ is not None:
+            word_vec, char_vec = (v for _, v in self.tfidf_.transformer_list)
+            out.word = word_vec.transform(list(texts)).astype(np.float32).tocsr()
+            out.char = char_vec.transform(list(texts)).astype(np.float32).tocsr()
+        return out
 
     def get_encoder(self) -> Any:
         """The encoder, loaded from its spec on first use (dimensions checked)."""
         if self._encoder is None:
-            from cxml import encoders
-            from cxml.persistence import check_dimensions
-
             # None (a tf-idf-only featurizer) is refused by load() itself, with a ValueError
             enc = encoders.load(self.encoder_spec_)  # type: ignore[arg-type]
             if self.encoder_dim_ is not None:
@@ -230,10 +263,13 @@ class TextFeaturizer:
 
     def _encode(self, batch: TicketBatch) -> np.ndarray:
         """The batch's embeddings, computed once per batch whichever head or model asks first."""
+        if self.clean_text:
+            return embed_cleaned(batch, self.get_encoder())
         return batch.embed(self.get_encoder(), role="query")
 
     # -- fit / transform -------------------------------------------------------------
     def fit_transform(self, batch: TicketBatch) -> TextFeatures:
+        self.__dict__.pop("_extra_vectors", None)
         if self.encoder == "precomputed":
             self.encoder_spec_ = "precomputed"
             self.encoder_name_ = "precomputed embeddings"
@@ -242,8 +278,6 @@ class TextFeaturizer:
             return self.transform(batch)
         texts = batch.texts
         if self.uses_embedding:
-            from cxml import encoders
-
             spec = encoders.resolve_spec(self.encoder, [t for t in texts if t.strip()] or texts)
             if spec == "tfidf":
                 raise ValueError("encoder='tfidf' is not an embedding model: use features='tfidf' for "
@@ -301,6 +335,43 @@ class TextFeaturizer:
         return {"spec": "tfidf", "name": "tfidf (word 1-2 + char_wb 2-5)", "dim": w + c}
 
 
+#: Tickets longer than this (in words) are embedded cleaned (:mod:`cxml.triage.text_cleaning`).
+CLEAN_MIN_WORDS = 64
+#: Cleaned texts longer than this are embedded as the mean of chunks of at most this many words
+#: (about 200-250 word pieces: within MiniLM's 256-token window and well within e5's 512).
+CHUNK_WORDS = 150
+
+
+def embed_cleaned(batch: TicketBatch, encoder: Any) -> np.ndarray:
+    """Embeddings of a batch in which long tickets are cleaned and chunked.
+
+    Tickets of at most :data:`CLEAN_MIN_WORDS` words keep the batch's own embeddings
+    (:meth:`TicketBatch.embed`, shared with every other model reading the batch). Longer ones are
+    cleaned (:func:`~cxml.triage.text_cleaning.clean_for_embedding`), split into chunks of at
+    most :data:`CHUNK_WORDS` words, and embedded as the L2-normalised mean of their chunks. The
+    result is memoised on the batch.
+    """
+    key = (f"cleaned:{encoder.name}", "query")
+    if key in batch.vectors:
+        return batch.vectors[key]
+    long_rows = [i for i, t in enumerate(batch.texts) if len(t.split()) > CLEAN_MIN_WORDS]
+    if not long_rows:
+        return batch.embed(encoder, role="query")
+    short_rows = np.setdiff1d(np.arange(len(batch)), long_rows)
+    out = np.zeros((len(batch), int(encoder.dim)), dtype=np.float32)
+    if len(short_rows):
+        raw = batch.vectors.get((str(encoder.name), "query"))
+        texts = [batch.texts[i] for i in short_rows]
+        out[short_rows] = raw[short_rows] if raw is not None else encoder.encode(texts, role="query")
+    pieces = [chunks(clean_for_embedding(batch.texts[i]), CHUNK_WORDS) for i in long_rows]
+    owner = np.repeat(np.asarray(long_rows), [len(p) for p in pieces])
+    V = np.asarray(encoder.encode([c for p in pieces for c in p], role="query"), dtype=np.float32)
+    np.add.at(out, owner, V)
+    out[long_rows] /= np.maximum(np.linalg.norm(out[long_rows], axis=1, keepdims=True), 1e-12)
+    batch.vectors[key] = out
+    return out
+
+
 _TFIDF_PARAMS = {
     "word": {"ngram_range": (1, 2), "analyzer": "word"},
     "char": {"ngram_range": (2, 5), "analyzer": "char_wb"},
@@ -308,8 +379,6 @@ _TFIDF_PARAMS = {
 
 
 def _tfidf_vectorizer(kind: str, min_df: int) -> Any:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     return TfidfVectorizer(sublinear_tf=True, min_df=min_df, max_features=100_000, dtype=np.float32,
                            **_TFIDF_PARAMS[kind])
 
@@ -317,9 +386,6 @@ def _tfidf_vectorizer(kind: str, min_df: int) -> Any:
 def save_tfidf(union: Any, directory: Any) -> dict[str, Any]:
     """Write a fitted TF-IDF union in plain formats: vocabulary as JSON (terms in column order),
     idf weights as ``.npy``. (skops would store the vocabulary dict node by node: slow and large.)"""
-    import json
-    from pathlib import Path
-
     directory = Path(directory)
     vocab: dict[str, list[str]] = {}
     files: dict[str, str] = {"vocabulary": "tfidf_vocabulary.json"}
@@ -338,10 +404,6 @@ def save_tfidf(union: Any, directory: Any) -> dict[str, Any]:
 
 def load_tfidf(directory: Any, meta: dict[str, Any]) -> Any:
     """Rebuild the TF-IDF union written by :func:`save_tfidf`."""
-    import json
-    from pathlib import Path
-
-    from sklearn.pipeline import FeatureUnion
 
     directory = Path(directory)
     files = meta["files"]
@@ -353,8 +415,6 @@ def load_tfidf(directory: Any, meta: dict[str, Any]) -> Any:
         vec.fixed_vocabulary_ = False
         vec.idf_ = np.load(directory / files[f"{kind}_idf"], allow_pickle=False)
         if len(vec.idf_) != len(vec.vocabulary_):
-            from cxml.persistence import ArtifactError
-
             raise ArtifactError(f"{directory}: TF-IDF {kind} vocabulary ({len(vec.vocabulary_)} terms) and idf "
                                 f"weights ({len(vec.idf_)}) disagree; the artifact is damaged")
         parts.append((kind, vec))
@@ -364,8 +424,6 @@ def load_tfidf(directory: Any, meta: dict[str, Any]) -> Any:
 def _fit_tfidf(texts: list[str]) -> Any:
     """TF-IDF word (1-2) + char_wb (2-5) n-grams; terms seen in fewer than 2 tickets are dropped
     (a second guard, after scrubbing, against storing rare strings such as names or codes)."""
-    from sklearn.pipeline import FeatureUnion
-
     docs = [t for t in texts if t.strip()] or ["empty"]
     parts = []
     for kind in ("word", "char"):
@@ -388,47 +446,9 @@ def _fit_tfidf(texts: list[str]) -> Any:
     return FeatureUnion(parts)
 
 
-# --------------------------------------------------------------------------- out of scope
-def fit_prototypes(V: Any, y: np.ndarray, n_classes: int, *, random_state: int = 0,
-                   max_per_class: int = 8) -> np.ndarray:
-    """Per-class prototype vectors (k-means centres, L2-normalised) for similarity scoring.
-
-    Each class gets ``min(max_per_class, max(1, n_c // 20))`` prototypes.
-    """
-    from sklearn.cluster import KMeans
-
-    protos: list[np.ndarray] = []
-    for c in range(n_classes):
-        rows = np.flatnonzero(y == c)
-        if not len(rows):
-            continue
-        Vc = V[rows]
-        k = min(max_per_class, max(1, len(rows) // 20))
-        if k == 1:
-            centre = np.asarray(Vc.mean(axis=0), dtype=np.float64).reshape(1, -1)
-        else:
-            km = KMeans(n_clusters=k, n_init=1, random_state=random_state, max_iter=50)
-            km.fit(Vc.astype(np.float64) if not sp.issparse(Vc) else Vc.astype(np.float64))
-            centre = km.cluster_centers_
-        protos.append(centre)
-    if not protos:
-        dim = V.shape[1]
-        return np.zeros((0, dim), dtype=np.float32)
-    P = np.vstack(protos)
-    norms = np.linalg.norm(P, axis=1, keepdims=True)
-    return (P / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def max_similarity(V: Any, prototypes: np.ndarray) -> np.ndarray:
-    """Highest cosine similarity of each (L2-normalised) row to the prototypes."""
-    if prototypes.shape[0] == 0:
-        return np.zeros(V.shape[0], dtype=np.float64)
-    S = V @ prototypes.T
-    S = np.asarray(S.todense() if sp.issparse(S) else S, dtype=np.float64)
-    return S.max(axis=1)
-
-
-def _unigram_analyzer() -> Any:
+# --------------------------------------------------------------------------- vocabulary
+def unigram_analyzer() -> Any:
+    """The word analyzer of the TF-IDF features, single words only."""
     return _tfidf_vectorizer("word", 1).set_params(ngram_range=(1, 1)).build_analyzer()
 
 
@@ -438,46 +458,33 @@ def unigram_idf(word_vectorizer: Any) -> dict[str, float]:
     return {t: float(idf[j]) for t, j in word_vectorizer.vocabulary_.items() if " " not in t}
 
 
-def leave_one_out_coverage(texts: Sequence[str], idf: dict[str, float]) -> np.ndarray:
-    """:func:`vocabulary_coverage` of each training text against the vocabulary of the others.
-
-    A word is in the vocabulary when at least two tickets use it, so without ticket ``i`` a
-    word of ``i`` stays known only if at least two other tickets use it. This is what a new
-    in-scope ticket meets, computed from document frequencies in one pass (no refits).
-    """
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    if not idf:
-        return np.zeros(len(texts))
-    cv = CountVectorizer(analyzer=_unigram_analyzer())
-    try:
-        counts = cv.fit_transform(texts).tocsr()
-    except ValueError:  # no words at all
-        return np.zeros(len(texts))
-    df = np.asarray((counts > 0).sum(axis=0)).ravel()
-    unknown = max(idf.values())
-    terms = cv.get_feature_names_out()
-    w_idf = np.array([idf.get(t, unknown) for t in terms])
-    known = np.array([t in idf for t in terms]) & (df >= 3)
-    num = counts @ np.where(known, w_idf, 0.0)
-    den = counts @ np.where(known, w_idf, unknown)
-    return np.where(den > 0, num / np.maximum(den, 1e-12), 0.0)
+# --------------------------------------------------------------------------- persistence
+def save_featurizer(featurizer: TextFeaturizer, directory: Any) -> dict[str, Any]:
+    """Write a fitted featurizer's TF-IDF part into ``directory``; return its manifest entry
+    (the encoder is stored by spec, name and dimension, not by weights)."""
+    meta: dict[str, Any] = {"features": featurizer.features, "encoder": featurizer.encoder,
+                            "clean_text": bool(featurizer.clean_text),
+                            "encoder_spec": featurizer.encoder_spec_, "encoder_name": featurizer.encoder_name_,
+                            "encoder_dim": featurizer.encoder_dim_, "tfidf": None}
+    if featurizer.tfidf_ is not None:
+        meta["tfidf"] = save_tfidf(featurizer.tfidf_, directory)
+        meta["tfidf_dims"] = list(featurizer.tfidf_dims)
+    return meta
 
 
-def vocabulary_coverage(texts: Sequence[str], idf: dict[str, float]) -> np.ndarray:
-    """How much of each text the training vocabulary covers: the idf-weighted share of its words
-    that are known, an unknown word weighing as much as the rarest known one. In-scope tickets
-    score near 1; text about something else (a recipe, the weather) is mostly unknown words."""
-    analyzer = _unigram_analyzer()
-    unknown = max(idf.values()) if idf else 1.0
-    out = np.zeros(len(texts))
-    for i, text in enumerate(texts):
-        known = missing = 0.0
-        for w in analyzer(text):
-            v = idf.get(w)
-            if v is None:
-                missing += unknown
-            else:
-                known += v
-        out[i] = known / (known + missing) if (known + missing) > 0 else 0.0
-    return out
+def load_featurizer(directory: Any, meta: dict[str, Any], encoder: dict[str, Any]) -> TextFeaturizer:
+    """Rebuild the featurizer written by :func:`save_featurizer` (dimensions checked against the
+    manifest's ``encoder`` entry)."""
+    # artifacts written before text cleaning existed embedded the texts as written
+    f = TextFeaturizer(meta["features"], meta["encoder"], clean_text=bool(meta.get("clean_text", False)))
+    f.encoder_spec_ = meta.get("encoder_spec")
+    f.encoder_name_ = meta.get("encoder_name")
+    f.encoder_dim_ = meta.get("encoder_dim")
+    if f.encoder_spec_ is not None and encoder.get("dim") is not None:
+        check_dimensions(encoder=int(encoder["dim"]), head=int(f.encoder_dim_ or 0), where=str(directory))
+    if meta.get("tfidf"):
+        f.tfidf_ = load_tfidf(directory, meta["tfidf"])
+        if list(f.tfidf_dims) != list(meta.get("tfidf_dims", f.tfidf_dims)):
+            raise ArtifactError(f"{directory}: TF-IDF vocabulary sizes {list(f.tfidf_dims)} differ from the "
+                                f"manifest's {meta.get('tfidf_dims')}; the artifact is damaged")
+    return f

@@ -1,4 +1,4 @@
-"""TicketClassifier, PriorityClassifier and Triage: fit, decide, thresholds, reports, artifacts."""
+"""TicketClassifier and PriorityClassifier: fit, decide, sklearn contract, thresholds, small data, artifacts."""
 
 from __future__ import annotations
 
@@ -21,38 +21,6 @@ from cxml.persistence import ChecksumError
 from cxml.schema import ValidationError
 from cxml.triage import PriorityClassifier, TicketClassifier, Triage
 from cxml.triage.decisions import fit_class_thresholds
-
-OUT_OF_SCOPE_TEXTS = [
-    "What is a good recipe for banana bread with walnuts?",
-    "How long should I boil an egg for a soft yolk?",
-    "Will it rain in Tampere tomorrow afternoon?",
-    "What's the weather forecast for the weekend in Lapland?",
-    "Mikä on hyvä resepti mustikkapiirakkaan?",
-    "Sataako huomenna Helsingissä?",
-    "Who won the ice hockey world championship in 2011?",
-    "How many moons does Jupiter have?",
-]
-
-
-# --------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def reason_clf(split):
-    train, _ = split
-    return TicketClassifier(encoder="hash", features="hybrid").fit(train, train["reason"])
-
-
-@pytest.fixture(scope="module")
-def text_data(split):
-    train, test = split
-    tr = cxml.schema.as_tickets(train)
-    te = cxml.schema.as_tickets(test)
-    return tr["text"].tolist(), tr["reason"].to_numpy(), te["text"].tolist(), te["reason"].to_numpy()
-
-
-@pytest.fixture(scope="module")
-def triage(split):
-    train, _ = split
-    return Triage(targets=("reason", "priority", "team"), encoder="hash").fit(train)
 
 
 # --------------------------------------------------------------------------- basics
@@ -277,46 +245,6 @@ def test_empty_text_abstains(reason_clf):
     assert d.loc["a", "abstain_reason"] == "empty_text"
 
 
-def test_out_of_scope_texts_abstain(reason_clf, split):
-    _, test = split
-    assert set(reason_clf.oos_thresholds_) == {"prototypes", "coverage"}
-    oos = reason_clf.decide(OUT_OF_SCOPE_TEXTS)
-    # small data and a lexical test encoder: only some unrelated questions are recognised as such
-    assert (oos["abstain_reason"] == "out_of_scope").any()
-    assert (oos["action"] == "abstain").mean() >= 0.4
-    inscope = reason_clf.decide(test)
-    assert (inscope["abstain_reason"] == "out_of_scope").mean() <= 0.05
-
-
-@pytest.fixture(scope="module")
-def larger():
-    tickets = cxml.make_webshop(2000, seed=2).tickets
-    return tickets.iloc[:1800], tickets.iloc[1800:]
-
-
-def test_out_of_scope_by_vocabulary_coverage(larger):
-    train, test = larger
-    clf = TicketClassifier(encoder="hash", features="tfidf").fit(train, train["reason"])
-    assert set(clf.oos_thresholds_) == {"coverage"}
-    oos = clf.decide(OUT_OF_SCOPE_TEXTS)
-    assert (oos["abstain_reason"] == "out_of_scope").mean() >= 0.75
-    assert (oos["action"] == "abstain").all()
-    assert (clf.decide(test)["abstain_reason"] == "out_of_scope").mean() <= 0.05
-    off = clf.set_params(out_of_scope=False).fit(train, train["reason"])
-    assert off.oos_thresholds_ is None
-    assert "out_of_scope" not in set(off.decide(OUT_OF_SCOPE_TEXTS)["abstain_reason"])
-
-
-def test_unknown_language_abstains(reason_clf):
-    assert set(reason_clf.languages_) == {"fi", "en"}
-    d = reason_clf.decide([
-        "Wo ist mein Paket? Ich habe vor zwei Wochen bestellt und es ist immer noch nicht angekommen.",
-        "¿Dónde está mi pedido? Lo compré hace dos semanas y todavía no ha llegado a mi casa.",
-    ])
-    assert (d["abstain_reason"] == "unknown_language").all()
-    assert (d["action"] == "abstain").all()
-
-
 # --------------------------------------------------------------------------- small data and data report
 def test_five_examples_per_class(webshop_small):
     tickets = webshop_small.tickets
@@ -390,73 +318,6 @@ def test_priority_classifier_ordinal_metrics(split):
     np.testing.assert_array_equal(argmax.predict(test).to_numpy(), argmax.classes_[P.argmax(axis=1)])
     with pytest.raises(ValueError, match="ordinal"):
         TicketClassifier(encoder="hash", ordinal=["low", "high"]).fit(train, train["priority"])
-
-
-# --------------------------------------------------------------------------- Triage
-class _CountingEncoder:
-    def __init__(self, inner):
-        self.inner = inner
-        self.name, self.spec, self.dim = inner.name, inner.spec, inner.dim
-        self.calls, self.texts = 0, 0
-
-    def encode(self, texts, *, role="query", show_progress_bar=None):
-        self.calls += 1
-        self.texts += len(texts)
-        return self.inner.encode(texts, role=role, show_progress_bar=show_progress_bar)
-
-
-def test_triage_embeds_each_ticket_once(split, monkeypatch):
-    train, test = split
-    real_load = cxml.encoders.load
-    counters: list[_CountingEncoder] = []
-
-    def load(spec, **kwargs):
-        enc = _CountingEncoder(real_load(spec, **kwargs))
-        counters.append(enc)
-        return enc
-
-    monkeypatch.setattr(cxml.encoders, "load", load)
-    model = Triage(targets=("reason", "priority", "team"), encoder="hash").fit(train)
-    assert sum(c.calls for c in counters) == 1
-    assert sum(c.texts for c in counters) == len(train)
-    model.predict(test)
-    assert sum(c.calls for c in counters) == 2
-    assert sum(c.texts for c in counters) == len(train) + len(test)
-
-
-def test_triage_predict_columns_and_index(triage, split):
-    _, test = split
-    test = test.set_index(pd.Index([f"x{i}" for i in range(len(test))]))
-    out = triage.predict(test)
-    assert list(out.index) == list(test.index)
-    for t in ("reason", "priority", "team"):
-        for suffix in ("", "_confidence", "_action", "_abstain_reason"):
-            assert f"{t}{suffix}" in out.columns
-    assert (out["reason"] == test["reason"]).mean() > 0.8
-    assert triage.decide(test).equals(out)
-    assert triage.chained_["priority"] == ["reason"]
-    assert isinstance(triage.estimators_["priority"], PriorityClassifier)
-    proba = triage.predict_proba(test, "team")
-    assert list(proba.columns) == list(triage.estimators_["team"].classes_)
-    cov = triage.coverage_report()
-    assert set(cov.index.get_level_values("target")) == {"reason", "priority", "team"}
-
-
-def test_triage_save_load_round_trip(triage, split, tmp_path):
-    _, test = split
-    path = triage.save(tmp_path / "model")
-    manifest = cxml.persistence.read_manifest(path)
-    assert manifest["kind"] == "triage"
-    assert manifest["encoder"]["spec"] == "hash" and manifest["encoder"]["dim"] == 256
-    assert set(manifest["classes"]) == {"reason", "priority", "team"}
-    card = (path / "README.md").read_text()
-    for section in ("Training data", "Cross-validated evaluation", "Encoder", "Known limits"):
-        assert f"## {section}" in card
-    assert "2025" in card  # date range of the demo data
-    loaded = cxml.load(path)
-    assert isinstance(loaded, Triage)
-    pd.testing.assert_frame_equal(loaded.predict(test), triage.predict(test))
-    assert Triage.load(path).encoder_spec_ == "hash"
 
 
 def test_classifier_save_load_round_trip(reason_clf, split, tmp_path):
@@ -554,15 +415,16 @@ def test_no_personal_data_in_saved_artifacts(webshop_small, tmp_path):
 
 # --------------------------------------------------------------------------- real encoder
 @pytest.mark.slow
-def test_auto_encoder_on_bilingual_tickets_is_e5(webshop_small):
+def test_auto_encoder_on_bilingual_tickets_is_e5(webshop_small, out_of_scope_texts):
     tickets = webshop_small.tickets
     train = tickets.iloc[:150]
     test = tickets.iloc[150:250]
     assert set(train["language"]) == {"fi", "en"}
     clf = TicketClassifier(encoder="auto", features="hybrid").fit(train, train["reason"])
     assert clf.encoder_spec_ == "e5-small"
+    assert clf.oos_length_thresholds_ is not None  # "auto": on for a neural encoder
     assert (clf.predict(test) == test["reason"]).mean() > 0.45  # 150 tickets, 12 reasons
-    oos = clf.decide(OUT_OF_SCOPE_TEXTS)
+    oos = clf.decide(out_of_scope_texts)
     assert (oos["abstain_reason"] == "out_of_scope").mean() >= 0.75  # semantic: unlike any ticket
     assert (clf.decide(test)["abstain_reason"] == "out_of_scope").mean() <= 0.1
 

@@ -1,0 +1,136 @@
+"""From a linear head's scores to calibrated probabilities: temperature, sigmoid or isotonic.
+
+Internal module of :mod:`cxml.triage`. The default, temperature scaling (Guo et al. 2017), fits
+one softmax temperature on the out-of-fold scores of the training data: the linear SVM is
+fitted once per fold and once on all the data (``cv + 1`` fits, no nested cross-validation).
+Sigmoid / isotonic calibration nest a 3-fold ``CalibratedClassifierCV`` in each fold.
+``calibration=None`` uses a logistic-regression head and its own probabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+from cxml.evaluate import top_label_ece
+
+__all__ = [
+    "CALIBRATIONS",
+    "DEFAULT_C",
+    "CalibratedHead",
+    "cross_validated_head",
+    "fit_temperature",
+    "head_logits",
+    "head_proba",
+    "softmax",
+    "top_label_ece",
+]
+
+#: Calibration methods a classifier accepts.
+CALIBRATIONS = ("temperature", "sigmoid", "isotonic", None)
+#: Default regularisation of the head: the calibrated linear SVM, and the logistic regression.
+DEFAULT_C = {"svm": 0.5, "logreg": 10.0}
+
+
+def head_logits(head: Any, F: Any, k: int) -> np.ndarray:
+    """Decision values of a linear head as ``(n, k)`` logits (classes the head never saw get a
+    logit far below the others; binary scores ``d`` become ``(-d, d)``)."""
+    d = np.asarray(head.decision_function(F), dtype=np.float64)
+    seen = np.asarray(head.classes_)
+    if d.ndim == 1:
+        d = np.column_stack([-d, d])
+    if len(seen) == k:
+        return d
+    out = np.full((d.shape[0], k), np.nan)
+    out[:, seen] = d
+    floor = np.nanmin(d, axis=1, keepdims=True) - 10.0
+    return np.where(np.isnan(out), floor, out)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of ``(n, k)`` logits."""
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """Inverse temperature minimising the log loss of ``softmax(beta * logits)`` (Guo et al. 2017)."""
+    rows = np.arange(len(y))
+
+    def nll(log_beta: float) -> float:
+        z = np.exp(log_beta) * logits
+        z = z - z.max(axis=1, keepdims=True)
+        return float(-(z[rows, y] - np.log(np.exp(z).sum(axis=1))).mean())
+
+    res = minimize_scalar(nll, bounds=(-10.0, 10.0), method="bounded", options={"xatol": 1e-6})
+    return float(np.exp(res.x))
+
+
+@dataclass
+class CalibratedHead:
+    """How a head's probabilities are computed: its method, regularisation and seed."""
+
+    calibration: str | None = "temperature"
+    C: float | None = None
+    random_state: int | None = 0
+
+    def svm(self) -> Any:
+        """A linear SVM with the configured ``C`` (default 0.5)."""
+        C = self.C if self.C is not None else DEFAULT_C["svm"]
+        return LinearSVC(C=C, random_state=self.random_state)
+
+    def make(self, y_train: np.ndarray) -> Any:
+        """A head with its own probabilities: CalibratedClassifierCV (sigmoid / isotonic) or, without
+        calibration (or with a class too small to calibrate), a logistic regression."""
+        counts = np.bincount(y_train)
+        smallest = int(counts[counts > 0].min())
+        method = self.calibration
+        if method is None or smallest < 2:
+            C = self.C if (self.C is not None and method is None) else DEFAULT_C["logreg"]
+            return LogisticRegression(C=C, max_iter=2000)
+        # an integer cv (unshuffled stratified folds) keeps the saved head free of splitter objects
+        return CalibratedClassifierCV(self.svm(), method=method, cv=min(3, smallest), ensemble=False)
+
+
+def cross_validated_head(spec: CalibratedHead, F: Any, y_idx: np.ndarray, k: int, splits: list[Any]
+                         ) -> tuple[np.ndarray, Any, float | None]:
+    """Out-of-fold probabilities of the training data, the final head, and its temperature.
+
+    Returns
+    -------
+    P_cv : ndarray of shape (n, k)
+    head : the head fitted on all the data
+    temperature : float or None (``None`` unless ``calibration="temperature"``)
+    """
+    n = len(y_idx)
+    if spec.calibration == "temperature":
+        D = np.zeros((n, k))
+        for train, test in splits:
+            svm = spec.svm().fit(F[train], y_idx[train])
+            D[test] = head_logits(svm, F[test], k)
+        beta = fit_temperature(D, y_idx)
+        return softmax(beta * D), spec.svm().fit(F, y_idx), 1.0 / beta
+    P = np.zeros((n, k))
+    for train, test in splits:
+        head = spec.make(y_idx[train])
+        head.fit(F[train], y_idx[train])
+        P[np.ix_(test, head.classes_)] = head.predict_proba(F[test])
+    head = spec.make(y_idx)
+    head.fit(F, y_idx)
+    return P, head, None
+
+
+def head_proba(head: Any, F: Any, k: int, temperature: float | None) -> np.ndarray:
+    """Calibrated ``(n, k)`` probabilities of a fitted head."""
+    if temperature is not None:
+        return softmax(head_logits(head, F, k) / temperature)
+    P = np.zeros((F.shape[0], k))
+    P[:, head.classes_] = head.predict_proba(F)
+    return P

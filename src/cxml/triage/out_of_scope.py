@@ -1,0 +1,342 @@
+"""Out of scope: is a ticket unlike anything the model was trained on, or in an unknown language?
+
+Internal module of :mod:`cxml.triage`. Two detectors score how in-scope a ticket is (higher: more
+like the training tickets), and a ticket scoring below a detector's threshold abstains with
+``out_of_scope``:
+
+- ``prototypes`` (embeddings): cosine similarity to the nearest of up to 8 k-means prototypes
+  per class;
+- ``coverage`` (TF-IDF): idf-weighted share of the ticket's words known to the vocabulary.
+
+Each threshold is a low quantile of held-out in-scope training scores (each ticket scored
+against a detector built without it), per length bin: the training tickets' short forms (subject,
+first sentence) are scored too, so a short message meets the scores of short in-scope messages. Tickets in a language seen too rarely in training
+abstain with ``unknown_language``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import CountVectorizer
+
+from cxml.language import detect_languages
+from cxml.schema import TicketBatch
+from cxml.triage.features import TextFeatures, TextFeaturizer, unigram_analyzer
+
+__all__ = [
+    "DEFAULT_OOS_QUANTILE",
+    "MIN_LANGUAGE_SHARE",
+    "batch_languages",
+    "detector_scores",
+    "fit_detectors",
+    "fit_prototypes",
+    "known_languages",
+    "length_bins",
+    "leave_one_out_coverage",
+    "max_similarity",
+    "oos_quantile",
+    "out_of_scope_flags",
+    "short_forms",
+    "unknown_language_flags",
+    "vocabulary_coverage",
+]
+
+#: Default quantile of in-scope CV similarities below which a ticket is out of scope.
+DEFAULT_OOS_QUANTILE = 0.01
+#: A language seen in at least this share of the training tickets (and 3 of them) is "known".
+MIN_LANGUAGE_SHARE = 0.005
+#: Upper word counts of the length bins out-of-scope thresholds are calibrated per.
+LENGTH_EDGES = (4, 8, 16)
+#: Training tickets whose short forms join the calibration (a seeded sample beyond this).
+MAX_SHORT_FORM_TICKETS = 800
+#: A length bin needs this many held-out in-scope scores for a threshold of its own.
+MIN_BIN_SCORES = 40
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def oos_quantile(setting: bool | float | None) -> float | None:
+    """The share of in-scope tickets a classifier's ``out_of_scope`` setting flags (None: off)."""
+    if setting is True:
+        return DEFAULT_OOS_QUANTILE
+    if not setting:
+        return None
+    return float(setting)
+
+
+def fit_prototypes(V: Any, y: np.ndarray, n_classes: int, *, random_state: int = 0,
+                   max_per_class: int = 8) -> np.ndarray:
+    """Per-class prototype vectors (k-means centres, L2-normalised) for similarity scoring.
+
+    Each class gets ``min(max_per_class, max(1, n_c // 20))`` prototypes.
+    """
+    protos: list[np.ndarray] = []
+    for c in range(n_classes):
+        rows = np.flatnonzero(y == c)
+        if not len(rows):
+            continue
+        Vc = V[rows]
+        k = min(max_per_class, max(1, len(rows) // 20))
+        if k == 1:
+            centre = np.asarray(Vc.mean(axis=0), dtype=np.float64).reshape(1, -1)
+        else:
+            km = KMeans(n_clusters=k, n_init=1, random_state=random_state, max_iter=50)
+            km.fit(Vc.astype(np.float64) if not sp.issparse(Vc) else Vc.astype(np.float64))
+            centre = km.cluster_centers_
+        protos.append(centre)
+    if not protos:
+        dim = V.shape[1]
+        return np.zeros((0, dim), dtype=np.float32)
+    P = np.vstack(protos)
+    norms = np.linalg.norm(P, axis=1, keepdims=True)
+    return (P / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def max_similarity(V: Any, prototypes: np.ndarray) -> np.ndarray:
+    """Highest cosine similarity of each (L2-normalised) row to the prototypes."""
+    if prototypes.shape[0] == 0:
+        return np.zeros(V.shape[0], dtype=np.float64)
+    S = V @ prototypes.T
+    S = np.asarray(S.todense() if sp.issparse(S) else S, dtype=np.float64)
+    return S.max(axis=1)
+
+
+def leave_one_out_coverage(texts: Sequence[str], idf: dict[str, float],
+                           parts: Sequence[tuple[int, str]] = ()) -> np.ndarray:
+    """:func:`vocabulary_coverage` of each training text against the vocabulary of the others.
+
+    A word is in the vocabulary when at least two tickets use it, so without ticket ``i`` a
+    word of ``i`` stays known only if at least two other tickets use it. This is what a new
+    in-scope ticket meets, computed from document frequencies in one pass (no refits).
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The training texts.
+    idf : dict
+        idf of the vocabulary's single words.
+    parts : sequence of (row, text)
+        Parts of training texts (e.g. a ticket's first sentence), each scored against the
+        vocabulary without its ticket ``row``; their scores follow the texts' in the result.
+
+    Returns
+    -------
+    ndarray of shape (len(texts) + len(parts),)
+    """
+    n = len(texts) + len(parts)
+    if not idf:
+        return np.zeros(n)
+    cv = CountVectorizer(analyzer=unigram_analyzer())
+    try:
+        counts = cv.fit_transform(texts).tocsr()
+    except ValueError:  # no words at all
+        return np.zeros(n)
+    df = np.asarray((counts > 0).sum(axis=0)).ravel()
+    if len(parts):  # a part's words are its ticket's words: all in the fitted vocabulary
+        counts = sp.vstack([counts, cv.transform([text for _, text in parts])]).tocsr()
+    unknown = max(idf.values())
+    terms = cv.get_feature_names_out()
+    w_idf = np.array([idf.get(t, unknown) for t in terms])
+    known = np.array([t in idf for t in terms]) & (df >= 3)
+    num = counts @ np.where(known, w_idf, 0.0)
+    den = counts @ np.where(known, w_idf, unknown)
+    return np.where(den > 0, num / np.maximum(den, 1e-12), 0.0)
+
+
+def vocabulary_coverage(texts: Sequence[str], idf: dict[str, float]) -> np.ndarray:
+    """How much of each text the training vocabulary covers: the idf-weighted share of its words
+    that are known, an unknown word weighing as much as the rarest known one. In-scope tickets
+    score near 1; text about something else (a recipe, the weather) is mostly unknown words."""
+    analyzer = unigram_analyzer()
+    unknown = max(idf.values()) if idf else 1.0
+    out = np.zeros(len(texts))
+    for i, text in enumerate(texts):
+        known = missing = 0.0
+        for w in analyzer(text):
+            v = idf.get(w)
+            if v is None:
+                missing += unknown
+            else:
+                known += v
+        out[i] = known / (known + missing) if (known + missing) > 0 else 0.0
+    return out
+
+
+# --------------------------------------------------------------------------- short forms
+def short_forms(text: str, *, min_words: int = 3) -> list[str]:
+    """Shorter in-scope messages a ticket contains: its first line (the subject) and the first
+    sentence of at least ``min_words`` words after it; forms equal to the whole ticket are left out.
+
+    A chat message or a social-media post is about as long as these, so a detector calibrated on
+    them does not take shortness for being out of scope.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return []
+    out = [lines[0]] if len(lines) > 1 else []
+    body = " ".join(lines[1:]) if len(lines) > 1 else lines[0]
+    for sentence in _SENTENCE_END.split(body):
+        if len(sentence.split()) >= min_words:
+            out.append(sentence.strip())
+            break
+    whole = " ".join(text.split())
+    return [f for f in dict.fromkeys(out) if " ".join(f.split()) != whole]
+
+
+def length_bins(texts: Sequence[str]) -> np.ndarray:
+    """The length bin of each text (word counts up to 4, 5-8, 9-16, more: bins 0-3)."""
+    return np.searchsorted(np.asarray(LENGTH_EDGES), [len(t.split()) for t in texts], side="left")
+
+
+def _short_form_parts(texts: Sequence[str], *, random_state: int) -> list[tuple[int, str]]:
+    """(row, short form) of up to :data:`MAX_SHORT_FORM_TICKETS` training tickets (a seeded sample)."""
+    rows = np.arange(len(texts))
+    if len(rows) > MAX_SHORT_FORM_TICKETS:
+        rng = np.random.default_rng(random_state)
+        rows = np.sort(rng.choice(rows, MAX_SHORT_FORM_TICKETS, replace=False))
+    return [(int(i), form) for i in rows for form in short_forms(texts[i])]
+
+
+# --------------------------------------------------------------------------- detectors
+def fit_detectors(featurizer: TextFeaturizer, feats: TextFeatures, texts: Sequence[str], y_idx: np.ndarray,
+                  k: int, splits: list[Any], quantile: float, *, random_state: int = 0, by_length: bool = True
+                  ) -> tuple[dict[str, float], dict[str, list[float]] | None, np.ndarray | None]:
+    """Thresholds of the detectors the features allow, per length bin, and the class prototypes.
+
+    Each training ticket is scored against a detector built without it (its cross-validation
+    fold), and so are its short forms (:func:`short_forms`: subject, first sentence). A detector's
+    threshold for a length bin is the ``quantile`` (split between the detectors) of the held-out
+    in-scope scores of texts of that length, capped at the whole tickets' threshold, so a short
+    message is compared with short in-scope messages, not with whole tickets: out of scope means
+    unlike the training tickets, not shorter.
+
+    Returns
+    -------
+    thresholds : dict of detector name to score threshold (whole tickets; all lengths)
+    length_thresholds : dict of detector name to one threshold per length bin (None unless ``by_length``)
+    prototypes : ndarray or None
+    """
+    parts = _short_form_parts(texts, random_state=random_state) if (texts and by_length) else []
+    scores: dict[str, np.ndarray] = {}
+    prototypes = None
+    if feats.embedding is not None or feats.raw is not None:
+        scores["prototypes"], prototypes = _prototype_scores(featurizer, feats, parts, y_idx, k, splits,
+                                                             random_state)
+    if featurizer.tfidf_ is not None:
+        scores["coverage"] = leave_one_out_coverage(texts, featurizer.unigram_idf(), parts)
+    q = quantile / len(scores)
+    n = len(y_idx)
+    bins = np.concatenate([length_bins(texts), length_bins([t for _, t in parts])]) if texts else None
+    thresholds = {m: float(np.nanquantile(v[:n], q)) for m, v in scores.items()}
+    if not by_length:
+        return thresholds, None, prototypes
+    binned = {m: _binned_quantiles(v, bins, q, thresholds[m]) for m, v in scores.items()}
+    return thresholds, binned, prototypes
+
+
+def _prototype_scores(featurizer: TextFeaturizer, feats: TextFeatures, parts: list[tuple[int, str]],
+                      y_idx: np.ndarray, k: int, splits: list[Any], random_state: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out similarity to the class prototypes of the tickets, then of their short forms; and
+    the prototypes of all the training data."""
+    V = feats.oos_matrix()
+    n = len(y_idx)
+    W = None
+    owner = np.asarray([row for row, _ in parts], dtype=int)
+    if len(parts):
+        W = featurizer.extra_features([t for _, t in parts]).oos_matrix()
+    sim = np.full(n + len(parts), np.nan)
+    for train, test in splits:
+        protos = fit_prototypes(V[train], y_idx[train], k, random_state=random_state)
+        sim[test] = max_similarity(V[test], protos)
+        if W is not None:
+            held = np.flatnonzero(np.isin(owner, test))
+            if len(held):
+                sim[n + held] = max_similarity(W[held], protos)
+    return sim, fit_prototypes(V, y_idx, k, random_state=random_state)
+
+
+def _binned_quantiles(scores: np.ndarray, bins: np.ndarray | None, q: float, overall: float) -> list[float]:
+    """The ``q`` quantile of the scores of each length bin, never above ``overall`` (the whole tickets'
+    threshold: a length bin only relaxes it), and ``overall`` where a bin has too few scores."""
+    out = []
+    for b in range(len(LENGTH_EDGES) + 1):
+        v = scores[bins == b] if bins is not None else np.empty(0)
+        v = v[~np.isnan(v)]
+        out.append(min(float(np.quantile(v, q)), overall) if len(v) >= MIN_BIN_SCORES else overall)
+    return out
+
+
+def detector_scores(thresholds: dict[str, float] | None, prototypes: np.ndarray | None,
+                    featurizer: TextFeaturizer, batch: TicketBatch, feats: TextFeatures) -> dict[str, np.ndarray]:
+    """In-scope scores of each ticket (higher: more like the training tickets), per fitted detector."""
+    out: dict[str, np.ndarray] = {}
+    for method in thresholds or {}:
+        if method == "coverage":
+            out[method] = vocabulary_coverage(batch.texts, featurizer.unigram_idf())
+        elif prototypes is not None:
+            out[method] = max_similarity(feats.oos_matrix(), prototypes)
+    return out
+
+
+def out_of_scope_flags(thresholds: dict[str, float] | None, scores: dict[str, np.ndarray],
+                       length_thresholds: dict[str, list[float]] | None = None,
+                       texts: Sequence[str] | None = None) -> np.ndarray | None:
+    """True where any detector's score falls below its threshold (None: no detector).
+
+    With ``length_thresholds`` and the ``texts``, each ticket meets the threshold of its length bin.
+    """
+    flags = None
+    bins = length_bins(texts) if (length_thresholds and texts) else None
+    for method, score in scores.items():
+        assert thresholds is not None  # scores come only from fitted detectors
+        if bins is not None and length_thresholds is not None and method in length_thresholds:
+            low = score < np.asarray(length_thresholds[method])[bins]
+        else:
+            low = score < thresholds[method]
+        flags = low if flags is None else (flags | low)
+    return flags
+
+
+# --------------------------------------------------------------------------- language
+def batch_languages(batch: TicketBatch, *, detect: bool) -> list[str | None] | None:
+    """Language of each ticket: the ``language`` column when present, else detected (cached on the batch)."""
+    if batch.languages is not None:
+        return batch.languages
+    if batch.matrix is not None:
+        return None
+    if batch.frame is not None and "language" in batch.frame.columns:
+        vals = batch.frame["language"].tolist()
+        langs: list[str | None] = [None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)))
+                                   else str(v).strip().lower()[:2] or None for v in vals]
+    elif detect:
+        langs = [None] * len(batch.texts)
+        rows = [i for i, t in enumerate(batch.texts) if sum(ch.isalpha() for ch in t) >= 20]
+        if rows:
+            found = detect_languages([batch.texts[i] for i in rows], min_distance=0.1)
+            for i, lang in zip(rows, found, strict=True):
+                langs[i] = lang
+    else:
+        return None
+    batch.languages = langs
+    return langs
+
+
+def known_languages(shares: dict[str, float], n_tickets: int) -> set[str]:
+    """Languages seen in at least :data:`MIN_LANGUAGE_SHARE` of the training tickets, and 3 of them."""
+    return {lang for lang, share in shares.items() if share >= MIN_LANGUAGE_SHARE and share * n_tickets >= 3}
+
+
+def unknown_language_flags(shares: dict[str, float], n_tickets: int, batch: TicketBatch) -> np.ndarray | None:
+    """True for tickets in a language the training data did not know (None: languages unknown)."""
+    langs = batch_languages(batch, detect=True)
+    if langs is None:
+        return None
+    known = known_languages(shares, n_tickets)
+    return np.array([lang is not None and lang not in known for lang in langs], dtype=bool)

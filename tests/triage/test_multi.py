@@ -1,0 +1,87 @@
+"""Triage: several targets from one ticket table, one embedding pass, chained priority, artifacts."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import cxml
+from cxml.schema import ticket_batch
+from cxml.triage import PriorityClassifier, Triage
+from cxml.triage.out_of_scope import short_forms
+
+
+# --------------------------------------------------------------------------- Triage
+class _CountingEncoder:
+    def __init__(self, inner):
+        self.inner = inner
+        self.name, self.spec, self.dim = inner.name, inner.spec, inner.dim
+        self.calls, self.texts = 0, 0
+
+    def encode(self, texts, *, role="query", show_progress_bar=None):
+        self.calls += 1
+        self.texts += len(texts)
+        return self.inner.encode(texts, role=role, show_progress_bar=show_progress_bar)
+
+
+def test_triage_embeds_each_ticket_once(split, monkeypatch):
+    train, test = split
+    real_load = cxml.encoders.load
+    counters: list[_CountingEncoder] = []
+
+    def load(spec, **kwargs):
+        enc = _CountingEncoder(real_load(spec, **kwargs))
+        counters.append(enc)
+        return enc
+
+    monkeypatch.setattr(cxml.encoders, "load", load)
+    model = Triage(targets=("reason", "priority", "team"), encoder="hash").fit(train)
+    assert sum(c.calls for c in counters) == 1
+    assert sum(c.texts for c in counters) == len(train)
+    model.predict(test)
+    assert sum(c.calls for c in counters) == 2
+    assert sum(c.texts for c in counters) == len(train) + len(test)
+    # with the out-of-scope length calibration: one more pass, over the training tickets' short forms
+    # (subjects, first sentences), shared by the three heads
+    counters.clear()
+    Triage(targets=("reason", "priority", "team"), encoder="hash", oos_by_length=True).fit(train)
+    forms = {f for text in ticket_batch(train).texts for f in short_forms(text)}
+    assert len(forms) > len(train) // 2
+    assert sum(c.calls for c in counters) == 2
+    assert sum(c.texts for c in counters) == len(train) + len(forms)
+
+
+def test_triage_predict_columns_and_index(triage, split):
+    _, test = split
+    test = test.set_index(pd.Index([f"x{i}" for i in range(len(test))]))
+    out = triage.predict(test)
+    assert list(out.index) == list(test.index)
+    for t in ("reason", "priority", "team"):
+        for suffix in ("", "_confidence", "_action", "_abstain_reason"):
+            assert f"{t}{suffix}" in out.columns
+    assert (out["reason"] == test["reason"]).mean() > 0.8
+    assert triage.decide(test).equals(out)
+    assert triage.chained_["priority"] == ["reason"]
+    assert isinstance(triage.estimators_["priority"], PriorityClassifier)
+    proba = triage.predict_proba(test, "team")
+    assert list(proba.columns) == list(triage.estimators_["team"].classes_)
+    cov = triage.coverage_report()
+    assert set(cov.index.get_level_values("target")) == {"reason", "priority", "team"}
+
+
+def test_triage_save_load_round_trip(triage, split, tmp_path):
+    _, test = split
+    path = triage.save(tmp_path / "model")
+    manifest = cxml.persistence.read_manifest(path)
+    assert manifest["kind"] == "triage"
+    assert manifest["encoder"]["spec"] == "hash" and manifest["encoder"]["dim"] == 256
+    assert set(manifest["classes"]) == {"reason", "priority", "team"}
+    card = (path / "README.md").read_text()
+    for section in ("Training data", "Cross-validated evaluation", "Encoder", "Known limits"):
+        assert f"## {section}" in card
+    assert "2025" in card  # date range of the demo data
+    loaded = cxml.load(path)
+    assert isinstance(loaded, Triage)
+    pd.testing.assert_frame_equal(loaded.predict(test), triage.predict(test))
+    assert Triage.load(path).encoder_spec_ == "hash"
+
+
