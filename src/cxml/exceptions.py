@@ -36,6 +36,7 @@ __all__ = [
     "ResumeError",
     "RoutingConfigError",
     "SLAConfigError",
+    "ServiceError",
     "SignatureError",
     "UnlistedFileError",
     "UnsafeArtifactError",
@@ -148,6 +149,25 @@ class ConnectorError(CxmlError, ValueError):
 
 class SignatureError(ConnectorError):
     """A webhook's signature is missing, wrong or outside the replay window."""
+
+
+class ServiceError(CxmlError):
+    """An HTTP request ``cxml serve`` refuses, answered as JSON ``{"error": {"type", "message", "field"}}``.
+
+    Attributes
+    ----------
+    status : int
+        The HTTP status (4xx for the caller's mistakes, 503 while the model loads).
+    type : str
+        A stable, machine-readable name of the problem, e.g. ``"unknown_vendor"``.
+    message : str
+    field : str or None
+        The request field at fault, when there is one.
+    """
+
+    def __init__(self, status: int, type_: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.type, self.message, self.field = status, type_, message, field
 
 
 def missing_extra(package: str, extra: str, feature: str) -> MissingExtraError:

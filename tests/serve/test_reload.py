@@ -24,7 +24,7 @@ def _resave(src: Path, dst: Path) -> Path:
     import cxml
 
     time.sleep(1.1)  # the manifest's creation time has one-second resolution
-    return cxml.load(src).save(dst)
+    return cxml.load(src).save(dst, overwrite=True)  # replacing a served model is explicit
 
 
 def _version(url: str) -> str:

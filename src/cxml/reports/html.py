@@ -2,7 +2,7 @@
 
 Figures are embedded as base64 PNG, the CSS is inline, nothing is loaded from the network.
 Each section is built by a ``_section_*`` function from the public functions of
-:mod:`cxml.reports`; a section whose data is missing raises :class:`Skip` and is shown as a
+:mod:`cxml.reports`; a section whose data is missing raises :class:`_SectionSkipped` and is shown as a
 note instead.
 
 matplotlib is an optional dependency (``cxml[reports]``): it is imported inside the functions that draw, so that
@@ -258,7 +258,7 @@ def page_html(title: str, subtitle: str, kpis: str, headline: Sequence[str], sec
 # --------------------------------------------------------------------------- sections
 
 
-class Skip(Exception):
+class _SectionSkipped(Exception):
     """A section cannot be built from this data; the message is shown as a note."""
 
 
@@ -281,7 +281,7 @@ class ReportContext:
         missing = [c for c in columns if c not in self.tickets.columns or self.tickets[c].notna().sum() == 0]
         if missing:
             cols = ", ".join(f"'{c}'" for c in missing)
-            raise Skip(f"Skipped: the tickets have no {cols} data{(' ' + why) if why else ''}. {_map_hint(missing[0])} "
+            raise _SectionSkipped(f"Skipped: the tickets have no {cols} data{(' ' + why) if why else ''}. {_map_hint(missing[0])} "
                         f"to include this section.")
 
 
@@ -304,7 +304,7 @@ def _section_volumes(ctx: ReportContext, sec: Section) -> None:
     by = "channel" if "channel" in t.columns else None
     table = volumes(t, ctx.freq, by=by, tz=ctx.tz)
     if table.empty:
-        raise Skip("Skipped: no ticket has a creation time.")
+        raise _SectionSkipped("Skipped: no ticket has a creation time.")
     name = FREQ_NAMES[ctx.freq]
     local = local_times(t["created_at"], ctx.tz)
     complete = drop_partial_periods(table, local, ctx.freq)
@@ -397,7 +397,7 @@ def _section_response(ctx: ReportContext, sec: Section) -> None:
     t = ctx.tickets
     ctx.need("created_at")
     if not any(c in t.columns and t[c].notna().any() for c in ("first_response_at", "resolved_at")):
-        raise Skip("Skipped: the tickets have no 'first_response_at' or 'resolved_at' data. "
+        raise _SectionSkipped("Skipped: the tickets have no 'first_response_at' or 'resolved_at' data. "
                     f"{_map_hint('first_response_at')} to include response times.")
     sec.add(info_html("Calendar hours from creation; median and 90th percentile (p90)."))
     shown_any = False
@@ -419,7 +419,7 @@ def _section_sla(ctx: ReportContext, sec: Section) -> None:
     ctx.need("created_at")
     t = ctx.tickets
     if not any(c in t.columns and t[c].notna().any() for c in ("first_response_at", "resolved_at")):
-        raise Skip("Skipped: the tickets have no 'first_response_at' or 'resolved_at' data. "
+        raise _SectionSkipped("Skipped: the tickets have no 'first_response_at' or 'resolved_at' data. "
                     f"{_map_hint('first_response_at')} to include SLA attainment.")
     policy = ctx.sla
     by = "channel" if "channel" in t.columns else None
@@ -474,7 +474,7 @@ def _section_cx(ctx: ReportContext, sec: Section) -> None:
     t = ctx.tickets
     present = [c for c in ("csat", "ces", "nps") if c in t.columns and t[c].notna().any()]
     if not present:
-        raise Skip("Skipped: no 'csat', 'ces' or 'nps' scores in the tickets.")
+        raise _SectionSkipped("Skipped: no 'csat', 'ces' or 'nps' scores in the tickets.")
     missing = [c for c in ("csat", "ces", "nps") if c not in present]
     if missing:
         sec.add(note_html(f"No {', '.join(repr(m) for m in missing)} data: those measures are not shown."))
@@ -500,7 +500,7 @@ def _section_cx(ctx: ReportContext, sec: Section) -> None:
 
 def _section_self_service(ctx: ReportContext, sec: Section) -> None:
     if ctx.sessions is None:
-        raise Skip("Skipped: no help-centre sessions were given (sessions=...), so the self-service "
+        raise _SectionSkipped("Skipped: no help-centre sessions were given (sessions=...), so the self-service "
                     "(deflection) rate cannot be computed.")
     overall = self_service_rate(ctx.sessions)
     rate = float(overall["deflection_rate"].iloc[0])
@@ -612,7 +612,7 @@ def build_sections(ctx: ReportContext, *, strict: bool = False) -> list[Section]
         started = time.perf_counter()
         try:
             builder(ctx, section)
-        except Skip as skip:
+        except _SectionSkipped as skip:
             section.add(note_html(str(skip)))
             section.skipped = True
         except Exception as exc:  # a report must not die on one odd column

@@ -14,10 +14,10 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise missing_extra(exc.name or "fastapi", "serve", "cxml serve") from exc
 
-from cxml.serve.app import ServeError, create_app, default_queue_path  # noqa: E402
+from cxml.serve.app import ServiceError, create_app, default_queue_path  # noqa: E402
 from cxml.serve.auth import ApiKeys, load_api_keys  # noqa: E402
 from cxml.serve.queue import WebhookQueue  # noqa: E402
 from cxml.serve.worker import VendorConfig  # noqa: E402
 
-__all__ = ["ApiKeys", "ServeError", "VendorConfig", "WebhookQueue", "create_app", "default_queue_path",
+__all__ = ["ApiKeys", "ServiceError", "VendorConfig", "WebhookQueue", "create_app", "default_queue_path",
            "load_api_keys"]

@@ -31,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxml._version import __version__
-from cxml.exceptions import CxmlError
+from cxml.exceptions import CxmlError, ServiceError
 from cxml.serve.auth import ApiKeys
 from cxml.serve.batching import MicroBatcher
 from cxml.serve.holder import ModelHolder, ServingModel, load_serving_model
@@ -45,9 +45,9 @@ from cxml.serve.schemas import (
     TriageRequest,
     TriageResponse,
 )
-from cxml.serve.worker import VendorConfig, WebhookWorker, _plain
+from cxml.serve.worker import VendorConfig, WebhookWorker, json_value
 
-__all__ = ["create_app", "ServeError", "default_queue_path"]
+__all__ = ["create_app", "ServiceError", "default_queue_path"]
 
 log = logging.getLogger("cxml.serve")
 
@@ -56,14 +56,6 @@ _WIDGET_ROUTES = ("/v1/proactive", "/v1/feedback")
 _WIDGET_FEEDBACK = ("article_helpful", "article_dismissed", "article_clicked")
 _ROUTES = ("/v1/triage", "/v1/suggest", "/v1/proactive", "/v1/feedback", "/admin/reload", "/admin/dead-letters",
            "/healthz", "/readyz", "/metrics", "/widget.js", "/docs", "/openapi.json")
-
-
-class ServeError(Exception):
-    """An error answered as JSON: ``{"error": {"type", "message", "field"}}`` with ``status``."""
-
-    def __init__(self, status: int, type_: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.type, self.message, self.field = status, type_, message, field
 
 
 def _error(status: int, type_: str, message: str, field: str | None = None,
@@ -321,13 +313,13 @@ def _load_first(state: _State) -> None:
 
 async def _reload(state: _State, path: str | None) -> tuple[ServingModel, ServingModel]:
     if state.holder is None:
-        raise ServeError(503, "not_ready", "the model is still loading; reload once /readyz answers 200")
+        raise ServiceError(503, "not_ready", "the model is still loading; reload once /readyz answers 200")
     try:
         old, new = await run_in_threadpool(state.holder.reload, path)
     except Exception as exc:
         log.error("reload of %s failed, still serving %s: %s", path or state.holder.current.path,
                   state.holder.current.version, exc)
-        raise ServeError(422, "reload_failed", f"could not load {path or state.holder.current.path}: {exc}; "
+        raise ServiceError(422, "reload_failed", f"could not load {path or state.holder.current.path}: {exc}; "
                          f"still serving model {state.holder.current.version}", "model") from exc
     state.metrics.model_loaded.set(new.loaded_at)
     log.info("reloaded: model %s -> %s", old.version, new.version)
@@ -335,8 +327,8 @@ async def _reload(state: _State, path: str | None) -> tuple[ServingModel, Servin
 
 
 def _add_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ServeError)
-    async def serve_error(request: Request, exc: ServeError) -> JSONResponse:
+    @app.exception_handler(ServiceError)
+    async def serve_error(request: Request, exc: ServiceError) -> JSONResponse:
         return _error(exc.status, exc.type, exc.message, exc.field,
                       {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None)
 
@@ -393,22 +385,22 @@ def _authorize(state: _State, request: Request, *, widget: bool = False) -> None
         return
     if not state.keys.check(header):
         what = "no API key given" if header is None else "unknown API key"
-        raise ServeError(401, "unauthorized", f"{what}: send Authorization: Bearer <key> with a key from the "
+        raise ServiceError(401, "unauthorized", f"{what}: send Authorization: Bearer <key> with a key from the "
                          "service's --api-keys-file / --api-keys-env", "authorization")
 
 
 def _model(state: _State) -> ServingModel:
     if state.holder is None:
         if state.load_error:
-            raise ServeError(503, "model_failed", f"the model could not be loaded: {state.load_error}")
-        raise ServeError(503, "not_ready", "the model is still loading; retry when /readyz answers 200")
+            raise ServiceError(503, "model_failed", f"the model could not be loaded: {state.load_error}")
+        raise ServiceError(503, "not_ready", "the model is still loading; retry when /readyz answers 200")
     return state.holder.current
 
 
 def _decision(row: Mapping[str, Any], target: str) -> dict[str, Any]:
-    top3 = [(_plain(lbl), float(p)) for lbl, p in (row.get(f"{target}_top3") or [])]
-    return {"label": _plain(row.get(target)), "confidence": float(row.get(f"{target}_confidence") or 0.0),
-            "action": row.get(f"{target}_action"), "abstain_reason": _plain(row.get(f"{target}_abstain_reason")),
+    top3 = [(json_value(lbl), float(p)) for lbl, p in (row.get(f"{target}_top3") or [])]
+    return {"label": json_value(row.get(target)), "confidence": float(row.get(f"{target}_confidence") or 0.0),
+            "action": row.get(f"{target}_action"), "abstain_reason": json_value(row.get(f"{target}_abstain_reason")),
             "top3": top3}
 
 
@@ -418,10 +410,20 @@ def _records(tickets: Iterable[Any]) -> list[dict[str, Any]]:
 
 def _table(frame: Any, columns: Iterable[str]) -> list[dict[str, Any]]:
     cols = [c for c in columns if c in frame.columns]
-    return [{c: _plain(v) for c, v in r.items()} for r in frame[cols].to_dict("records")]
+    return [{c: json_value(v) for c, v in r.items()} for r in frame[cols].to_dict("records")]
 
 
 def _add_routes(app: FastAPI, state: _State) -> None:
+    """Every route of the service, by group."""
+    _add_operation_routes(app, state)
+    _add_v1_routes(app, state)
+    _add_webhook_route(app, state)
+    _add_admin_routes(app, state)
+    _add_widget_routes(app, state)
+
+
+def _add_operation_routes(app: FastAPI, state: _State) -> None:
+    """Liveness, readiness and Prometheus metrics."""
     metrics = state.metrics
 
     @app.get("/healthz", tags=["operations"])
@@ -445,6 +447,11 @@ def _add_routes(app: FastAPI, state: _State) -> None:
         body = await run_in_threadpool(metrics.render)
         return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
+
+def _add_v1_routes(app: FastAPI, state: _State) -> None:
+    """The library's API over HTTP: triage, suggestions, proactive help, feedback."""
+    metrics = state.metrics
+
     @app.post("/v1/triage", response_model=TriageResponse, tags=["v1"])
     async def triage(req: TriageRequest, request: Request) -> dict[str, Any]:
         """Reason, priority, ... for one ticket or a batch: label, confidence, action, abstain reason, top 3."""
@@ -455,7 +462,7 @@ def _add_routes(app: FastAPI, state: _State) -> None:
         try:
             rows = await state.batcher.submit(model, _records(tickets))
         except LookupError as exc:
-            raise ServeError(404, "no_component", str(exc)) from exc
+            raise ServiceError(404, "no_component", str(exc)) from exc
         results = []
         for t, row in zip(tickets, rows, strict=True):
             decisions = {target: _decision(row, target) for target in model.targets}
@@ -471,7 +478,7 @@ def _add_routes(app: FastAPI, state: _State) -> None:
         model = _model(state)
         kb = model.knowledge
         if kb is None:
-            raise ServeError(404, "no_component", f"the model at {model.path} has no knowledge base")
+            raise ServiceError(404, "no_component", f"the model at {model.path} has no knowledge base")
         ticket = _records([req.ticket])[0]
 
         def work() -> dict[str, Any]:
@@ -494,13 +501,13 @@ def _add_routes(app: FastAPI, state: _State) -> None:
         _authorize(state, request, widget=True)
         model = _model(state)
         if model.proactive is None:
-            raise ServeError(404, "no_component", f"the model at {model.path} has no proactive helper")
+            raise ServiceError(404, "no_component", f"the model at {model.path} has no proactive helper")
         args = req.model_dump(exclude={"k"})
         res = await run_in_threadpool(model.proactive.suggest, **args, k=req.k)
         top = res["suggestions"][0] if res["suggestions"] else None
         return {"model": model.version, "should_offer": bool(res["should_offer"]), "reason": res["reason"],
                 "why": top["why"] if top else res["reason"],
-                "suggestions": [{k: _plain(v) for k, v in s.items()} for s in res["suggestions"]],
+                "suggestions": [{k: json_value(v) for k, v in s.items()} for s in res["suggestions"]],
                 "context": res["context"]}
 
     @app.post("/v1/feedback", status_code=201, tags=["v1"])
@@ -513,21 +520,26 @@ def _add_routes(app: FastAPI, state: _State) -> None:
             context=req.context, source=req.source, model=version))
         return {"id": fid, "stored": True}
 
+
+def _add_webhook_route(app: FastAPI, state: _State) -> None:
+    """Helpdesk webhooks: verified, de-duplicated, queued durably, answered 202."""
+    metrics = state.metrics
+
     @app.post("/webhooks/{vendor}", status_code=202, tags=["webhooks"])
     async def webhook(vendor: str, request: Request) -> JSONResponse:
         """A helpdesk's ticket event: signature verified, de-duplicated, queued durably, answered 202 at once."""
         mod = state.connectors
         if mod is None:
-            raise ServeError(503, "webhooks_unavailable", state.connectors_error or "no connectors")
+            raise ServiceError(503, "webhooks_unavailable", state.connectors_error or "no connectors")
         known = tuple(mod.VENDORS)
         if vendor not in known:
             metrics.webhooks.labels("unknown", "unknown_vendor").inc()
-            raise ServeError(404, "unknown_vendor", f"unknown vendor {vendor!r}; webhooks are accepted for "
+            raise ServiceError(404, "unknown_vendor", f"unknown vendor {vendor!r}; webhooks are accepted for "
                              f"{', '.join(known)} at /webhooks/<vendor>", "vendor")
         cfg = state.vendors.get(vendor)
         if cfg is None or not cfg.secret:
             metrics.webhooks.labels(vendor, "not_configured").inc()
-            raise ServeError(403, "vendor_not_configured", f"webhooks from {vendor} are not enabled: start cxml "
+            raise ServiceError(403, "vendor_not_configured", f"webhooks from {vendor} are not enabled: start cxml "
                              f"serve with --webhook-secret-env {vendor}=ENVVAR (or a secrets file)", "vendor")
         body = await request.body()
         try:
@@ -535,7 +547,7 @@ def _add_routes(app: FastAPI, state: _State) -> None:
         except CxmlError as exc:
             bad_sig = type(exc).__name__ == "SignatureError"
             metrics.webhooks.labels(vendor, "bad_signature" if bad_sig else "bad_payload").inc()
-            raise ServeError(401 if bad_sig else 422, "bad_signature" if bad_sig else "bad_payload",
+            raise ServiceError(401 if bad_sig else 422, "bad_signature" if bad_sig else "bad_payload",
                              str(exc), "signature" if bad_sig else "body") from exc
         payload = {"ticket": event.ticket, "ticket_ids": list(event.ticket_ids)}
         row, new = await run_in_threadpool(state.queue.enqueue, vendor, event.event_id, event.event_type, payload)
@@ -545,6 +557,9 @@ def _add_routes(app: FastAPI, state: _State) -> None:
         return JSONResponse({"status": "queued" if new else "duplicate", "vendor": vendor,
                              "event_id": event.event_id}, status_code=202)
 
+
+def _add_admin_routes(app: FastAPI, state: _State) -> None:
+    """Model reload and the dead-letter list."""
     @app.post("/admin/reload", tags=["admin"])
     async def reload(request: Request, req: ReloadRequest | None = None) -> dict[str, Any]:
         """Load a model directory (default: the served one again), verify and warm it, then swap atomically."""
@@ -559,6 +574,9 @@ def _add_routes(app: FastAPI, state: _State) -> None:
         frame = await run_in_threadpool(state.queue.dead_letters)
         return {"dead_letters": json.loads(frame.to_json(orient="records"))}
 
+
+def _add_widget_routes(app: FastAPI, state: _State) -> None:
+    """The proactive widget's script, and the demo shop with ``--demo``."""
     widget_js = resources.files("cxml.serve").joinpath("widget/widget.js").read_bytes()
 
     @app.get("/widget.js", include_in_schema=False)

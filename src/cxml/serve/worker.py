@@ -195,10 +195,10 @@ class WebhookWorker:
             if model.knowledge is not None:
                 found = model.knowledge.suggest_many(tickets, k=3)
                 for r in found.to_dict("records"):
-                    articles[int(r["query"])].append({c: _plain(r[c]) for c in ("article_id", "title", "url",
+                    articles[int(r["query"])].append({c: json_value(r[c]) for c in ("article_id", "title", "url",
                                                                                  "score")})
             for (event, _, ids), row, arts in zip(todo, rows, articles, strict=True):
-                decisions = {k: _plain(v) for k, v in row.items()}
+                decisions = {k: json_value(v) for k, v in row.items()}
                 if model.knowledge is not None:
                     decisions["articles"] = arts
                 if self.metrics is not None:
@@ -302,10 +302,10 @@ def _record(wb: Any, *, dry_run: bool) -> dict[str, Any]:
             "json": {"json": body["json"], "also": body.get("also") or []}, "dry_run": dry_run}
 
 
-def _plain(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """JSON-ready: numpy scalars to Python, tuples to lists, NaN to None."""
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_value(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
     if isinstance(value, float) and value != value:

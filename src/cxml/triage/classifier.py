@@ -825,12 +825,3 @@ class PriorityClassifier(TicketClassifier):
 
     __init__ = derived_init(TicketClassifier.__init__,
                             defaults={"ordinal": PRIORITY_LEVELS, "cost_matrix": "ordinal"})
-
-
-def __getattr__(name: str) -> Any:
-    # Triage lives in cxml.triage.multi (which imports this module); the old path keeps working
-    if name == "Triage":
-        from cxml.triage.multi import Triage
-
-        return Triage
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
