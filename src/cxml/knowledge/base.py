@@ -57,8 +57,9 @@ import pandas as pd
 
 from cxml.checks import is_missing, reject_single_string
 from cxml.exceptions import InputTypeError, NotFittedError, ValidationError
-from cxml.knowledge import retrieval
-from cxml.persistence import ArtifactError, check_dimensions, register_artifact
+from cxml.knowledge import articles as article_files
+from cxml.knowledge import dense, fusion, gaps, history, lexical, passages
+from cxml.persistence import check_dimensions, register_artifact
 from cxml.schema import TicketBatch, ticket_batch
 
 __all__ = ["KnowledgeBase", "NotFittedError"]
@@ -67,10 +68,6 @@ logger = logging.getLogger(__name__)
 
 _RESULT_COLUMNS = ["query", "rank", "article_id", "title", "url", "score", "snippet", "language",
                    "group_id", "similarity", "lexical"]
-_RANKER_FEATURES = ["dense", "lexical", "code", "ticket_sim", "vote", "dismiss", "dense_gap", "lexical_gap",
-                    "vote_gap"]
-#: Linear fusion: a text naming all of the query's codes gains this many calibration standard deviations.
-_CODE_BOOST = 6.0
 _RESULT_DTYPES = {"rank": "int64", "score": "float64", "similarity": "float64", "lexical": "float64"}
 
 
@@ -158,14 +155,14 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ state helpers
     def _check_params(self) -> None:
-        if self.fusion not in ("rrf", "linear", "dense", "lexical"):
+        if self.fusion not in fusion.FUSIONS:
             raise ValueError(f"fusion must be 'rrf', 'linear', 'dense' or 'lexical', got {self.fusion!r}")
         if not 0.0 <= float(self.dense_weight) <= 1.0:
             raise ValueError(f"dense_weight must be in [0, 1], got {self.dense_weight!r}")
         if not 0.0 < float(self.no_match_rate) < 1.0:
             raise ValueError(f"no_match_rate must be in (0, 1), got {self.no_match_rate!r}")
-        if self.index not in retrieval.INDEX_KINDS:
-            raise ValueError(f"index must be one of {', '.join(map(repr, retrieval.INDEX_KINDS))}, got {self.index!r}")
+        if self.index not in dense.INDEX_KINDS:
+            raise ValueError(f"index must be one of {', '.join(map(repr, dense.INDEX_KINDS))}, got {self.index!r}")
         if int(self.nprobe) < 1:
             raise ValueError(f"nprobe must be >= 1, got {self.nprobe!r}")
 
@@ -183,11 +180,11 @@ class KnowledgeBase:
             enc = self._encoder = encoders.load(self.encoder_spec_)
         return enc
 
-    def _settings(self) -> retrieval.IndexSettings:
-        return retrieval.IndexSettings(kind=self.index, ann_threshold=int(self.ann_threshold), ivf_nprobe=int(self.nprobe),
+    def _settings(self) -> dense.IndexSettings:
+        return dense.IndexSettings(kind=self.index, ann_threshold=int(self.ann_threshold), ivf_nprobe=int(self.nprobe),
                                seed=int(self.random_state))
 
-    def _search(self, index: retrieval.DenseIndex, qv: np.ndarray, k: int,
+    def _search(self, index: dense.DenseIndex, qv: np.ndarray, k: int,
                 allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``index.search`` with this knowledge base's current ``nprobe``."""
         return index.search(qv, k, allowed, nprobe=int(self.nprobe))
@@ -202,29 +199,7 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ adding articles
     def _as_articles(self, articles: Any) -> pd.DataFrame:
-        from cxml.schema import as_articles
-
-        if isinstance(articles, (str, os.PathLike)):
-            articles = retrieval.read_article_files(articles)
-        df = as_articles(articles)
-        df = df.reset_index(drop=True)
-        df["id"] = df["id"].map(str)
-        for col in ("url", "language", "group_id"):
-            if col not in df.columns:
-                df[col] = None
-        if "tags" not in df.columns:
-            df["tags"] = [[] for _ in range(len(df))]
-        df["group_id"] = [str(g) if not is_missing(g) else i for g, i in zip(df["group_id"], df["id"], strict=True)]
-        df["url"] = [None if is_missing(u) else str(u) for u in df["url"]]
-        missing = [i for i, lang in enumerate(df["language"]) if is_missing(lang) or not str(lang).strip()]
-        if missing:
-            from cxml.language import detect_languages
-
-            found = detect_languages([f"{df.at[i, 'title']}\n{df.at[i, 'body']}" for i in missing])
-            for i, lang in zip(missing, found, strict=True):
-                df.at[i, "language"] = lang
-        df["language"] = [None if is_missing(v) else str(v).lower() for v in df["language"]]
-        return df
+        return article_files.article_frame(articles)
 
     def add(self, articles: Any) -> KnowledgeBase:
         """Add articles (new ids; use :meth:`update` to replace existing ones).
@@ -260,7 +235,7 @@ class KnowledgeBase:
             self._start([f"{t}\n{b}" for t, b in zip(df["title"], df["body"], strict=True)][:2000])
         rows = []
         for aid, title, body in zip(df["id"], df["title"], df["body"], strict=True):
-            for p in retrieval.split_passages(str(title), str(body or ""), int(self.max_words)):
+            for p in passages.split_passages(str(title), str(body or ""), int(self.max_words)):
                 rows.append({"pid": self.next_pid_, "article_id": aid, "heading": p.heading,
                              "snippet": p.chunk, "text": p.text})
                 self.next_pid_ += 1
@@ -282,7 +257,7 @@ class KnowledgeBase:
         self.encoder_spec_ = resolve_spec(self.encoder, sample)
         self._encoder = None
         self.next_pid_ = 0
-        self.dense_ = retrieval.DenseIndex(self.encoder_.dim, self._settings())
+        self.dense_ = dense.DenseIndex(self.encoder_.dim, self._settings())
         self.articles_ = pd.DataFrame({c: pd.Series([], dtype=object) for c in
                                        ("id", "title", "body", "url", "language", "tags", "group_id")})
         self.passages_ = pd.DataFrame({"pid": pd.Series([], dtype="int64"), "article_id": [],
@@ -361,7 +336,7 @@ class KnowledgeBase:
         self._ap_bounds = np.searchsorted(self._p_art[self._ap_order], np.arange(len(a) + 1))
         self._ga_order = np.argsort(self._art_group, kind="stable").astype(np.int64)
         self._ga_bounds = np.searchsorted(self._art_group[self._ga_order], np.arange(len(groups) + 1))
-        self._lex = retrieval.LexicalIndex().fit(p["text"].tolist()) if len(p) else None
+        self._lex = lexical.LexicalIndex().fit(p["text"].tolist()) if len(p) else None
         self.languages_ = sorted({x for x in self._art_lang if x})
 
     # ------------------------------------------------------------------ scoring core
@@ -433,15 +408,9 @@ class KnowledgeBase:
         k_lex = min(n_pass, max(32, 4 * n_groups))
         p_ok = allowed[self._p_art] if allowed is not None else None
         for i in range(len(texts)):
-            rows_d = np.searchsorted(self._p_pid, d_ids[i][d_ids[i] >= 0])
             ls = lex_scores[i] if p_ok is None else np.where(p_ok, lex_scores[i], -1.0)
-            rows_l = np.argpartition(-ls, k_lex - 1)[:k_lex] if k_lex < n_pass else np.arange(n_pass)
-            rows_l = rows_l[ls[rows_l] > 0]
             cs = code_scores[i] if p_ok is None else np.where(p_ok, code_scores[i], 0.0)
-            rows_c = np.flatnonzero(cs > 0)
-            if len(rows_c) > k_lex:
-                rows_c = rows_c[np.argsort(-cs[rows_c], kind="stable")[:k_lex]]
-            groups = np.unique(self._art_group[self._p_art[np.concatenate([rows_d, rows_l, rows_c])]])
+            groups = self._candidate_groups(d_ids[i], ls, cs, k_lex)
             if tick is not None:
                 groups = np.union1d(groups, tick[i]["groups"])
             if exclude_groups is not None and exclude_groups[i] is not None:
@@ -453,60 +422,52 @@ class KnowledgeBase:
             if not len(arts):
                 out.append({"group": np.zeros(0, np.int64)})
                 continue
-            # their passages, article by article: segment j (from a_start[j]) holds article j's
-            counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
-            a_start = np.cumsum(counts) - counts
-            prow = self._ap_order[_ranges(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
-            vec = self.dense_.reconstruct(self._p_pid[prow])
-            psim = vec @ qv[i]
-            plex = ls[prow].clip(0, None)
-            pcode = cs[prow]
-            # per article: best passage by sim, lex and code (max aggregation; every article has a passage)
-            a_sim = np.maximum.reduceat(psim, a_start).astype(np.float64)
-            a_lex = np.maximum.reduceat(plex, a_start).astype(np.float64)
-            a_code = np.maximum.reduceat(pcode, a_start).astype(np.float64)
-            # snippet: the passage with the best combined evidence (the first one on a tie)
-            comb = self._combine_passage(psim, plex)
-            aj = np.repeat(np.arange(len(arts)), counts)
-            a_best = prow[np.lexsort((-comb, aj))[a_start]]
-            groups_, g_start, gj = np.unique(self._art_group[arts], return_index=True, return_inverse=True)
-            feats = {"group": groups_.astype(np.int64), "sim": np.maximum.reduceat(a_sim, g_start),
-                     "lex": np.maximum.reduceat(a_lex, g_start), "code": np.maximum.reduceat(a_code, g_start),
-                     "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
-                     "art_sim": a_sim, "art_lex": a_lex}
+            feats = self._group_features(arts, qv[i], ls, cs)
             if tick is not None:
-                feats.update(self._ticket_features(tick[i], feats["group"]))
+                feats.update(history.ticket_features(tick[i], feats["group"]))
             out.append(feats)
         return out
 
+    def _candidate_groups(self, dense_ids: np.ndarray, ls: np.ndarray, cs: np.ndarray, k_lex: int) -> np.ndarray:
+        """Groups of the passages found by the dense search, the ``k_lex`` best BM25 and the code matches."""
+        n_pass = len(self._p_pid)
+        rows_d = np.searchsorted(self._p_pid, dense_ids[dense_ids >= 0])
+        rows_l = np.argpartition(-ls, k_lex - 1)[:k_lex] if k_lex < n_pass else np.arange(n_pass)
+        rows_l = rows_l[ls[rows_l] > 0]
+        rows_c = np.flatnonzero(cs > 0)
+        if len(rows_c) > k_lex:
+            rows_c = rows_c[np.argsort(-cs[rows_c], kind="stable")[:k_lex]]
+        return np.unique(self._art_group[self._p_art[np.concatenate([rows_d, rows_l, rows_c])]])
+
+    def _group_features(self, arts: np.ndarray, q: np.ndarray, ls: np.ndarray, cs: np.ndarray) -> dict[str, Any]:
+        """Evidence of candidate articles (sorted by group) aggregated by max: passage -> article -> group."""
+        # their passages, article by article: segment j (from a_start[j]) holds article j's
+        counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
+        a_start = np.cumsum(counts) - counts
+        prow = self._ap_order[_ranges(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
+        psim = self.dense_.reconstruct(self._p_pid[prow]) @ q
+        plex = ls[prow].clip(0, None)
+        # per article: best passage by sim, lex and code (max aggregation; every article has a passage)
+        a_sim = np.maximum.reduceat(psim, a_start).astype(np.float64)
+        a_lex = np.maximum.reduceat(plex, a_start).astype(np.float64)
+        a_code = np.maximum.reduceat(cs[prow], a_start).astype(np.float64)
+        # snippet: the passage with the best combined evidence (the first one on a tie)
+        comb = self._combine_passage(psim, plex)
+        aj = np.repeat(np.arange(len(arts)), counts)
+        a_best = prow[np.lexsort((-comb, aj))[a_start]]
+        groups_, g_start, gj = np.unique(self._art_group[arts], return_index=True, return_inverse=True)
+        return {"group": groups_.astype(np.int64), "sim": np.maximum.reduceat(a_sim, g_start),
+                "lex": np.maximum.reduceat(a_lex, g_start), "code": np.maximum.reduceat(a_code, g_start),
+                "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
+                "art_sim": a_sim, "art_lex": a_lex}
+
     def _combine_passage(self, sim: np.ndarray, lex: np.ndarray) -> np.ndarray:
-        c = self.calib_
-        w = float(self.dense_weight)
-        return w * (sim - c["sim_mu"]) / c["sim_sd"] + (1 - w) * (lex - c["lex_mu"]) / c["lex_sd"]
+        return fusion.standardised(sim, lex, self.calib_, float(self.dense_weight))
 
     def _fused(self, f: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """(ranking key, gate value) per candidate group."""
-        if not len(f["group"]):
-            return np.zeros(0), np.zeros(0)
-        ranker = getattr(self, "ranker_", None)
-        if ranker is not None and "t_sim" in f:
-            g = self._ranker_logit(f)
-            return g + _CODE_BOOST * f["code"], g
-        g = self._combine_passage(f["sim"], f["lex"])
-        if self.fusion == "dense":
-            return f["sim"].copy(), g
-        if self.fusion == "lexical":
-            return f["lex"] + 1e-6 * f["sim"], g
-        code = f["code"]
-        if self.fusion == "linear":
-            return g + _CODE_BOOST * code, g
-        w = float(self.dense_weight)
-        rd = retrieval.ranks_desc(f["sim"])
-        rl = retrieval.ranks_desc(f["lex"], present=f["lex"] > 0)
-        key = w * retrieval.rrf([rd], self.rrf_k) + (1 - w) * retrieval.rrf([rl], self.rrf_k)
-        if code.any():  # a third list: texts naming the query's codes, weighted like the dense side
-            key += retrieval.rrf([retrieval.ranks_desc(code, present=code > 0)], self.rrf_k)
-        return key + 1e-9 * g, g
+        """(ranking key, gate value) per candidate group (see :func:`cxml.knowledge.fusion.fuse`)."""
+        return fusion.fuse(f, fusion=self.fusion, dense_weight=float(self.dense_weight), rrf_k=float(self.rrf_k),
+                           calib=self.calib_, ranker=getattr(self, "ranker_", None))
 
     # ------------------------------------------------------------------ calibration
     def _calibrate_articles(self) -> None:
@@ -542,7 +503,7 @@ class KnowledgeBase:
         null = np.asarray(self.calib_.get("null", []))
         if not len(null):
             return np.ones_like(gate, dtype=np.float64)
-        return retrieval.quantile_rank(null, gate)
+        return fusion.quantile_rank(null, gate)
 
     # ------------------------------------------------------------------ suggest
     def suggest(self, query: Any, k: int = 5, language: str | None = None,
@@ -688,59 +649,6 @@ class KnowledgeBase:
         return getattr(self, "tickets_", None) is not None and len(self.tickets_) > 0 \
             and getattr(self, "ticket_dense_", None) is not None
 
-    def _ticket_frame(self, tickets: Any, article_col: str | None, label: int, source: str) -> pd.DataFrame:
-        from cxml.pii import scrub_many
-        from cxml.schema import as_tickets
-
-        t = as_tickets(tickets, require=("text",))
-        n = len(t)
-
-        def col(name: str) -> list[Any]:
-            if name and name in t.columns:
-                return [None if is_missing(v) else v for v in t[name]]
-            return [None] * n
-
-        answers = col("answer")
-        present = [i for i, v in enumerate(answers) if v is not None]
-        if present:  # as_tickets scrubs already; scrub again in case a caller turned it off
-            for i, v in zip(present, scrub_many([str(answers[i]) for i in present]), strict=True):
-                answers[i] = v
-        out = pd.DataFrame({
-            "ticket_id": [str(x) for x in t["id"]],
-            "text": scrub_many([str(x) for x in t["text"]]),
-            "answer": answers,
-            "reason": [None if v is None else str(v) for v in col("reason")],
-            "macro": [None if v is None else str(v) for v in col("macro")],
-            "language": [None if v is None else str(v) for v in col("language")],
-            "article_id": [None if v is None else _id_str(v) for v in col(article_col or "")],
-            "label": label, "source": source,
-        })
-        return out
-
-    def _feedback_pairs(self, pairs: Any, tickets: pd.DataFrame | None, label: int, source: str) -> pd.DataFrame:
-        if pairs is None:
-            return pd.DataFrame()
-        df = pairs if isinstance(pairs, pd.DataFrame) else pd.DataFrame(list(pairs))
-        if "article_id" not in df.columns:
-            raise ValueError(f"{source} feedback needs an 'article_id' column, got {list(df.columns)}")
-        if not {"text", "subject", "body"} & set(df.columns):
-            if "ticket_id" not in df.columns or tickets is None:
-                raise ValueError(f"{source} feedback needs the query text ('text' or 'subject'/'body') or a "
-                                 "'ticket_id' of one of the tickets")
-            texts = tickets.drop_duplicates("ticket_id").set_index("ticket_id")["text"]
-            ids = df["ticket_id"].map(str)
-            unknown = sorted(set(ids) - set(texts.index))
-            if unknown:
-                raise ValueError(f"{source} feedback refers to {len(unknown)} unknown ticket id(s), e.g. "
-                                 f"{unknown[:5]}")
-            df = df.assign(text=texts.loc[ids].to_numpy(), ticket_id=ids.to_numpy())
-        frame = self._ticket_frame(df.drop(columns=["answer", "macro", "reason"], errors="ignore"),
-                                   "article_id", label, source)
-        if "ticket_id" in df.columns:
-            frame["ticket_id"] = df["ticket_id"].map(str).to_numpy()
-        frame["answer"] = None
-        return frame
-
     def add_tickets(self, tickets: Any, article_col: str = "resolving_article_id") -> KnowledgeBase:
         """Index resolved tickets for :meth:`similar_tickets`, :meth:`suggest_macros` and votes.
 
@@ -763,7 +671,7 @@ class KnowledgeBase:
         self
         """
         self._check_params()
-        frame = self._ticket_frame(tickets, article_col, 1, "resolved")
+        frame = history.ticket_frame(tickets, article_col, 1, "resolved")
         if getattr(self, "articles_", None) is None:
             self._start(frame["text"].tolist()[:2000])
         frame.loc[frame["article_id"].isna(), "label"] = 0
@@ -773,7 +681,7 @@ class KnowledgeBase:
     def _append_tickets(self, frame: pd.DataFrame) -> None:
         if getattr(self, "tickets_", None) is None or getattr(self, "ticket_dense_", None) is None:
             self.tickets_ = frame.iloc[:0].assign(tid=pd.Series([], dtype="int64"))
-            self.ticket_dense_: retrieval.DenseIndex | None = retrieval.DenseIndex(self.encoder_.dim, self._settings())
+            self.ticket_dense_: dense.DenseIndex | None = dense.DenseIndex(self.encoder_.dim, self._settings())
             self.next_tid_ = 0
         frame = frame.copy()
         frame.insert(0, "tid", np.arange(self.next_tid_, self.next_tid_ + len(frame), dtype=np.int64))
@@ -821,15 +729,15 @@ class KnowledgeBase:
         self
         """
         self._check_fitted()
-        frame = self._ticket_frame(tickets, article_col, 1, "resolved")
+        frame = history.ticket_frame(tickets, article_col, 1, "resolved")
         frame.loc[frame["article_id"].isna(), "label"] = 0
         unknown = frame["article_id"].notna() & ~frame["article_id"].isin(set(self.articles_["id"]))
         if unknown.any():
             logger.warning("%d ticket(s) name an article not in the knowledge base (e.g. %s): they count as "
                            "tickets with no article", int(unknown.sum()), frame.loc[unknown, "article_id"].iloc[0])
         parts = [frame,
-                 self._feedback_pairs(accepted, frame, 1, "accepted"),
-                 self._feedback_pairs(dismissed, frame, -1, "dismissed")]
+                 history.feedback_frame(accepted, frame, 1, "accepted"),
+                 history.feedback_frame(dismissed, frame, -1, "dismissed")]
         self.tickets_ = None
         self.ticket_dense_ = None
         self.ranker_: dict[str, Any] | None = None
@@ -857,50 +765,10 @@ class KnowledgeBase:
                         "groups": np.unique(grp[(grp >= 0) & (lab > 0)])})
         return out
 
-    def _ticket_features(self, nb: dict[str, Any], groups: np.ndarray) -> dict[str, np.ndarray]:
-        """Past-ticket evidence per candidate group (``groups`` sorted, as :meth:`_score_batch` gives)."""
-        sims, grp, lab = nb["sims"], nb["grp"], nb["lab"]
-        floor = float(sims.min()) if len(sims) else 0.0
-        total = float(np.clip(sims, 1e-6, None).sum()) if len(sims) else 1.0
-        t_sim = np.full(len(groups), floor)
-        vote = np.zeros(len(groups))
-        dis = np.zeros(len(groups))
-        voted = np.unique(grp[lab != 0])  # only the neighbours' groups (at most k_neighbours) get evidence
-        at = np.searchsorted(groups, voted)
-        for j, g in zip(at, voted, strict=True):
-            if j >= len(groups) or groups[j] != g:
-                continue
-            pos = (grp == g) & (lab > 0)
-            neg = (grp == g) & (lab < 0)
-            if pos.any():
-                t_sim[j] = sims[pos].max()
-                vote[j] = np.clip(sims[pos], 1e-6, None).sum() / total
-            if neg.any():
-                dis[j] = np.clip(sims[neg], 1e-6, None).sum() / total
-        return {"t_sim": t_sim, "vote": vote, "dismiss": dis}
-
-    def _ranker_matrix(self, f: dict[str, np.ndarray]) -> np.ndarray:
-        """Features of each candidate group: absolute evidence, and its gap to the query's best."""
-        c = self.calib_
-        sim = (f["sim"] - c["sim_mu"]) / c["sim_sd"]
-        lex = (f["lex"] - c["lex_mu"]) / c["lex_sd"]
-        t_sim = (f["t_sim"] - c["sim_mu"]) / c["sim_sd"]
-        return np.column_stack([sim, lex, f["code"], t_sim, f["vote"], f["dismiss"],
-                                sim - sim.max(), lex - lex.max(), f["vote"] - f["vote"].max()])
-
-    def _ranker_logit(self, f: dict[str, np.ndarray]) -> np.ndarray:
-        r = self.ranker_
-        assert r is not None  # only called with a learned ranker
-        x = (self._ranker_matrix(f) - np.asarray(r["mean"])) / np.asarray(r["scale"])
-        return x @ np.asarray(r["coef"]) + float(r["intercept"])
-
     def _learn_from_tickets(self) -> None:
-        from sklearn.linear_model import LogisticRegression
-
-        t = self.tickets_
+        """Fit the ranker on labelled tickets (leave-one-out), then recalibrate the gate on tickets."""
         rng = np.random.default_rng(self.random_state)
         labelled = np.flatnonzero((self._t_label > 0) & (self._t_group >= 0))
-        nogold = np.flatnonzero((self._t_label == 0) | ((self._t_label > 0) & (self._t_group < 0)))
         n = int(self.n_calibration)
         if len(labelled) < 5:
             logger.warning("fit_feedback: only %d ticket(s) with a known article; the ranker is not learned",
@@ -908,53 +776,44 @@ class KnowledgeBase:
             self.ranker_ = None
             return
         lab = np.sort(rng.choice(labelled, size=min(n * 2, len(labelled)), replace=False))
-        texts = t["text"].iloc[lab].tolist()
+        texts = self.tickets_["text"].iloc[lab].tolist()
         qv = self._encode_queries(texts)
-        keys = list(self._t_key[lab])
-        feats = self._score_batch(texts, qv, n_groups=10, exclude_tickets=keys)
+        feats = self._score_batch(texts, qv, n_groups=10, exclude_tickets=list(self._t_key[lab]))
         X, y = [], []
         for f, gold in zip(feats, self._t_group[lab], strict=True):
             if not len(f["group"]):
                 continue
-            X.append(self._ranker_matrix(f))
+            X.append(history.ranker_matrix(f, self.calib_))
             y.append((f["group"] == gold).astype(int))
-        X_all, y_all = np.vstack(X), np.concatenate(y)
-        if y_all.min() == y_all.max():
-            self.ranker_ = None
+        self.ranker_ = history.fit_ranker(np.vstack(X), np.concatenate(y), len(feats))
+        if self.ranker_ is None:
             return
-        mean, scale = X_all.mean(axis=0), np.maximum(X_all.std(axis=0), 1e-6)
-        clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
-        clf.fit((X_all - mean) / scale, y_all)
-        self.ranker_ = {"features": _RANKER_FEATURES, "coef": clf.coef_[0].tolist(),
-                        "intercept": float(clf.intercept_[0]), "mean": mean.tolist(), "scale": scale.tolist(),
-                        "n_tickets": len(feats)}
-        # calibration on tickets: positives (own article present) vs nulls (held out / none)
         cal = lab[: min(n, len(lab))]
-        pos_feats = feats[: len(cal)]
-        pos = np.array([self._ranker_logit(f)[f["group"] == g].max() for f, g in
-                        zip(pos_feats, self._t_group[cal], strict=True) if (f["group"] == g).any()])
-        texts_c = t["text"].iloc[cal].tolist()
-        qv_c = qv[: len(cal)]
-        held = self._score_batch(texts_c, qv_c, n_groups=5, exclude_groups=list(self._t_group[cal]),
-                                 exclude_tickets=list(self._t_key[cal]))
-        nulls = [self._ranker_logit(f).max() for f in held if len(f["group"])]
+        self._calibrate_tickets(cal, feats[: len(cal)], qv[: len(cal)], rng)
+
+    def _calibrate_tickets(self, cal: np.ndarray, feats: list[dict[str, np.ndarray]], qv: np.ndarray,
+                           rng: np.random.Generator) -> None:
+        """The gate from tickets: positives (own article present) vs nulls (held out, or none)."""
+        t = self.tickets_
+        logit = [history.ranker_logit(f, self.ranker_, self.calib_) if len(f["group"]) else np.zeros(0)
+                 for f in feats]
+        pos = np.array([s[f["group"] == g].max() for s, f, g in zip(logit, feats, self._t_group[cal], strict=True)
+                        if (f["group"] == g).any()])
+        held = self._score_batch(t["text"].iloc[cal].tolist(), qv, n_groups=5,
+                                 exclude_groups=list(self._t_group[cal]), exclude_tickets=list(self._t_key[cal]))
+        nulls = [history.ranker_logit(f, self.ranker_, self.calib_).max() for f in held if len(f["group"])]
+        nogold = np.flatnonzero((self._t_label == 0) | ((self._t_label > 0) & (self._t_group < 0)))
         if len(nogold):
-            ng = np.sort(rng.choice(nogold, size=min(n, len(nogold)), replace=False))
+            ng = np.sort(rng.choice(nogold, size=min(int(self.n_calibration), len(nogold)), replace=False))
             tx = t["text"].iloc[ng].tolist()
             more = self._score_batch(tx, self._encode_queries(tx), n_groups=5,
                                      exclude_tickets=list(self._t_key[ng]))
-            nulls += [self._ranker_logit(f).max() for f in more if len(f["group"])]
+            nulls += [history.ranker_logit(f, self.ranker_, self.calib_).max() for f in more if len(f["group"])]
         null = np.sort(np.asarray(nulls))
         self.calib_["null"] = null.tolist()
-        ps = retrieval.quantile_rank(null, pos)
-        ns = retrieval.quantile_rank(null, null)
-        cands = np.unique(np.concatenate([ps, ns]))
-        best, best_j = 1.0 - float(self.no_match_rate), -np.inf
-        for c in cands:
-            j = float(np.mean(ps >= c) - np.mean(ns >= c))
-            if j > best_j + 1e-12:
-                best, best_j = float(c), j
-        self.threshold_ = best
+        self.threshold_, best_j = fusion.youden_threshold(fusion.quantile_rank(null, pos),
+                                                          fusion.quantile_rank(null, null),
+                                                          default=1.0 - float(self.no_match_rate))
         self.calibration_source_ = (f"{len(pos)} feedback tickets with their article, {len(null)} with it held "
                                     f"out or with none (Youden's J {best_j:.2f})")
 
@@ -1058,33 +917,19 @@ class KnowledgeBase:
         self._check_fitted()
         t = as_tickets(tickets, require=("text",))
         res = self.suggest_many(t, k=1)
-        gaps = set(res.attrs["no_good_article"])
-        mask = np.array([lab in gaps for lab in t.index])
-        cols = ["topic", "volume", "share", "keywords", "examples", "top_reason"]
+        unanswered = set(res.attrs["no_good_article"])
+        mask = np.array([lab in unanswered for lab in t.index])
         if mask.sum() == 0:
-            out = pd.DataFrame(columns=cols)
+            out = pd.DataFrame(columns=gaps.GAP_COLUMNS)
             out.attrs["n_unanswered"] = 0
             return out
         g = t.loc[mask]
         texts = scrub_many(g["text"].astype(str).tolist())
-        X = self._encode_queries(texts)
-        labels = _cluster(X, n_topics, self.random_state)
-        kw = retrieval.ctfidf_keywords(texts, labels, n_words=n_keywords)
-        rows = []
-        for topic in sorted(set(labels.tolist())):
-            idx = np.flatnonzero(labels == topic)
-            centre = X[idx].mean(axis=0)
-            near = idx[np.argsort(-(X[idx] @ centre), kind="stable")[:n_examples]]
-            reason = None
-            if "reason" in g.columns:
-                vc = g["reason"].iloc[idx].dropna().astype(str).value_counts()
-                reason = vc.index[0] if len(vc) else None
-            rows.append({"volume": len(idx), "share": len(idx) / len(t), "keywords": kw.get(topic, []),
-                         "examples": [texts[i] for i in near], "top_reason": reason})
-        out = pd.DataFrame(rows).sort_values("volume", ascending=False, kind="stable").reset_index(drop=True)
-        out.insert(0, "topic", np.arange(len(out)))
+        out = gaps.topic_table(texts, self._encode_queries(texts), g["reason"] if "reason" in g.columns else None,
+                               len(t), n_topics=n_topics, n_examples=n_examples, n_keywords=n_keywords,
+                               random_state=self.random_state)
         out.attrs["n_unanswered"] = int(mask.sum())
-        return out[cols]
+        return out
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
@@ -1162,7 +1007,7 @@ class KnowledgeBase:
         arts["tags"] = [list(v) if v is not None else [] for v in arts["tags"]]
         kb.articles_ = arts
         kb.passages_ = pd.read_parquet(directory / files["passages"])
-        kb.dense_ = _read_index(directory / files["index"], kb._settings(), kb.passages_["pid"].to_numpy(),
+        kb.dense_ = dense.read_index(directory / files["index"], kb._settings(), kb.passages_["pid"].to_numpy(),
                                 m.get("index_kind"), "passages")
         check_dimensions(encoder=kb._encoder.dim, index=kb.dense_.index.d, where=str(directory))
         kb.next_pid_ = int(m["next_pid"])
@@ -1176,7 +1021,7 @@ class KnowledgeBase:
         kb.ticket_dense_ = None
         if "tickets" in files:
             kb.tickets_ = pd.read_parquet(directory / files["tickets"])
-            kb.ticket_dense_ = _read_index(directory / files["ticket_index"], kb._settings(),
+            kb.ticket_dense_ = dense.read_index(directory / files["ticket_index"], kb._settings(),
                                            kb.tickets_["tid"].to_numpy(), m.get("ticket_index_kind"), "tickets")
             check_dimensions(encoder=kb._encoder.dim, index=kb.ticket_dense_.index.d, where=str(directory))
             kb._sync_tickets()
@@ -1191,63 +1036,9 @@ def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
 
 
-def _read_index(path: Path, settings: retrieval.IndexSettings, live_ids: np.ndarray, kind: str | None,
-                what: str) -> retrieval.DenseIndex:
-    """Read a faiss file of an artifact and check it against the manifest and the stored table.
-
-    Raises
-    ------
-    ArtifactError
-        When the file is not an index cxml writes, holds another kind of index than the
-        manifest names, or lacks vectors of stored rows.
-    """
-    try:
-        index = retrieval.DenseIndex.read(path, settings, live_ids)
-    except (RuntimeError, ValueError) as exc:  # faiss raises RuntimeError on a damaged file
-        raise ArtifactError(f"cannot read the {what} index {path}: {exc}") from exc
-    if kind is not None and index.kind != kind:
-        raise ArtifactError(f"{path} holds a faiss index of kind {index.kind!r} but the manifest says {kind!r}: "
-                            "the artifact's files were mixed up; re-save the knowledge base")
-    missing = np.setdiff1d(np.asarray(live_ids, np.int64), index.ids())
-    if len(missing):
-        raise ArtifactError(f"{path} lacks the vectors of {len(missing)} of the {len(live_ids)} stored {what} "
-                            f"(e.g. id {int(missing[0])}): the index and the table were saved apart; re-save "
-                            "the knowledge base")
-    return index
-
-
-def _id_str(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def _snippet(text: str, n: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _cluster(X: np.ndarray, n_topics: int | None, random_state: int) -> np.ndarray:
-    """k-means on embeddings; the number of topics by silhouette when not given."""
-    from sklearn.cluster import KMeans
-
-    n = len(X)
-    if n < 3:
-        return np.zeros(n, np.int64)
-    if n_topics is not None:
-        k = max(1, min(int(n_topics), n))
-        return KMeans(k, n_init=4, random_state=random_state).fit_predict(X).astype(np.int64)
-    from sklearn.metrics import silhouette_score
-
-    best, best_s = np.zeros(n, np.int64), -1.0
-    for k in range(2, min(12, n - 1) + 1):
-        lab = KMeans(k, n_init=4, random_state=random_state).fit_predict(X)
-        if len(set(lab.tolist())) < 2:
-            continue
-        s = silhouette_score(X, lab, metric="cosine", random_state=random_state)
-        if s > best_s + 1e-9:
-            best, best_s = lab.astype(np.int64), s
-    return best
 
 
 def _check_k(k: Any, method: str) -> None:
