@@ -58,7 +58,7 @@ import pandas as pd
 from cxml.checks import is_missing, reject_single_string
 from cxml.exceptions import InputTypeError, NotFittedError, ValidationError
 from cxml.knowledge import articles as article_files
-from cxml.knowledge import dense, fusion, gaps, history, lexical, passages
+from cxml.knowledge import crosslingual, dense, fusion, gaps, history, lexical, passages
 from cxml.persistence import check_dimensions, register_artifact
 from cxml.schema import TicketBatch, ticket_batch
 
@@ -68,6 +68,8 @@ logger = logging.getLogger(__name__)
 
 _RESULT_COLUMNS = ["query", "rank", "article_id", "title", "url", "score", "snippet", "language",
                    "group_id", "similarity", "lexical"]
+#: The gates of :meth:`KnowledgeBase.suggest`.
+GATES = ("precision", "agent", "strict")
 _RESULT_DTYPES = {"rank": "int64", "score": "float64", "similarity": "float64", "lexical": "float64"}
 
 
@@ -133,12 +135,18 @@ class KnowledgeBase:
         Youden's J on the tickets instead.
     k_neighbours : int, default=10
         Past tickets consulted per query (feedback votes, macros).
+    target_precision : float, default=0.8
+        The default gate of :meth:`suggest`: the lowest probability threshold at which the shown first
+        suggestions reach this precision on the calibration sample (feedback tickets after
+        :meth:`fit_feedback`, as many with their article in the base as without; article pseudo-queries
+        and held-out titles before). Per call: ``suggest(..., target_precision=...)``.
     """
 
     def __init__(self, encoder: str = "auto", index: str = "auto", ann_threshold: int = 50_000,
                  nprobe: int = 32, fusion: str = "rrf", dense_weight: float = 0.8, rrf_k: float = 60.0,
                  max_words: int = 200, collapse_translations: bool = True, random_state: int = 0,
-                 n_calibration: int = 300, no_match_rate: float = 0.1, k_neighbours: int = 10) -> None:
+                 n_calibration: int = 300, no_match_rate: float = 0.1, k_neighbours: int = 10,
+                 target_precision: float = 0.8, language_map: str = "shift") -> None:
         self.encoder = encoder
         self.index = index
         self.ann_threshold = ann_threshold
@@ -152,6 +160,8 @@ class KnowledgeBase:
         self.n_calibration = n_calibration
         self.no_match_rate = no_match_rate
         self.k_neighbours = k_neighbours
+        self.target_precision = target_precision
+        self.language_map = language_map
 
     # ------------------------------------------------------------------ state helpers
     def _check_params(self) -> None:
@@ -159,6 +169,11 @@ class KnowledgeBase:
             raise ValueError(f"fusion must be 'rrf', 'linear', 'dense' or 'lexical', got {self.fusion!r}")
         if not 0.0 <= float(self.dense_weight) <= 1.0:
             raise ValueError(f"dense_weight must be in [0, 1], got {self.dense_weight!r}")
+        if self.language_map not in crosslingual.LANGUAGE_MAPS:
+            raise ValueError(f"language_map must be one of {', '.join(map(repr, crosslingual.LANGUAGE_MAPS))}, "
+                             f"got {self.language_map!r}")
+        if not 0.0 < float(self.target_precision) <= 1.0:
+            raise ValueError(f"target_precision must be in (0, 1], got {self.target_precision!r}")
         if not 0.0 < float(self.no_match_rate) < 1.0:
             raise ValueError(f"no_match_rate must be in (0, 1), got {self.no_match_rate!r}")
         if self.index not in dense.INDEX_KINDS:
@@ -314,6 +329,7 @@ class KnowledgeBase:
             has_tickets = self._has_tickets()
             if has_tickets:
                 self._sync_tickets()
+            self._fit_language_maps()
             self._calibrate_articles()
             if has_tickets and getattr(self, "ranker_", None) is not None:
                 self._learn_from_tickets()
@@ -330,6 +346,7 @@ class KnowledgeBase:
         p = self.passages_
         self._p_pid = p["pid"].to_numpy(np.int64)
         self._p_art = np.asarray([self._art_pos[x] for x in p["article_id"]], np.int64)
+        self._p_lang = self._art_lang[self._p_art] if len(self._p_art) else np.zeros(0, object)
         # passages of article i: _ap_order[_ap_bounds[i]:_ap_bounds[i + 1]] (in passage order);
         # articles of group g: _ga_order[_ga_bounds[g]:_ga_bounds[g + 1]] (in article order)
         self._ap_order = np.argsort(self._p_art, kind="stable")
@@ -338,6 +355,29 @@ class KnowledgeBase:
         self._ga_bounds = np.searchsorted(self._art_group[self._ga_order], np.arange(len(groups) + 1))
         self._lex = lexical.LexicalIndex().fit(p["text"].tolist()) if len(p) else None
         self.languages_ = sorted({x for x in self._art_lang if x})
+
+    def _fit_language_maps(self) -> None:
+        """Maps between the base's languages (:mod:`cxml.knowledge.crosslingual`), from the article titles."""
+        self._lang_maps: dict[tuple[str, str], dict[str, Any]] = {}
+        if self.language_map == "none" or len(self.languages_) < 2:
+            return
+        a = self.articles_
+        self._lang_maps = crosslingual.fit_language_maps(self._encode_queries(a["title"].astype(str).tolist()),
+                                                         list(self._art_lang), list(a["group_id"]),
+                                                         self.language_map)
+
+    def _mapped_queries(self, qv: np.ndarray, langs: Sequence[str | None] | None) -> list[dict[str, np.ndarray]]:
+        """Per query, its version in each other language of the base (none without maps or a language)."""
+        out: list[dict[str, np.ndarray]] = [{} for _ in range(len(qv))]
+        maps = getattr(self, "_lang_maps", {})
+        if not maps or langs is None:
+            return out
+        for (src, dst), m in maps.items():
+            rows = [i for i, lang in enumerate(langs) if lang == src]
+            if rows:
+                for i, v in zip(rows, crosslingual.map_queries(qv[rows], m), strict=True):
+                    out[i][dst] = v
+        return out
 
     # ------------------------------------------------------------------ scoring core
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -383,7 +423,8 @@ class KnowledgeBase:
     def _score_batch(self, texts: list[str], qv: np.ndarray, *, n_groups: int,
                      allowed: np.ndarray | None = None,
                      exclude_groups: Sequence[int | None] | None = None,
-                     exclude_tickets: Sequence[str | None] | None = None) -> list[dict[str, np.ndarray]]:
+                     exclude_tickets: Sequence[str | None] | None = None,
+                     langs: Sequence[str | None] | None = None) -> list[dict[str, np.ndarray]]:
         """Candidate groups and their features for each query.
 
         Returns, per query, a dict of arrays over candidate groups: ``group``, ``sim`` (best
@@ -399,6 +440,9 @@ class KnowledgeBase:
         if exclude_groups is not None:
             k_dense = min(n_pass, k_dense + 32)
         d_scores, d_ids = self._search(self.dense_, qv, k_dense, allowed_pids)
+        mapped = self._mapped_queries(qv, langs)
+        extra = [np.concatenate([self._search(self.dense_, v[None, :], k_dense, allowed_pids)[1][0]
+                                 for v in m.values()]) if m else np.zeros(0, np.int64) for m in mapped]
         assert self._lex is not None  # callers need articles, and every article has at least one passage
         lex_scores, lex_norm = self._lex.score(texts)
         lex_scores = lex_scores / np.maximum(lex_norm, 1e-9)[:, None]
@@ -410,7 +454,7 @@ class KnowledgeBase:
         for i in range(len(texts)):
             ls = lex_scores[i] if p_ok is None else np.where(p_ok, lex_scores[i], -1.0)
             cs = code_scores[i] if p_ok is None else np.where(p_ok, code_scores[i], 0.0)
-            groups = self._candidate_groups(d_ids[i], ls, cs, k_lex)
+            groups = self._candidate_groups(np.concatenate([d_ids[i], extra[i]]), ls, cs, k_lex)
             if tick is not None:
                 groups = np.union1d(groups, tick[i]["groups"])
             if exclude_groups is not None and exclude_groups[i] is not None:
@@ -422,7 +466,7 @@ class KnowledgeBase:
             if not len(arts):
                 out.append({"group": np.zeros(0, np.int64)})
                 continue
-            feats = self._group_features(arts, qv[i], ls, cs)
+            feats = self._group_features(arts, qv[i], ls, cs, mapped[i])
             if tick is not None:
                 feats.update(history.ticket_features(tick[i], feats["group"]))
             out.append(feats)
@@ -439,14 +483,26 @@ class KnowledgeBase:
             rows_c = rows_c[np.argsort(-cs[rows_c], kind="stable")[:k_lex]]
         return np.unique(self._art_group[self._p_art[np.concatenate([rows_d, rows_l, rows_c])]])
 
-    def _group_features(self, arts: np.ndarray, q: np.ndarray, ls: np.ndarray, cs: np.ndarray) -> dict[str, Any]:
-        """Evidence of candidate articles (sorted by group) aggregated by max: passage -> article -> group."""
+    def _group_features(self, arts: np.ndarray, q: np.ndarray, ls: np.ndarray, cs: np.ndarray,
+                        mapped: Mapping[str, np.ndarray] | None = None) -> dict[str, Any]:
+        """Evidence of candidate articles (sorted by group) aggregated by max: passage -> article -> group.
+
+        ``mapped`` holds the query's version in other languages: passages of those languages are compared
+        with it, and their missing lexical evidence (a query shares few words with a translation) counts as
+        neutral (the calibration's typical best-match value) instead of zero.
+        """
         # their passages, article by article: segment j (from a_start[j]) holds article j's
         counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
         a_start = np.cumsum(counts) - counts
         prow = self._ap_order[_ranges(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
-        psim = self.dense_.reconstruct(self._p_pid[prow]) @ q
+        pvec = self.dense_.reconstruct(self._p_pid[prow])
+        psim = pvec @ q
         plex = ls[prow].clip(0, None)
+        for lang, v in (mapped or {}).items():
+            other = self._p_lang[prow] == lang
+            if other.any():
+                psim[other] = pvec[other] @ v
+                plex[other] = np.maximum(plex[other], float(self.calib_["lex_mu"]))
         # per article: best passage by sim, lex and code (max aggregation; every article has a passage)
         a_sim = np.maximum.reduceat(psim, a_start).astype(np.float64)
         a_lex = np.maximum.reduceat(plex, a_start).astype(np.float64)
@@ -484,30 +540,101 @@ class KnowledgeBase:
         self.calib_ = {"sim_mu": 0.0, "sim_sd": 1.0, "lex_mu": 0.0, "lex_sd": 1.0}
         if len(self._group_names) < 2:
             self.calib_["null"] = []
+            self.calib_["strict"] = 0.0
             self.threshold_ = 0.0
             self.calibration_source_ = "none (one article group)"
             return
         texts = a["title"].iloc[pick].astype(str).tolist()
         qv = self._encode_queries(texts)
-        feats = self._score_batch(texts, qv, n_groups=5, exclude_groups=list(self._art_group[pick]))
+        feats = self._score_batch(texts, qv, n_groups=5, exclude_groups=list(self._art_group[pick]),
+                                  langs=list(self._art_lang[pick]))
         top_sim = np.array([f["sim"].max() if len(f["group"]) else np.nan for f in feats])
         top_lex = np.array([f["lex"].max() if len(f["group"]) else np.nan for f in feats])
         self.calib_.update(sim_mu=float(np.nanmean(top_sim)), sim_sd=float(max(np.nanstd(top_sim), 1e-3)),
                            lex_mu=float(np.nanmean(top_lex)), lex_sd=float(max(np.nanstd(top_lex), 1e-2)))
         null = np.sort([self._fused(f)[1].max() for f in feats if len(f["group"])])
         self.calib_["null"] = null.tolist()
-        self.threshold_ = 1.0 - float(self.no_match_rate)
-        self.calibration_source_ = f"{len(null)} article titles, own article held out"
+        self.calib_["strict"] = 1.0 - float(self.no_match_rate)
+        # the probability: the same titles (no answer in the base) and pseudo-queries whose article is there
+        pq_texts, pq_groups, pq_langs = self._pseudo_queries(pick, rng)
+        pq_feats = self._score_batch(pq_texts, self._encode_queries(pq_texts), n_groups=5, langs=pq_langs)
+        gates = [self._fused(f)[1] for f in feats] + [self._fused(f)[1] for f in pq_feats]
+        golds = [np.zeros(len(f["group"]), bool) for f in feats] + [f["group"] == g for f, g in
+                                                                     zip(pq_feats, pq_groups, strict=True)]
+        self._fit_probability(gates, golds)
+        self.calibration_source_ = (f"{len(null)} article titles with their own article held out and "
+                                    f"{len(pq_texts)} pseudo-queries (article sentences, words dropped) with it "
+                                    "present")
 
-    def _score(self, gate: np.ndarray) -> np.ndarray:
+    def _pseudo_queries(self, pick: np.ndarray,
+                        rng: np.random.Generator) -> tuple[list[str], list[int], list[str | None]]:
+        """A noisy partial sentence of each picked article (a window of its text, a third of the words dropped).
+
+        A zero-shot stand-in for a ticket whose article is in the base: it shares some words and the topic
+        with the article but not its title, as real questions do.
+        """
+        texts, groups, langs = [], [], []
+        for ai in pick:
+            rows = self._ap_order[self._ap_bounds[ai]:self._ap_bounds[ai + 1]]
+            words = str(self._p_snippet[int(rng.choice(rows))]).split()
+            if len(words) < 3:
+                continue
+            start = int(rng.integers(0, max(1, len(words) - 12)))
+            window = words[start:start + 12]
+            keep = rng.random(len(window)) >= 1 / 3
+            kept = [w for w, k in zip(window, keep, strict=True) if k]
+            texts.append(" ".join(kept if len(kept) >= 3 else window))
+            groups.append(int(self._art_group[ai]))
+            langs.append(self._art_lang[ai])
+        return texts, groups, langs
+
+    def _fit_probability(self, gates: list[np.ndarray], golds: list[np.ndarray]) -> None:
+        """Fit the probability model, the precision curve of the first suggestions and the default threshold."""
+        model = fusion.fit_probability(gates, golds)
+        p_top, correct = [], []
+        for g, y in zip(gates, golds, strict=True):
+            if len(g):
+                top = int(np.argmax(g))
+                p_top.append(float(fusion.probability(g, model)[top]))
+                correct.append(bool(np.asarray(y)[top]))
+        self.calib_["prob"] = model
+        self.calib_["curve"] = fusion.precision_curve(np.asarray(p_top), np.asarray(correct, bool))
+        self.threshold_ = fusion.threshold_for_precision(self.calib_["curve"], float(self.target_precision))
+
+    def _strict_score(self, gate: np.ndarray) -> np.ndarray:
+        """Share of "no-article" queries whose best match scored lower (what the strict gate reads)."""
         null = np.asarray(self.calib_.get("null", []))
         if not len(null):
             return np.ones_like(gate, dtype=np.float64)
         return fusion.quantile_rank(null, gate)
 
+    def _score(self, gate: np.ndarray) -> np.ndarray:
+        """The calibrated probability that each candidate answers the query."""
+        model = self.calib_.get("prob")
+        if model is None:  # an artifact written before the probability: its quantile score
+            return self._strict_score(gate)
+        return fusion.probability(gate, model)
+
+    def _threshold(self, gate: str, min_score: float | None, target_precision: float | None) -> float:
+        if gate not in GATES:
+            raise ValueError(f"gate must be one of {', '.join(map(repr, GATES))}, got {gate!r}")
+        if min_score is not None:
+            return float(min_score)
+        if gate == "agent":
+            return 0.0
+        if gate == "strict":
+            return float(self.calib_.get("strict", self.threshold_))
+        if target_precision is not None:
+            if not 0.0 < float(target_precision) <= 1.0:
+                raise ValueError(f"target_precision must be in (0, 1], got {target_precision!r}")
+            if "curve" in self.calib_:
+                return fusion.threshold_for_precision(self.calib_["curve"], float(target_precision))
+        return float(self.threshold_)
+
     # ------------------------------------------------------------------ suggest
     def suggest(self, query: Any, k: int = 5, language: str | None = None,
-                filters: Mapping[str, Any] | None = None, min_score: float | None = None) -> pd.DataFrame:
+                filters: Mapping[str, Any] | None = None, min_score: float | None = None,
+                target_precision: float | None = None, gate: str = "precision") -> pd.DataFrame:
         """Suggest articles for one ticket or text.
 
         Parameters
@@ -521,30 +648,42 @@ class KnowledgeBase:
             Article metadata to match, e.g. ``{"language": "fi", "tags": "payments"}``; a
             list value matches any of its items, a list column (tags) matches on overlap.
         min_score : float, optional
-            Calibrated score below which a row is dropped; default :attr:`threshold_`.
+            Probability (``score``) below which a row is dropped, overriding the gate's threshold.
             ``0`` keeps everything.
+        target_precision : float, optional
+            The precision the shown suggestions should reach (on the calibration sample: feedback
+            tickets after :meth:`fit_feedback`, article pseudo-queries before); default the
+            constructor's ``target_precision`` (:attr:`threshold_`).
+        gate : {"precision", "agent", "strict"}, default="precision"
+            ``"precision"``: rows whose probability reaches the threshold of ``target_precision``;
+            ``"agent"``: always the top ``k``, each with its probability, for an agent to judge;
+            ``"strict"``: the "no good article" gate of :meth:`gap_report` (the best match must beat
+            most matches of queries with no article: ``no_match_rate``, or Youden's J on feedback).
 
         Returns
         -------
         DataFrame
-            Columns ``query`` (0), ``rank``, ``article_id``, ``title``, ``url``, ``score``,
-            ``snippet``, ``language``, ``group_id``, ``similarity`` (best passage cosine),
-            ``lexical`` (BM25 coverage). Empty when no article is good enough, with
+            Columns ``query`` (0), ``rank``, ``article_id``, ``title``, ``url``, ``score`` (the
+            calibrated probability that the article answers the query), ``snippet``, ``language``,
+            ``group_id``, ``similarity`` (best passage cosine: the raw similarity), ``lexical`` (BM25
+            coverage). Empty when no article is good enough, with
             ``result.attrs["no_good_article"] = True``.
         """
-        res = self.suggest_many([query], k=k, language=language, filters=filters, min_score=min_score)
+        res = self.suggest_many([query], k=k, language=language, filters=filters, min_score=min_score,
+                                target_precision=target_precision, gate=gate)
         res.attrs["no_good_article"] = bool(res.attrs["no_good_article"])
         return res
 
     def suggest_many(self, queries: Any, k: int = 5, language: str | None = None,
                      filters: Mapping[str, Any] | None = None, min_score: float | None = None,
-                     batch_size: int = 256) -> pd.DataFrame:
+                     batch_size: int = 256, target_precision: float | None = None,
+                     gate: str = "precision") -> pd.DataFrame:
         """Suggest articles for many queries (batched encoding and scoring).
 
         Parameters
         ----------
         queries : list of str, Series of str, DataFrame of tickets or list of dicts
-        k, language, filters, min_score
+        k, language, filters, min_score, target_precision, gate
             As in :meth:`suggest`.
         batch_size : int, default=256
 
@@ -557,7 +696,7 @@ class KnowledgeBase:
         self._check_fitted()
         labels, batch, known = self._queries(queries)
         _check_k(k, "suggest")
-        thr = self.threshold_ if min_score is None else float(min_score)
+        thr = self._threshold(gate, min_score, target_precision)
         allowed = self._allowed_articles(language, filters)
         cols: dict[str, list[Any]] = {c: [] for c in _RESULT_COLUMNS}
         empty: list[Any] = []
@@ -567,9 +706,9 @@ class KnowledgeBase:
             part = texts[start:start + batch_size]
             qv = vectors[start:start + batch_size]
             langs = self._query_languages(part, language, known[start:start + batch_size])
-            feats = self._score_batch(part, qv, n_groups=k, allowed=allowed)
+            feats = self._score_batch(part, qv, n_groups=k, allowed=allowed, langs=langs)
             for j, f in enumerate(feats):
-                rows = self._rows(f, k, langs[j], thr)
+                rows = self._rows(f, k, langs[j], thr, strict=gate == "strict")
                 lab = labels[start + j]
                 if not rows:
                     empty.append(lab)
@@ -612,13 +751,15 @@ class KnowledgeBase:
                      for v in batch.frame["language"].tolist()]
         return labels, batch, langs
 
-    def _rows(self, f: dict[str, np.ndarray], k: int, lang: str | None, thr: float) -> list[dict[str, Any]]:
+    def _rows(self, f: dict[str, np.ndarray], k: int, lang: str | None, thr: float,
+              strict: bool = False) -> list[dict[str, Any]]:
         if not len(f["group"]):
             return []
         key, gate = self._fused(f)
         score = self._score(gate)
+        passes = self._strict_score(gate) if strict else score
         order = np.argsort(-key, kind="stable")
-        order = order[score[order] >= thr]  # the gate: groups below the threshold are never shown
+        order = order[passes[order] >= thr]  # the gate: groups below the threshold are never shown
         a = self._art_cols
         rows: list[dict[str, Any]] = []
         for gj in order:
@@ -778,7 +919,8 @@ class KnowledgeBase:
         lab = np.sort(rng.choice(labelled, size=min(n * 2, len(labelled)), replace=False))
         texts = self.tickets_["text"].iloc[lab].tolist()
         qv = self._encode_queries(texts)
-        feats = self._score_batch(texts, qv, n_groups=10, exclude_tickets=list(self._t_key[lab]))
+        feats = self._score_batch(texts, qv, n_groups=10, exclude_tickets=list(self._t_key[lab]),
+                                  langs=self._ticket_languages(lab))
         X, y = [], []
         for f, gold in zip(feats, self._t_group[lab], strict=True):
             if not len(f["group"]):
@@ -791,6 +933,12 @@ class KnowledgeBase:
         cal = lab[: min(n, len(lab))]
         self._calibrate_tickets(cal, feats[: len(cal)], qv[: len(cal)], rng)
 
+    def _ticket_languages(self, rows: np.ndarray) -> list[str | None]:
+        """Languages of stored tickets: their ``language`` field, detected where missing."""
+        t = self.tickets_.iloc[rows]
+        known = [None if is_missing(v) or not str(v).strip() else str(v).strip().lower() for v in t["language"]]
+        return self._query_languages(t["text"].tolist(), None, known)
+
     def _calibrate_tickets(self, cal: np.ndarray, feats: list[dict[str, np.ndarray]], qv: np.ndarray,
                            rng: np.random.Generator) -> None:
         """The gate from tickets: positives (own article present) vs nulls (held out, or none)."""
@@ -800,22 +948,29 @@ class KnowledgeBase:
         pos = np.array([s[f["group"] == g].max() for s, f, g in zip(logit, feats, self._t_group[cal], strict=True)
                         if (f["group"] == g).any()])
         held = self._score_batch(t["text"].iloc[cal].tolist(), qv, n_groups=5,
-                                 exclude_groups=list(self._t_group[cal]), exclude_tickets=list(self._t_key[cal]))
+                                 exclude_groups=list(self._t_group[cal]), exclude_tickets=list(self._t_key[cal]),
+                                 langs=self._ticket_languages(cal))
         nulls = [history.ranker_logit(f, self.ranker_, self.calib_).max() for f in held if len(f["group"])]
         nogold = np.flatnonzero((self._t_label == 0) | ((self._t_label > 0) & (self._t_group < 0)))
+        more: list[dict[str, np.ndarray]] = []
         if len(nogold):
             ng = np.sort(rng.choice(nogold, size=min(int(self.n_calibration), len(nogold)), replace=False))
             tx = t["text"].iloc[ng].tolist()
             more = self._score_batch(tx, self._encode_queries(tx), n_groups=5,
-                                     exclude_tickets=list(self._t_key[ng]))
+                                     exclude_tickets=list(self._t_key[ng]), langs=self._ticket_languages(ng))
             nulls += [history.ranker_logit(f, self.ranker_, self.calib_).max() for f in more if len(f["group"])]
         null = np.sort(np.asarray(nulls))
         self.calib_["null"] = null.tolist()
-        self.threshold_, best_j = fusion.youden_threshold(fusion.quantile_rank(null, pos),
-                                                          fusion.quantile_rank(null, null),
-                                                          default=1.0 - float(self.no_match_rate))
+        self.calib_["strict"], best_j = fusion.youden_threshold(fusion.quantile_rank(null, pos),
+                                                                fusion.quantile_rank(null, null),
+                                                                default=1.0 - float(self.no_match_rate))
+        negatives = held + (more if len(nogold) else [])
+        gates = logit + [history.ranker_logit(f, self.ranker_, self.calib_) for f in negatives if len(f["group"])]
+        golds = ([f["group"] == g for f, g in zip(feats, self._t_group[cal], strict=True)]
+                 + [np.zeros(len(f["group"]), bool) for f in negatives if len(f["group"])])
+        self._fit_probability(gates, golds)
         self.calibration_source_ = (f"{len(pos)} feedback tickets with their article, {len(null)} with it held "
-                                    f"out or with none (Youden's J {best_j:.2f})")
+                                    f"out or with none (strict gate: Youden's J {best_j:.2f})")
 
     def similar_tickets(self, query: Any, k: int = 5) -> pd.DataFrame:
         """Past resolved tickets most similar to a query (dense search over scrubbed texts).
@@ -916,7 +1071,7 @@ class KnowledgeBase:
 
         self._check_fitted()
         t = as_tickets(tickets, require=("text",))
-        res = self.suggest_many(t, k=1)
+        res = self.suggest_many(t, k=1, gate="strict")
         unanswered = set(res.attrs["no_good_article"])
         mask = np.array([lab in unanswered for lab in t.index])
         if mask.sum() == 0:
@@ -1017,6 +1172,7 @@ class KnowledgeBase:
         kb.calibration_source_ = m["calibration_source"]
         kb.ranker_ = m.get("ranker")
         kb._sync()
+        kb._fit_language_maps()
         kb.tickets_ = None
         kb.ticket_dense_ = None
         if "tickets" in files:
