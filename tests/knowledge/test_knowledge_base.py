@@ -200,3 +200,35 @@ def test_tickets_without_articles(tmp_path: Path):
     assert len(loaded.similar_tickets("parcel", k=4)) == 4
     with pytest.raises(NotFittedError, match="nothing|no articles"):
         KnowledgeBase(encoder="hash").save(tmp_path / "empty")
+
+
+# --------------------------------------------------------------------------- gates and probabilities
+def test_gates_agent_precision_and_strict(kb: KnowledgeBase):
+    agent = kb.suggest("qwzx vbnm plkj", k=3, gate="agent")
+    assert len(agent) == 3 and agent["score"].between(0, 1).all()  # always the top k, each with its probability
+    assert not agent["score"].equals(agent["similarity"])  # the raw similarity is its own column
+    shown = kb.suggest("my card payment fails with E-402", k=3)
+    assert shown["group_id"].iloc[0] == "pay" and (shown["score"] >= kb.threshold_).all()
+    assert shown.attrs["threshold"] == kb.threshold_
+    loose = kb.suggest_many(["parcel tracking code"], target_precision=0.05).attrs["threshold"]
+    tight = kb.suggest_many(["parcel tracking code"], target_precision=1.0).attrs["threshold"]
+    assert loose <= kb.threshold_ <= tight
+    strict = kb.suggest_many(["qwzx vbnm plkj", "E-402"], k=1, gate="strict")
+    assert strict.attrs["threshold"] == kb.calib_["strict"] and 0 in strict.attrs["no_good_article"]
+    with pytest.raises(ValueError, match="gate must be one of"):
+        kb.suggest("x", gate="lenient")
+    with pytest.raises(ValueError, match="target_precision must be in"):
+        kb.suggest("x", target_precision=1.5)
+    with pytest.raises(ValueError, match="target_precision must be in"):
+        KnowledgeBase(encoder="hash", target_precision=0).add(ARTICLES)
+
+
+def test_probability_after_feedback_is_calibrated_on_tickets(kb: KnowledgeBase):
+    tickets = pd.DataFrame({"id": [f"T{i}" for i in range(12)],
+                            "text": ["Where is my parcel tracking"] * 4 + ["E-402 card declined"] * 4
+                            + ["palauttaa tuotteen"] * 4,
+                            "resolving_article_id": ["del-en"] * 4 + ["pay-en"] * 4 + ["ret-fi"] * 4})
+    kb.fit_feedback(tickets)
+    assert "feedback tickets" in kb.calibration_source_ and kb.calib_["prob"]["n"] > 0
+    res = kb.suggest("E-402 card declined", gate="agent", k=2)
+    assert res["group_id"].iloc[0] == "pay" and res["score"].iloc[0] > res["score"].iloc[1]

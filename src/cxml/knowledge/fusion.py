@@ -217,12 +217,15 @@ def precision_curve(p_top: np.ndarray, correct: np.ndarray) -> dict[str, list[fl
     Returns
     -------
     dict
-        ``p`` (thresholds, descending) and ``precision`` (of the suggestions at or above each).
+        ``p`` (the distinct probabilities, descending: the thresholds) and ``precision`` (of the
+        suggestions at or above each).
     """
-    order = np.argsort(-np.asarray(p_top, np.float64), kind="stable")
-    p = np.asarray(p_top, np.float64)[order]
+    p = np.asarray(p_top, np.float64)
+    order = np.argsort(-p, kind="stable")
+    p = p[order]
     hits = np.cumsum(np.asarray(correct, bool)[order])
-    return {"p": p.tolist(), "precision": (hits / np.arange(1, len(p) + 1)).tolist()}
+    last = np.flatnonzero(np.r_[p[1:] != p[:-1], True])  # the last item of each tie: all of it shown
+    return {"p": p[last].tolist(), "precision": (hits[last] / (last + 1)).tolist()}
 
 
 def threshold_for_precision(curve: Mapping[str, Sequence[float]], target: float) -> float:
@@ -238,7 +241,4 @@ def threshold_for_precision(curve: Mapping[str, Sequence[float]], target: float)
     ok = np.flatnonzero(prec >= float(target) - 1e-12)
     if not len(ok):
         return float(np.nextafter(p[0], np.inf))
-    i = int(ok[-1])
-    while i + 1 < len(p) and p[i + 1] == p[i]:  # ties: a threshold shows all of them or none
-        i += 1
-    return float(p[i]) if prec[i] >= float(target) - 1e-12 else float(p[int(ok[-1])])
+    return float(p[int(ok[-1])])
