@@ -1132,8 +1132,13 @@ class KnowledgeBase:
                                f"{len(self.passages_)} passages, languages {', '.join(self.languages_) or '-'}; "
                                f"faiss {self.dense_.kind} index; fusion `{self.fusion}`"
                                + ("; learned ranker from feedback" if getattr(self, "ranker_", None) else "")),
-            "Calibration": f"threshold {self.threshold_:.3f} on the calibrated score, from "
-                           f"{self.calibration_source_}.",
+            "Calibration": f"each suggestion's score is the calibrated probability that it answers the ticket "
+                           f"(the raw cosine is the separate `similarity` column); default gate: probability >= "
+                           f"{self.threshold_:.3f}, for a precision of {float(self.target_precision):.0%} on the "
+                           f"calibration sample; strict gate (gap_report) "
+                           f"{float(self.calib_.get('strict', self.threshold_)):.3f} on the no-article quantile; "
+                           f"calibrated on {self.calibration_source_}; cross-lingual language map "
+                           f"`{self.language_map}`.",
             "Personal data": "Ticket texts and answers were scrubbed with cxml.pii before indexing; the "
                              "lexical index is rebuilt from stored passages on load.",
         }
