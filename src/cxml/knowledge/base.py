@@ -10,17 +10,20 @@ knowledge gaps: clusters of tickets that no article answers.
 
 Scores
 ------
-``score`` in every result is *calibrated*: the share of "no-article" queries (queries whose
-article was held out of the base) whose best match scored lower. 0.95 means "better than
-95 % of what a query with no matching article gets". It is comparable across encoders,
-whose raw cosines are not (multilingual-e5 puts unrelated texts at 0.7-0.8). Rows below
-``threshold_`` are dropped; an empty answer is "no good article". The reference sample is
-built at :meth:`KnowledgeBase.add` from the articles themselves (each title queried with its
-own article group held out; the threshold lets ``no_match_rate`` of them through) and rebuilt
-by :meth:`KnowledgeBase.fit_feedback` from real tickets (their article held out, or none),
-where the threshold maximises Youden's J against tickets scored with their article present.
-The order of the rows is the fusion's (or the learned ranker's), so with ``fusion="rrf"``
-a row can carry a slightly higher score than the row above it.
+``score`` in every result is the *calibrated probability that the article answers the query*
+(:func:`cxml.knowledge.fusion.probability`: a logistic model of the candidate's fused evidence and
+its lead over the other candidates); ``similarity`` keeps the raw cosine. The probability is fitted
+at :meth:`KnowledgeBase.add` on the articles themselves (titles queried with their own article group
+held out: no answer in the base; noisy sentences cut from an article, scored without the passage they
+came from: the answer is there) and refitted by :meth:`KnowledgeBase.fit_feedback` on real tickets
+(scored with their article, and with it held out or with none), as many answerable as not.
+
+Three gates (``suggest(..., gate=...)``): ``"precision"`` (the default) shows rows whose probability
+reaches :attr:`threshold_`, the lowest threshold at which the first suggestions of the calibration
+sample reach ``target_precision``; ``"agent"`` always shows the top ``k`` with their probabilities;
+``"strict"`` (what :meth:`KnowledgeBase.gap_report` uses) asks the best match to beat most best
+matches of queries with no article (``no_match_rate``, or Youden's J on feedback tickets). An empty
+answer is "no good article".
 
 Updates
 -------
@@ -104,21 +107,21 @@ class KnowledgeBase:
     nprobe : int, default=32
         IVF cells visited per query (more: higher recall, slower); ignored by the other
         index kinds. Can be changed after building (``set_params``).
-    fusion : {"rrf", "linear", "dense", "lexical"}, default="rrf"
-        How the dense and BM25 rankings are combined until feedback is learned: weighted
-        reciprocal rank fusion, or a convex combination of the two scores, each standardised
-        by the calibration ("how good is the best *wrong* match", per encoder). After
-        :meth:`fit_feedback` a learned logistic ranker over dense, lexical and past-ticket
-        evidence replaces it. Measured (benchmarks/RESULTS.md): on StackFAQ with MiniLM the
-        linear fusion is a little better (top-1 93.5 % vs 90.6 %, dense alone 93.9 %), on
-        the noisy bilingual demo tickets with e5 RRF is (53.9 % vs 51.5 %, dense alone
-        50.0 %, BM25 alone 47.5 %): RRF degrades least when one side is weak. Codes (tokens
-        with a digit that name only a few passages: error, product, article codes) are a third
-        ranked list of their own: a query naming ``PX-12345`` finds the one article about it
-        (top-1 99.5 % vs 2 % without that list, benchmarks/RESULTS.md).
+    fusion : {"crosscheck", "rrf", "linear", "adaptive", "dense", "lexical"}, default="crosscheck"
+        How the dense and BM25 evidence are combined until feedback is learned (after
+        :meth:`fit_feedback` a learned logistic ranker over dense, lexical and past-ticket evidence
+        replaces it). ``"crosscheck"``: the dense ranking, with an exact cross-check of codes (tokens
+        with a digit that name only a few passages: error, product, article codes): a text naming all
+        of the query's codes goes first. ``"rrf"``: weighted reciprocal rank fusion (codes as a third
+        list); ``"linear"``: a convex combination of the two scores, each standardised by the
+        calibration ("how good is the best *wrong* match", per encoder); ``"adaptive"``: the same with
+        per-query weights (each side by its lead over its runner-up). Measured in one run
+        (benchmarks/RESULTS.md): only ``"crosscheck"`` is at least the better part on every benchmark
+        (StackFAQ, where dense leads, and product codes, where the lexical side does); RRF and linear
+        fusions lose 0.2-3 points to dense alone on StackFAQ.
     dense_weight : float, default=0.8
-        Weight of the dense side in the fusion (BM25 gets ``1 - dense_weight``); equal
-        weights cost 5.5 points of top-1 on StackFAQ.
+        Weight of the dense side in the fusions and in the gate's evidence (BM25 gets
+        ``1 - dense_weight``); equal weights cost 5.5 points of top-1 on StackFAQ.
     rrf_k : float, default=60
     max_words : int, default=200
         Passage length.
@@ -137,13 +140,21 @@ class KnowledgeBase:
         Past tickets consulted per query (feedback votes, macros).
     target_precision : float, default=0.8
         The default gate of :meth:`suggest`: the lowest probability threshold at which the shown first
-        suggestions reach this precision on the calibration sample (feedback tickets after
-        :meth:`fit_feedback`, as many with their article in the base as without; article pseudo-queries
-        and held-out titles before). Per call: ``suggest(..., target_precision=...)``.
+        suggestions reach this precision on the calibration sample: after :meth:`fit_feedback`, tickets
+        scored with their article and without it, weighted by the share of resolved tickets that had an
+        article in the base; before, article pseudo-queries and held-out titles, half and half. Per call:
+        ``suggest(..., target_precision=...)``.
+    language_map : {"shift", "linear", "none"}, default="shift"
+        Cross-lingual retrieval in a base of several languages (:mod:`cxml.knowledge.crosslingual`): a
+        query is compared with the articles of another language through its version moved into that
+        language (``"shift"``: by the difference of the languages' mean title embeddings; ``"linear"``:
+        plus a ridge map learned from the titles of articles that exist in both), so that a Finnish
+        ticket finds an English-only article; the translation's missing lexical evidence counts as
+        neutral. ``"none"``: raw cross-lingual cosines (a Finnish article of another topic tends to win).
     """
 
     def __init__(self, encoder: str = "auto", index: str = "auto", ann_threshold: int = 50_000,
-                 nprobe: int = 32, fusion: str = "rrf", dense_weight: float = 0.8, rrf_k: float = 60.0,
+                 nprobe: int = 32, fusion: str = "crosscheck", dense_weight: float = 0.8, rrf_k: float = 60.0,
                  max_words: int = 200, collapse_translations: bool = True, random_state: int = 0,
                  n_calibration: int = 300, no_match_rate: float = 0.1, k_neighbours: int = 10,
                  target_precision: float = 0.8, language_map: str = "shift") -> None:
@@ -166,7 +177,7 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ state helpers
     def _check_params(self) -> None:
         if self.fusion not in fusion.FUSIONS:
-            raise ValueError(f"fusion must be 'rrf', 'linear', 'dense' or 'lexical', got {self.fusion!r}")
+            raise ValueError(f"fusion must be one of {', '.join(map(repr, fusion.FUSIONS))}, got {self.fusion!r}")
         if not 0.0 <= float(self.dense_weight) <= 1.0:
             raise ValueError(f"dense_weight must be in [0, 1], got {self.dense_weight!r}")
         if self.language_map not in crosslingual.LANGUAGE_MAPS:
@@ -424,7 +435,8 @@ class KnowledgeBase:
                      allowed: np.ndarray | None = None,
                      exclude_groups: Sequence[int | None] | None = None,
                      exclude_tickets: Sequence[str | None] | None = None,
-                     langs: Sequence[str | None] | None = None) -> list[dict[str, np.ndarray]]:
+                     langs: Sequence[str | None] | None = None,
+                     exclude_passages: Sequence[int] | None = None) -> list[dict[str, np.ndarray]]:
         """Candidate groups and their features for each query.
 
         Returns, per query, a dict of arrays over candidate groups: ``group``, ``sim`` (best
@@ -454,6 +466,10 @@ class KnowledgeBase:
         for i in range(len(texts)):
             ls = lex_scores[i] if p_ok is None else np.where(p_ok, lex_scores[i], -1.0)
             cs = code_scores[i] if p_ok is None else np.where(p_ok, code_scores[i], 0.0)
+            drop = -1 if exclude_passages is None else int(exclude_passages[i])
+            if drop >= 0:  # a pseudo-query is not compared with the passage it was cut from
+                ls, cs = ls.copy(), cs.copy()
+                ls[drop], cs[drop] = -1.0, 0.0
             groups = self._candidate_groups(np.concatenate([d_ids[i], extra[i]]), ls, cs, k_lex)
             if tick is not None:
                 groups = np.union1d(groups, tick[i]["groups"])
@@ -466,7 +482,7 @@ class KnowledgeBase:
             if not len(arts):
                 out.append({"group": np.zeros(0, np.int64)})
                 continue
-            feats = self._group_features(arts, qv[i], ls, cs, mapped[i])
+            feats = self._group_features(arts, qv[i], ls, cs, mapped[i], drop)
             if tick is not None:
                 feats.update(history.ticket_features(tick[i], feats["group"]))
             out.append(feats)
@@ -484,7 +500,7 @@ class KnowledgeBase:
         return np.unique(self._art_group[self._p_art[np.concatenate([rows_d, rows_l, rows_c])]])
 
     def _group_features(self, arts: np.ndarray, q: np.ndarray, ls: np.ndarray, cs: np.ndarray,
-                        mapped: Mapping[str, np.ndarray] | None = None) -> dict[str, Any]:
+                        mapped: Mapping[str, np.ndarray] | None = None, drop: int = -1) -> dict[str, Any]:
         """Evidence of candidate articles (sorted by group) aggregated by max: passage -> article -> group.
 
         ``mapped`` holds the query's version in other languages: passages of those languages are compared
@@ -503,6 +519,7 @@ class KnowledgeBase:
             if other.any():
                 psim[other] = pvec[other] @ v
                 plex[other] = np.maximum(plex[other], float(self.calib_["lex_mu"]))
+        psim[prow == drop] = -np.inf
         # per article: best passage by sim, lex and code (max aggregation; every article has a passage)
         a_sim = np.maximum.reduceat(psim, a_start).astype(np.float64)
         a_lex = np.maximum.reduceat(plex, a_start).astype(np.float64)
@@ -556,27 +573,31 @@ class KnowledgeBase:
         self.calib_["null"] = null.tolist()
         self.calib_["strict"] = 1.0 - float(self.no_match_rate)
         # the probability: the same titles (no answer in the base) and pseudo-queries whose article is there
-        pq_texts, pq_groups, pq_langs = self._pseudo_queries(pick, rng)
-        pq_feats = self._score_batch(pq_texts, self._encode_queries(pq_texts), n_groups=5, langs=pq_langs)
+        pq_texts, pq_groups, pq_langs, pq_rows = self._pseudo_queries(pick, rng)
+        pq_feats = self._score_batch(pq_texts, self._encode_queries(pq_texts), n_groups=5, langs=pq_langs,
+                                     exclude_passages=pq_rows) if pq_texts else []
         gates = [self._fused(f)[1] for f in feats] + [self._fused(f)[1] for f in pq_feats]
         golds = [np.zeros(len(f["group"]), bool) for f in feats] + [f["group"] == g for f, g in
                                                                      zip(pq_feats, pq_groups, strict=True)]
-        self._fit_probability(gates, golds)
+        self._fit_probability(gates, golds, np.r_[np.zeros(len(feats), bool), np.ones(len(pq_feats), bool)], 0.5)
         self.calibration_source_ = (f"{len(null)} article titles with their own article held out and "
                                     f"{len(pq_texts)} pseudo-queries (article sentences, words dropped) with it "
                                     "present")
 
     def _pseudo_queries(self, pick: np.ndarray,
-                        rng: np.random.Generator) -> tuple[list[str], list[int], list[str | None]]:
-        """A noisy partial sentence of each picked article (a window of its text, a third of the words dropped).
+                        rng: np.random.Generator) -> tuple[list[str], list[int], list[str | None], list[int]]:
+        """A noisy partial sentence of each picked article, and the passage it was cut from (-1: kept).
 
-        A zero-shot stand-in for a ticket whose article is in the base: it shares some words and the topic
-        with the article but not its title, as real questions do.
+        A window of a passage's text with a third of the words dropped, scored with that passage excluded
+        (when the article has another):
+        a zero-shot stand-in for a ticket whose article is in the base, sharing the topic with the rest of
+        the article but not its words verbatim, as real questions do.
         """
-        texts, groups, langs = [], [], []
+        texts, groups, langs, source = [], [], [], []
         for ai in pick:
             rows = self._ap_order[self._ap_bounds[ai]:self._ap_bounds[ai + 1]]
-            words = str(self._p_snippet[int(rng.choice(rows))]).split()
+            row = int(rng.choice(rows))
+            words = str(self._p_snippet[row]).split()
             if len(words) < 3:
                 continue
             start = int(rng.integers(0, max(1, len(words) - 12)))
@@ -586,19 +607,30 @@ class KnowledgeBase:
             texts.append(" ".join(kept if len(kept) >= 3 else window))
             groups.append(int(self._art_group[ai]))
             langs.append(self._art_lang[ai])
-        return texts, groups, langs
+            source.append(row if len(rows) > 1 else -1)  # the article keeps another passage to be found by
+        return texts, groups, langs, source
 
-    def _fit_probability(self, gates: list[np.ndarray], golds: list[np.ndarray]) -> None:
-        """Fit the probability model, the precision curve of the first suggestions and the default threshold."""
+    def _fit_probability(self, gates: list[np.ndarray], golds: list[np.ndarray], answerable: np.ndarray,
+                         prior: float) -> None:
+        """Fit the probability model, the precision curve of the first suggestions and the default threshold.
+
+        ``answerable`` marks the calibration queries whose article is in the base; in the precision curve
+        they weigh ``prior`` together (the expected share of tickets the base can answer), the others the rest.
+        """
         model = fusion.fit_probability(gates, golds)
-        p_top, correct = [], []
-        for g, y in zip(gates, golds, strict=True):
+        p_top, correct, weight = [], [], []
+        n_ans = max(int(np.sum(answerable)), 1)
+        n_not = max(int(len(answerable) - np.sum(answerable)), 1)
+        for g, y, ans in zip(gates, golds, answerable, strict=True):
             if len(g):
                 top = int(np.argmax(g))
                 p_top.append(float(fusion.probability(g, model)[top]))
                 correct.append(bool(np.asarray(y)[top]))
+                weight.append(prior / n_ans if ans else (1.0 - prior) / n_not)
         self.calib_["prob"] = model
-        self.calib_["curve"] = fusion.precision_curve(np.asarray(p_top), np.asarray(correct, bool))
+        self.calib_["answerable_share"] = float(prior)
+        self.calib_["curve"] = fusion.precision_curve(np.asarray(p_top), np.asarray(correct, bool),
+                                                      np.asarray(weight))
         self.threshold_ = fusion.threshold_for_precision(self.calib_["curve"], float(self.target_precision))
 
     def _strict_score(self, gate: np.ndarray) -> np.ndarray:
@@ -968,7 +1000,11 @@ class KnowledgeBase:
         gates = logit + [history.ranker_logit(f, self.ranker_, self.calib_) for f in negatives if len(f["group"])]
         golds = ([f["group"] == g for f, g in zip(feats, self._t_group[cal], strict=True)]
                  + [np.zeros(len(f["group"]), bool) for f in negatives if len(f["group"])])
-        self._fit_probability(gates, golds)
+        resolved = self.tickets_["source"].to_numpy() == "resolved"
+        prior = float(np.mean(((self._t_label > 0) & (self._t_group >= 0))[resolved])) if resolved.any() else 0.5
+        n_neg = len(gates) - len(logit)
+        self._fit_probability(gates, golds, np.r_[np.ones(len(logit), bool), np.zeros(n_neg, bool)],
+                              min(max(prior, 0.05), 0.95))
         self.calibration_source_ = (f"{len(pos)} feedback tickets with their article, {len(null)} with it held "
                                     f"out or with none (strict gate: Youden's J {best_j:.2f})")
 

@@ -23,7 +23,7 @@ __all__ = ["CODE_BOOST", "FUSIONS", "rrf", "ranks_desc", "quantile_rank", "stand
 #: Linear fusion: a text naming all of the query's codes gains this many calibration standard deviations.
 CODE_BOOST = 6.0
 #: The zero-shot fusions :class:`cxml.knowledge.KnowledgeBase` accepts.
-FUSIONS = ("rrf", "linear", "dense", "lexical")
+FUSIONS = ("crosscheck", "rrf", "linear", "adaptive", "dense", "lexical")
 
 
 def rrf(ranks: Sequence[np.ndarray], k: float = 60.0) -> np.ndarray:
@@ -105,8 +105,12 @@ def fuse(f: Mapping[str, np.ndarray], *, fusion: str, dense_weight: float, rrf_k
     if fusion == "lexical":
         return f["lex"] + 1e-6 * f["sim"], g
     code = f["code"]
+    if fusion == "crosscheck":  # the dense ranking, texts naming all of the query's rare codes first
+        return (f["sim"] - calib["sim_mu"]) / calib["sim_sd"] + CODE_BOOST * code, g
     if fusion == "linear":
         return g + CODE_BOOST * code, g
+    if fusion == "adaptive":
+        return adaptive_key(f["sim"], f["lex"], calib, dense_weight) + CODE_BOOST * code, g
     w = float(dense_weight)
     rd = ranks_desc(f["sim"])
     rl = ranks_desc(f["lex"], present=f["lex"] > 0)
@@ -114,6 +118,28 @@ def fuse(f: Mapping[str, np.ndarray], *, fusion: str, dense_weight: float, rrf_k
     if code.any():  # a third list: texts naming the query's codes, weighted like the dense side
         key += rrf([ranks_desc(code, present=code > 0)], rrf_k)
     return key + 1e-9 * g, g
+
+
+def _lead(z: np.ndarray) -> float:
+    """How far the best value leads the second (0 for fewer than two)."""
+    if len(z) < 2:
+        return 0.0
+    top2 = np.partition(z, len(z) - 2)[-2:]
+    return float(top2[1] - top2[0])
+
+
+def adaptive_key(sim: np.ndarray, lex: np.ndarray, calib: Mapping[str, Any], dense_weight: float) -> np.ndarray:
+    """Linear fusion with a per-query weight: each side counts by its prior weight times its lead.
+
+    A side whose best candidate leads the runner-up by many calibration standard deviations is sure of
+    itself (an exact phrase, a rare term); a side whose top candidates tie is not, and the other side decides.
+    """
+    zs = (sim - calib["sim_mu"]) / calib["sim_sd"]
+    zl = (lex - calib["lex_mu"]) / calib["lex_sd"]
+    ws = float(dense_weight) * (_lead(zs) + 1e-3)
+    wl = (1.0 - float(dense_weight)) * (_lead(zl) + 1e-3)
+    w = ws / (ws + wl)
+    return w * zs + (1.0 - w) * zl
 
 
 def youden_threshold(positives: np.ndarray, nulls: np.ndarray, default: float) -> tuple[float, float]:
@@ -204,7 +230,8 @@ def probability(gate: np.ndarray, model: Mapping[str, Any]) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def precision_curve(p_top: np.ndarray, correct: np.ndarray) -> dict[str, list[float]]:
+def precision_curve(p_top: np.ndarray, correct: np.ndarray,
+                    weights: np.ndarray | None = None) -> dict[str, list[float]]:
     """Precision of the shown first suggestions at every probability threshold of a calibration sample.
 
     Parameters
@@ -213,6 +240,8 @@ def precision_curve(p_top: np.ndarray, correct: np.ndarray) -> dict[str, list[fl
         Probability of each calibration query's first suggestion.
     correct : ndarray of bool
         Whether that suggestion answers the query (False for every query without an article).
+    weights : ndarray, optional
+        Weight of each query (e.g. to give answerable and unanswerable queries their expected shares).
 
     Returns
     -------
@@ -223,9 +252,11 @@ def precision_curve(p_top: np.ndarray, correct: np.ndarray) -> dict[str, list[fl
     p = np.asarray(p_top, np.float64)
     order = np.argsort(-p, kind="stable")
     p = p[order]
-    hits = np.cumsum(np.asarray(correct, bool)[order])
+    w = np.ones(len(p)) if weights is None else np.asarray(weights, np.float64)[order]
+    hits = np.cumsum(w * np.asarray(correct, bool)[order])
+    shown = np.cumsum(w)
     last = np.flatnonzero(np.r_[p[1:] != p[:-1], True])  # the last item of each tie: all of it shown
-    return {"p": p[last].tolist(), "precision": (hits[last] / (last + 1)).tolist()}
+    return {"p": p[last].tolist(), "precision": (hits[last] / np.maximum(shown[last], 1e-12)).tolist()}
 
 
 def threshold_for_precision(curve: Mapping[str, Sequence[float]], target: float) -> float:
