@@ -48,7 +48,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -61,8 +60,8 @@ import pandas as pd
 from cxml.checks import is_missing, reject_single_string
 from cxml.exceptions import InputTypeError, NotFittedError, ValidationError
 from cxml.knowledge import articles as article_files
-from cxml.knowledge import crosslingual, dense, fusion, gaps, history, lexical, passages
-from cxml.persistence import check_dimensions, register_artifact
+from cxml.knowledge import crosslingual, dense, fusion, gaps, history, lexical, passages, store
+from cxml.persistence import register_artifact
 from cxml.schema import TicketBatch, ticket_batch
 
 __all__ = ["KnowledgeBase", "NotFittedError"]
@@ -1145,84 +1144,12 @@ class KnowledgeBase:
         return self
 
     def _save_artifact(self, directory: Path, *, allow_pickle: bool) -> dict[str, Any]:
-        if not self._has_tickets():
-            self._check_fitted()
-        self.dense_.save(directory / "kb.faiss")
-        arts = self.articles_.copy()
-        arts["tags"] = [list(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in arts["tags"]]
-        for c in arts.columns:  # extra metadata columns of mixed type: keep them as text
-            if c != "tags" and arts[c].dtype == object:
-                arts[c] = [None if is_missing(v) else (v if isinstance(v, str) else json.dumps(v, default=str))
-                           for v in arts[c]]
-        arts.to_parquet(directory / "articles.parquet", index=False)
-        self.passages_.to_parquet(directory / "passages.parquet", index=False)
-        files = {"index": "kb.faiss", "articles": "articles.parquet", "passages": "passages.parquet"}
-        if self._has_tickets():
-            self.tickets_.to_parquet(directory / "tickets.parquet", index=False)
-            assert self.ticket_dense_ is not None  # _has_tickets checked it
-            self.ticket_dense_.save(directory / "tickets.faiss")
-            files.update(tickets="tickets.parquet", ticket_index="tickets.faiss")
-        enc = self.encoder_
-        card = {
-            "Knowledge base": (f"{len(self.articles_)} articles in {len(self._group_names)} groups, "
-                               f"{len(self.passages_)} passages, languages {', '.join(self.languages_) or '-'}; "
-                               f"faiss {self.dense_.kind} index; fusion `{self.fusion}`"
-                               + ("; learned ranker from feedback" if getattr(self, "ranker_", None) else "")),
-            "Calibration": f"each suggestion's score is the calibrated probability that it answers the ticket "
-                           f"(the raw cosine is the separate `similarity` column); default gate: probability >= "
-                           f"{self.threshold_:.3f}, for a precision of {float(self.target_precision):.0%} on the "
-                           f"calibration sample; strict gate (gap_report) "
-                           f"{float(self.calib_.get('strict', self.threshold_)):.3f} on the no-article quantile; "
-                           f"calibrated on {self.calibration_source_}; cross-lingual language map "
-                           f"`{self.language_map}`.",
-            "Personal data": "Ticket texts and answers were scrubbed with cxml.pii before indexing; the "
-                             "lexical index is rebuilt from stored passages on load.",
-        }
-        return {"encoder": {"spec": self.encoder_spec_, "name": enc.name, "dim": int(enc.dim)},
-                "params": self.get_params(), "files": files, "next_pid": int(self.next_pid_),
-                "next_tid": int(getattr(self, "next_tid_", 0)), "calibration": self.calib_,
-                "threshold": float(self.threshold_), "calibration_source": self.calibration_source_,
-                "ranker": getattr(self, "ranker_", None), "index_kind": self.dense_.kind,
-                "ticket_index_kind": (self.ticket_dense_.kind if self._has_tickets() and self.ticket_dense_ is not None
-                                      else None), "card": card}
+        return store.write_state(self, directory)
 
     @classmethod
     def _load_artifact(cls, directory: Path, manifest: dict[str, Any], *, allow_pickle: bool,
                        trusted: Sequence[str]) -> KnowledgeBase:
-        from cxml import encoders
-
-        m = manifest["model"]
-        params = dict(m["params"])
-        if "hnsw_threshold" in params:  # written before the IVF option (cxml 0.1.0 development)
-            params.setdefault("ann_threshold", params.pop("hnsw_threshold"))
-        kb = cls(**params)
-        kb.encoder_spec_ = manifest["encoder"]["spec"]
-        kb._encoder = encoders.load(kb.encoder_spec_)
-        files = m["files"]
-        arts = pd.read_parquet(directory / files["articles"])
-        arts["tags"] = [list(v) if v is not None else [] for v in arts["tags"]]
-        kb.articles_ = arts
-        kb.passages_ = pd.read_parquet(directory / files["passages"])
-        kb.dense_ = dense.read_index(directory / files["index"], kb._settings(), kb.passages_["pid"].to_numpy(),
-                                m.get("index_kind"), "passages")
-        check_dimensions(encoder=kb._encoder.dim, index=kb.dense_.index.d, where=str(directory))
-        kb.next_pid_ = int(m["next_pid"])
-        kb.next_tid_ = int(m.get("next_tid", 0))
-        kb.calib_ = m["calibration"]
-        kb.threshold_ = float(m["threshold"])
-        kb.calibration_source_ = m["calibration_source"]
-        kb.ranker_ = m.get("ranker")
-        kb._sync()
-        kb._fit_language_maps()
-        kb.tickets_ = None
-        kb.ticket_dense_ = None
-        if "tickets" in files:
-            kb.tickets_ = pd.read_parquet(directory / files["tickets"])
-            kb.ticket_dense_ = dense.read_index(directory / files["ticket_index"], kb._settings(),
-                                           kb.tickets_["tid"].to_numpy(), m.get("ticket_index_kind"), "tickets")
-            check_dimensions(encoder=kb._encoder.dim, index=kb.ticket_dense_.index.d, where=str(directory))
-            kb._sync_tickets()
-        return kb
+        return store.read_state(cls, directory, manifest)
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
