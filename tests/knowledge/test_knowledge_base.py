@@ -232,3 +232,14 @@ def test_probability_after_feedback_is_calibrated_on_tickets(kb: KnowledgeBase):
     assert "feedback tickets" in kb.calibration_source_ and kb.calib_["prob"]["n"] > 0
     res = kb.suggest("E-402 card declined", gate="agent", k=2)
     assert res["group_id"].iloc[0] == "pay" and res["score"].iloc[0] > res["score"].iloc[1]
+
+
+@pytest.mark.slow
+def test_real_encoder_probability_ranks_answer_over_nonsense():
+    """e5 (what "auto" picks here): the answer's probability leads, and beats a nonsense query's best, clearly."""
+    kb = KnowledgeBase(encoder="auto").add(ARTICLES)
+    good = kb.suggest("Miten palautan tuotteen, jonka ostin?", k=3, gate="agent")
+    bad = kb.suggest("qwzx vbnm plkj", k=3, gate="agent")
+    assert good["group_id"].iloc[0] == "ret" and good["language"].iloc[0] == "fi"
+    assert good["score"].iloc[0] > good["score"].iloc[1] + 0.02
+    assert good["score"].iloc[0] > bad["score"].iloc[0] + 0.02
