@@ -207,9 +207,11 @@ def test_gates_agent_precision_and_strict(kb: KnowledgeBase):
     agent = kb.suggest("qwzx vbnm plkj", k=3, gate="agent")
     assert len(agent) == 3 and agent["score"].between(0, 1).all()  # always the top k, each with its probability
     assert not agent["score"].equals(agent["similarity"])  # the raw similarity is its own column
+    assert kb.suggest("E-402").attrs["threshold"] == kb.threshold_ == kb.calib_["strict"]  # default: strict
+    kb.set_params(target_precision=0.5)._changed()
     shown = kb.suggest("my card payment fails with E-402", k=3)
     assert shown["group_id"].iloc[0] == "pay" and (shown["score"] >= kb.threshold_).all()
-    assert shown.attrs["threshold"] == kb.threshold_
+    assert shown.attrs["threshold"] == kb.threshold_ < kb.calib_["strict"]
     loose = kb.suggest_many(["parcel tracking code"], target_precision=0.05).attrs["threshold"]
     tight = kb.suggest_many(["parcel tracking code"], target_precision=1.0).attrs["threshold"]
     assert loose <= kb.threshold_ <= tight

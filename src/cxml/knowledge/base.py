@@ -18,11 +18,12 @@ held out: no answer in the base; noisy sentences cut from an article, scored wit
 came from: the answer is there) and refitted by :meth:`KnowledgeBase.fit_feedback` on real tickets
 (scored with their article, and with it held out or with none), as many answerable as not.
 
-Three gates (``suggest(..., gate=...)``): ``"precision"`` (the default) shows rows whose probability
-reaches :attr:`threshold_`, the lowest threshold at which the first suggestions of the calibration
-sample reach ``target_precision``; ``"agent"`` always shows the top ``k`` with their probabilities;
-``"strict"`` (what :meth:`KnowledgeBase.gap_report` uses) asks the best match to beat most best
-matches of queries with no article (``no_match_rate``, or Youden's J on feedback tickets). An empty
+Three gates (``suggest(..., gate=...)``): ``"strict"`` (the default, and what
+:meth:`KnowledgeBase.gap_report` uses) asks the best match to beat most best matches of queries with
+no article (``no_match_rate``, or Youden's J on feedback tickets); ``"precision"`` (the default once a
+``target_precision`` is set) shows rows whose probability reaches the lowest threshold at which the
+first suggestions of the calibration sample reach ``target_precision``; ``"agent"`` always shows the
+top ``k`` with their probabilities. :attr:`threshold_` is the default gate's threshold. An empty
 answer is "no good article".
 
 Updates
@@ -137,12 +138,16 @@ class KnowledgeBase:
         Youden's J on the tickets instead.
     k_neighbours : int, default=10
         Past tickets consulted per query (feedback votes, macros).
-    target_precision : float, default=0.8
-        The default gate of :meth:`suggest`: the lowest probability threshold at which the shown first
+    target_precision : float, optional
+        Set, the default gate of :meth:`suggest` is the precision gate: the lowest probability threshold at
+        which the shown first
         suggestions reach this precision on the calibration sample: after :meth:`fit_feedback`, tickets
         scored with their article and without it, weighted by the share of resolved tickets that had an
         article in the base; before, article pseudo-queries and held-out titles, half and half. Per call:
-        ``suggest(..., target_precision=...)``.
+        ``suggest(..., target_precision=...)``. None (the default) keeps the strict gate of
+        :meth:`gap_report` as :meth:`suggest`'s default: measured (benchmarks/RESULTS.md), a precision
+        target of 0.8 withholds more answerable tickets than it (StackFAQ 40 % vs 32 %, demo after
+        feedback 77 % vs 45 %), the zero-shot and ticket calibrations not yet separating well enough.
     language_map : {"none", "shift", "linear"}, default="none"
         Cross-lingual retrieval in a base of several languages (:mod:`cxml.knowledge.crosslingual`): a
         query is compared with the articles of another language through its version moved into that
@@ -158,7 +163,7 @@ class KnowledgeBase:
                  nprobe: int = 32, fusion: str = "crosscheck", dense_weight: float = 0.8, rrf_k: float = 60.0,
                  max_words: int = 200, collapse_translations: bool = True, random_state: int = 0,
                  n_calibration: int = 300, no_match_rate: float = 0.1, k_neighbours: int = 10,
-                 target_precision: float = 0.8, language_map: str = "none") -> None:
+                 target_precision: float | None = None, language_map: str = "none") -> None:
         self.encoder = encoder
         self.index = index
         self.ann_threshold = ann_threshold
@@ -184,7 +189,7 @@ class KnowledgeBase:
         if self.language_map not in crosslingual.LANGUAGE_MAPS:
             raise ValueError(f"language_map must be one of {', '.join(map(repr, crosslingual.LANGUAGE_MAPS))}, "
                              f"got {self.language_map!r}")
-        if not 0.0 < float(self.target_precision) <= 1.0:
+        if self.target_precision is not None and not 0.0 < float(self.target_precision) <= 1.0:
             raise ValueError(f"target_precision must be in (0, 1], got {self.target_precision!r}")
         if not 0.0 < float(self.no_match_rate) < 1.0:
             raise ValueError(f"no_match_rate must be in (0, 1), got {self.no_match_rate!r}")
@@ -632,7 +637,7 @@ class KnowledgeBase:
         self.calib_["answerable_share"] = float(prior)
         self.calib_["curve"] = fusion.precision_curve(np.asarray(p_top), np.asarray(correct, bool),
                                                       np.asarray(weight))
-        self.threshold_ = fusion.threshold_for_precision(self.calib_["curve"], float(self.target_precision))
+        self.threshold_ = self._threshold(None, None, None)[0]
 
     def _strict_score(self, gate: np.ndarray) -> np.ndarray:
         """Share of "no-article" queries whose best match scored lower (what the strict gate reads)."""
@@ -648,26 +653,28 @@ class KnowledgeBase:
             return self._strict_score(gate)
         return fusion.probability(gate, model)
 
-    def _threshold(self, gate: str, min_score: float | None, target_precision: float | None) -> float:
-        if gate not in GATES:
+    def _threshold(self, gate: str | None, min_score: float | None,
+                   target_precision: float | None) -> tuple[float, bool]:
+        """(threshold, whether it applies to the strict no-article quantile rather than the probability)."""
+        if gate is not None and gate not in GATES:
             raise ValueError(f"gate must be one of {', '.join(map(repr, GATES))}, got {gate!r}")
+        if target_precision is not None and not 0.0 < float(target_precision) <= 1.0:
+            raise ValueError(f"target_precision must be in (0, 1], got {target_precision!r}")
         if min_score is not None:
-            return float(min_score)
+            return float(min_score), False
         if gate == "agent":
-            return 0.0
-        if gate == "strict":
-            return float(self.calib_.get("strict", self.threshold_))
-        if target_precision is not None:
-            if not 0.0 < float(target_precision) <= 1.0:
-                raise ValueError(f"target_precision must be in (0, 1], got {target_precision!r}")
-            if "curve" in self.calib_:
-                return fusion.threshold_for_precision(self.calib_["curve"], float(target_precision))
-        return float(self.threshold_)
+            return 0.0, False
+        if gate is None:
+            gate = "precision" if target_precision is not None or self.target_precision is not None else "strict"
+        if gate == "strict" or "curve" not in self.calib_:
+            return float(self.calib_.get("strict", self.threshold_)), True
+        target = target_precision if target_precision is not None else self.target_precision
+        return fusion.threshold_for_precision(self.calib_["curve"], float(0.8 if target is None else target)), False
 
     # ------------------------------------------------------------------ suggest
     def suggest(self, query: Any, k: int = 5, language: str | None = None,
                 filters: Mapping[str, Any] | None = None, min_score: float | None = None,
-                target_precision: float | None = None, gate: str = "precision") -> pd.DataFrame:
+                target_precision: float | None = None, gate: str | None = None) -> pd.DataFrame:
         """Suggest articles for one ticket or text.
 
         Parameters
@@ -687,8 +694,10 @@ class KnowledgeBase:
             The precision the shown suggestions should reach (on the calibration sample: feedback
             tickets after :meth:`fit_feedback`, article pseudo-queries before); default the
             constructor's ``target_precision`` (:attr:`threshold_`).
-        gate : {"precision", "agent", "strict"}, default="precision"
-            ``"precision"``: rows whose probability reaches the threshold of ``target_precision``;
+        gate : {"precision", "agent", "strict"}, optional
+            Default: ``"precision"`` when a ``target_precision`` is set (here or in the constructor),
+            else ``"strict"``. ``"precision"``: rows whose probability reaches the threshold of
+            ``target_precision``;
             ``"agent"``: always the top ``k``, each with its probability, for an agent to judge;
             ``"strict"``: the "no good article" gate of :meth:`gap_report` (the best match must beat
             most matches of queries with no article: ``no_match_rate``, or Youden's J on feedback).
@@ -710,7 +719,7 @@ class KnowledgeBase:
     def suggest_many(self, queries: Any, k: int = 5, language: str | None = None,
                      filters: Mapping[str, Any] | None = None, min_score: float | None = None,
                      batch_size: int = 256, target_precision: float | None = None,
-                     gate: str = "precision") -> pd.DataFrame:
+                     gate: str | None = None) -> pd.DataFrame:
         """Suggest articles for many queries (batched encoding and scoring).
 
         Parameters
@@ -729,7 +738,7 @@ class KnowledgeBase:
         self._check_fitted()
         labels, batch, known = self._queries(queries)
         _check_k(k, "suggest")
-        thr = self._threshold(gate, min_score, target_precision)
+        thr, strict = self._threshold(gate, min_score, target_precision)
         allowed = self._allowed_articles(language, filters)
         cols: dict[str, list[Any]] = {c: [] for c in _RESULT_COLUMNS}
         empty: list[Any] = []
@@ -741,7 +750,7 @@ class KnowledgeBase:
             langs = self._query_languages(part, language, known[start:start + batch_size])
             feats = self._score_batch(part, qv, n_groups=k, allowed=allowed, langs=langs)
             for j, f in enumerate(feats):
-                rows = self._rows(f, k, langs[j], thr, strict=gate == "strict")
+                rows = self._rows(f, k, langs[j], thr, strict=strict)
                 lab = labels[start + j]
                 if not rows:
                     empty.append(lab)
