@@ -46,10 +46,7 @@ def write_state(kb: Any, directory: Path) -> dict[str, Any]:
                            f"faiss {kb.dense_.kind} index; fusion `{kb.fusion}`"
                            + ("; learned ranker from feedback" if getattr(kb, "ranker_", None) else "")),
         "Calibration": f"each suggestion's score is the calibrated probability that it answers the ticket "
-                       f"(the raw cosine is the separate `similarity` column); default gate: probability >= "
-                       f"{kb.threshold_:.3f}, for a precision of {float(kb.target_precision):.0%} on the "
-                       f"calibration sample; strict gate (gap_report) "
-                       f"{float(kb.calib_.get('strict', kb.threshold_)):.3f} on the no-article quantile; "
+                       f"(the raw cosine is the separate `similarity` column); default gate: {_gate(kb)}; "
                        f"calibrated on {kb.calibration_source_}; cross-lingual language map "
                        f"`{kb.language_map}`.",
         "Personal data": "Ticket texts and answers were scrubbed with cxml.pii before indexing; the "
@@ -62,6 +59,15 @@ def write_state(kb: Any, directory: Path) -> dict[str, Any]:
             "ranker": getattr(kb, "ranker_", None), "index_kind": kb.dense_.kind,
             "ticket_index_kind": (kb.ticket_dense_.kind if kb._has_tickets() and kb.ticket_dense_ is not None
                                   else None), "card": card}
+
+
+def _gate(kb: Any) -> str:
+    strict = float(kb.calib_.get("strict", kb.threshold_))
+    if kb.target_precision is None:
+        return (f"strict, the best match above {strict:.3f} of the no-article quantile (also gap_report's); "
+                "a precision gate on the probability per call (suggest(..., target_precision=...))")
+    return (f"probability >= {kb.threshold_:.3f}, for a precision of {float(kb.target_precision):.0%} on the "
+            f"calibration sample; gap_report's strict gate {strict:.3f} on the no-article quantile")
 
 
 def read_state(cls: type, directory: Path, manifest: dict[str, Any]) -> Any:
