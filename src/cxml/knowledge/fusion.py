@@ -16,12 +16,14 @@ import numpy as np
 
 from cxml.knowledge.history import ranker_logit
 
-__all__ = ["CODE_BOOST", "FUSIONS", "rrf", "ranks_desc", "quantile_rank", "standardised", "fuse",
+__all__ = ["CODE_BOOST", "CODE_FIRST", "FUSIONS", "rrf", "ranks_desc", "quantile_rank", "standardised", "fuse",
            "youden_threshold", "margins", "fit_probability", "probability", "precision_curve",
            "threshold_for_precision"]
 
 #: Linear fusion: a text naming all of the query's codes gains this many calibration standard deviations.
 CODE_BOOST = 6.0
+#: ``fusion="crosscheck"``: the code share outranks any dense difference (a lexicographic order).
+CODE_FIRST = 1e3
 #: The zero-shot fusions :class:`cxml.knowledge.KnowledgeBase` accepts.
 FUSIONS = ("crosscheck", "rrf", "linear", "adaptive", "dense", "lexical")
 
@@ -105,8 +107,8 @@ def fuse(f: Mapping[str, np.ndarray], *, fusion: str, dense_weight: float, rrf_k
     if fusion == "lexical":
         return f["lex"] + 1e-6 * f["sim"], g
     code = f["code"]
-    if fusion == "crosscheck":  # the dense ranking, texts naming all of the query's rare codes first
-        return (f["sim"] - calib["sim_mu"]) / calib["sim_sd"] + CODE_BOOST * code, g
+    if fusion == "crosscheck":  # the dense ranking, texts naming more of the query's rare codes first
+        return CODE_FIRST * code + (f["sim"] - calib["sim_mu"]) / calib["sim_sd"], g
     if fusion == "linear":
         return g + CODE_BOOST * code, g
     if fusion == "adaptive":
