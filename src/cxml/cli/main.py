@@ -223,8 +223,8 @@ def _suggest(args: argparse.Namespace) -> int:
 
 
 def _article_line(r: Any) -> str:
-    """One suggested article (a row of ``KnowledgeBase.suggest``) as a line."""
-    return f"{r.rank}. {r.title} [{r.language}] score {r.score:.2f} {r.url}"
+    """One suggested article (a row of ``KnowledgeBase.suggest``): its probability of answering, the raw cosine."""
+    return f"{r.rank}. {r.title} [{r.language}] probability {r.score:.2f} (similarity {r.similarity:.2f}) {r.url}"
 
 
 def _short(text: object, n: int = 160) -> str:

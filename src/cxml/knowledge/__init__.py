@@ -1,10 +1,17 @@
 """Knowledge suggestion: the right help article or past answer for a ticket, in the ticket's language.
 
-:class:`KnowledgeBase` is the facade; its parts live beside it:
+:class:`KnowledgeBase` (:mod:`cxml.knowledge.base`) is the facade; it keeps the state (articles, passages,
+indexes, past tickets, calibration) and delegates the work to its parts:
 
-- :mod:`cxml.knowledge.retrieval`: passages, the lexical (BM25) and dense (faiss) indexes, rank fusion, article
-  files;
-- :mod:`cxml.knowledge.base`: the :class:`KnowledgeBase` itself (articles, past tickets, feedback, gaps).
+- :mod:`cxml.knowledge.articles`: article records and folders of Markdown / HTML / text files;
+- :mod:`cxml.knowledge.passages`: articles split into passages along headings and paragraphs;
+- :mod:`cxml.knowledge.lexical`: tokens, stop words, BM25 and code matches;
+- :mod:`cxml.knowledge.dense`: faiss indexes (exact, HNSW, IVF) addressed by int64 ids;
+- :mod:`cxml.knowledge.fusion`: dense, lexical and code evidence combined; the calibrated gate;
+- :mod:`cxml.knowledge.history`: past tickets, agents' feedback and the learned ranker;
+- :mod:`cxml.knowledge.gaps`: unanswered tickets clustered into topics (c-TF-IDF keywords).
+
+:mod:`cxml.knowledge.retrieval` re-exports the retrieval parts under their former home.
 """
 
 from cxml.exceptions import NotFittedError

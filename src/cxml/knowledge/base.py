@@ -10,17 +10,21 @@ knowledge gaps: clusters of tickets that no article answers.
 
 Scores
 ------
-``score`` in every result is *calibrated*: the share of "no-article" queries (queries whose
-article was held out of the base) whose best match scored lower. 0.95 means "better than
-95 % of what a query with no matching article gets". It is comparable across encoders,
-whose raw cosines are not (multilingual-e5 puts unrelated texts at 0.7-0.8). Rows below
-``threshold_`` are dropped; an empty answer is "no good article". The reference sample is
-built at :meth:`KnowledgeBase.add` from the articles themselves (each title queried with its
-own article group held out; the threshold lets ``no_match_rate`` of them through) and rebuilt
-by :meth:`KnowledgeBase.fit_feedback` from real tickets (their article held out, or none),
-where the threshold maximises Youden's J against tickets scored with their article present.
-The order of the rows is the fusion's (or the learned ranker's), so with ``fusion="rrf"``
-a row can carry a slightly higher score than the row above it.
+``score`` in every result is the *calibrated probability that the article answers the query*
+(:func:`cxml.knowledge.fusion.probability`: a logistic model of the candidate's fused evidence and
+its lead over the other candidates); ``similarity`` keeps the raw cosine. The probability is fitted
+at :meth:`KnowledgeBase.add` on the articles themselves (titles queried with their own article group
+held out: no answer in the base; noisy sentences cut from an article, scored without the passage they
+came from: the answer is there) and refitted by :meth:`KnowledgeBase.fit_feedback` on real tickets
+(scored with their article, and with it held out or with none), as many answerable as not.
+
+Three gates (``suggest(..., gate=...)``): ``"strict"`` (the default, and what
+:meth:`KnowledgeBase.gap_report` uses) asks the best match to beat most best matches of queries with
+no article (``no_match_rate``, or Youden's J on feedback tickets); ``"precision"`` (the default once a
+``target_precision`` is set) shows rows whose probability reaches the lowest threshold at which the
+first suggestions of the calibration sample reach ``target_precision``; ``"agent"`` always shows the
+top ``k`` with their probabilities. :attr:`threshold_` is the default gate's threshold. An empty
+answer is "no good article".
 
 Updates
 -------
@@ -45,7 +49,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,8 +60,9 @@ import pandas as pd
 
 from cxml.checks import is_missing, reject_single_string
 from cxml.exceptions import InputTypeError, NotFittedError, ValidationError
-from cxml.knowledge import retrieval
-from cxml.persistence import ArtifactError, check_dimensions, register_artifact
+from cxml.knowledge import articles as article_files
+from cxml.knowledge import crosslingual, dense, fusion, gaps, history, lexical, passages, store
+from cxml.persistence import register_artifact
 from cxml.schema import TicketBatch, ticket_batch
 
 __all__ = ["KnowledgeBase", "NotFittedError"]
@@ -67,10 +71,8 @@ logger = logging.getLogger(__name__)
 
 _RESULT_COLUMNS = ["query", "rank", "article_id", "title", "url", "score", "snippet", "language",
                    "group_id", "similarity", "lexical"]
-_RANKER_FEATURES = ["dense", "lexical", "code", "ticket_sim", "vote", "dismiss", "dense_gap", "lexical_gap",
-                    "vote_gap"]
-#: Linear fusion: a text naming all of the query's codes gains this many calibration standard deviations.
-_CODE_BOOST = 6.0
+#: The gates of :meth:`KnowledgeBase.suggest`.
+GATES = ("precision", "agent", "strict")
 _RESULT_DTYPES = {"rank": "int64", "score": "float64", "similarity": "float64", "lexical": "float64"}
 
 
@@ -105,21 +107,21 @@ class KnowledgeBase:
     nprobe : int, default=32
         IVF cells visited per query (more: higher recall, slower); ignored by the other
         index kinds. Can be changed after building (``set_params``).
-    fusion : {"rrf", "linear", "dense", "lexical"}, default="rrf"
-        How the dense and BM25 rankings are combined until feedback is learned: weighted
-        reciprocal rank fusion, or a convex combination of the two scores, each standardised
-        by the calibration ("how good is the best *wrong* match", per encoder). After
-        :meth:`fit_feedback` a learned logistic ranker over dense, lexical and past-ticket
-        evidence replaces it. Measured (benchmarks/RESULTS.md): on StackFAQ with MiniLM the
-        linear fusion is a little better (top-1 93.5 % vs 90.6 %, dense alone 93.9 %), on
-        the noisy bilingual demo tickets with e5 RRF is (53.9 % vs 51.5 %, dense alone
-        50.0 %, BM25 alone 47.5 %): RRF degrades least when one side is weak. Codes (tokens
-        with a digit that name only a few passages: error, product, article codes) are a third
-        ranked list of their own: a query naming ``PX-12345`` finds the one article about it
-        (top-1 99.5 % vs 2 % without that list, benchmarks/RESULTS.md).
+    fusion : {"crosscheck", "rrf", "linear", "adaptive", "dense", "lexical"}, default="crosscheck"
+        How the dense and BM25 evidence are combined until feedback is learned (after
+        :meth:`fit_feedback` a learned logistic ranker over dense, lexical and past-ticket evidence
+        replaces it). ``"crosscheck"``: the dense ranking, with an exact cross-check of codes (tokens
+        with a digit that name only a few passages: error, product, article codes): a text naming all
+        of the query's codes goes first. ``"rrf"``: weighted reciprocal rank fusion (codes as a third
+        list); ``"linear"``: a convex combination of the two scores, each standardised by the
+        calibration ("how good is the best *wrong* match", per encoder); ``"adaptive"``: the same with
+        per-query weights (each side by its lead over its runner-up). Measured in one run
+        (benchmarks/RESULTS.md): only ``"crosscheck"`` is at least the better part on every benchmark
+        (StackFAQ, where dense leads, and product codes, where the lexical side does); RRF and linear
+        fusions lose 0.2-3 points to dense alone on StackFAQ.
     dense_weight : float, default=0.8
-        Weight of the dense side in the fusion (BM25 gets ``1 - dense_weight``); equal
-        weights cost 5.5 points of top-1 on StackFAQ.
+        Weight of the dense side in the fusions and in the gate's evidence (BM25 gets
+        ``1 - dense_weight``); equal weights cost 5.5 points of top-1 on StackFAQ.
     rrf_k : float, default=60
     max_words : int, default=200
         Passage length.
@@ -136,12 +138,32 @@ class KnowledgeBase:
         Youden's J on the tickets instead.
     k_neighbours : int, default=10
         Past tickets consulted per query (feedback votes, macros).
+    target_precision : float, optional
+        Set, the default gate of :meth:`suggest` is the precision gate: the lowest probability threshold at
+        which the shown first
+        suggestions reach this precision on the calibration sample: after :meth:`fit_feedback`, tickets
+        scored with their article and without it, weighted by the share of resolved tickets that had an
+        article in the base; before, article pseudo-queries and held-out titles, half and half. Per call:
+        ``suggest(..., target_precision=...)``. None (the default) keeps the strict gate of
+        :meth:`gap_report` as :meth:`suggest`'s default: measured (benchmarks/RESULTS.md), a precision
+        target of 0.8 withholds more answerable tickets than it (StackFAQ 40 % vs 32 %, demo after
+        feedback 77 % vs 45 %), the zero-shot and ticket calibrations not yet separating well enough.
+    language_map : {"none", "shift", "linear"}, default="none"
+        Cross-lingual retrieval in a base of several languages (:mod:`cxml.knowledge.crosslingual`): a
+        query is compared with the articles of another language through its version moved into that
+        language (``"shift"``: by the difference of the languages' mean title embeddings; ``"linear"``:
+        plus a ridge map learned from the titles of articles that exist in both), so that a Finnish
+        ticket finds an English-only article; the translation's missing lexical evidence counts as
+        neutral. ``"none"``: raw cross-lingual cosines (a Finnish article of another topic tends to win).
+        Not the default: on the full bilingual demo base the shift costs 2 points of top-1 and, through
+        the neutral lexical evidence, breaks the ``"rrf"`` fusion (benchmarks/RESULTS.md).
     """
 
     def __init__(self, encoder: str = "auto", index: str = "auto", ann_threshold: int = 50_000,
-                 nprobe: int = 32, fusion: str = "rrf", dense_weight: float = 0.8, rrf_k: float = 60.0,
+                 nprobe: int = 32, fusion: str = "crosscheck", dense_weight: float = 0.8, rrf_k: float = 60.0,
                  max_words: int = 200, collapse_translations: bool = True, random_state: int = 0,
-                 n_calibration: int = 300, no_match_rate: float = 0.1, k_neighbours: int = 10) -> None:
+                 n_calibration: int = 300, no_match_rate: float = 0.1, k_neighbours: int = 10,
+                 target_precision: float | None = None, language_map: str = "none") -> None:
         self.encoder = encoder
         self.index = index
         self.ann_threshold = ann_threshold
@@ -155,17 +177,24 @@ class KnowledgeBase:
         self.n_calibration = n_calibration
         self.no_match_rate = no_match_rate
         self.k_neighbours = k_neighbours
+        self.target_precision = target_precision
+        self.language_map = language_map
 
     # ------------------------------------------------------------------ state helpers
     def _check_params(self) -> None:
-        if self.fusion not in ("rrf", "linear", "dense", "lexical"):
-            raise ValueError(f"fusion must be 'rrf', 'linear', 'dense' or 'lexical', got {self.fusion!r}")
+        if self.fusion not in fusion.FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(map(repr, fusion.FUSIONS))}, got {self.fusion!r}")
         if not 0.0 <= float(self.dense_weight) <= 1.0:
             raise ValueError(f"dense_weight must be in [0, 1], got {self.dense_weight!r}")
+        if self.language_map not in crosslingual.LANGUAGE_MAPS:
+            raise ValueError(f"language_map must be one of {', '.join(map(repr, crosslingual.LANGUAGE_MAPS))}, "
+                             f"got {self.language_map!r}")
+        if self.target_precision is not None and not 0.0 < float(self.target_precision) <= 1.0:
+            raise ValueError(f"target_precision must be in (0, 1], got {self.target_precision!r}")
         if not 0.0 < float(self.no_match_rate) < 1.0:
             raise ValueError(f"no_match_rate must be in (0, 1), got {self.no_match_rate!r}")
-        if self.index not in retrieval.INDEX_KINDS:
-            raise ValueError(f"index must be one of {', '.join(map(repr, retrieval.INDEX_KINDS))}, got {self.index!r}")
+        if self.index not in dense.INDEX_KINDS:
+            raise ValueError(f"index must be one of {', '.join(map(repr, dense.INDEX_KINDS))}, got {self.index!r}")
         if int(self.nprobe) < 1:
             raise ValueError(f"nprobe must be >= 1, got {self.nprobe!r}")
 
@@ -183,11 +212,11 @@ class KnowledgeBase:
             enc = self._encoder = encoders.load(self.encoder_spec_)
         return enc
 
-    def _settings(self) -> retrieval.IndexSettings:
-        return retrieval.IndexSettings(kind=self.index, ann_threshold=int(self.ann_threshold), ivf_nprobe=int(self.nprobe),
+    def _settings(self) -> dense.IndexSettings:
+        return dense.IndexSettings(kind=self.index, ann_threshold=int(self.ann_threshold), ivf_nprobe=int(self.nprobe),
                                seed=int(self.random_state))
 
-    def _search(self, index: retrieval.DenseIndex, qv: np.ndarray, k: int,
+    def _search(self, index: dense.DenseIndex, qv: np.ndarray, k: int,
                 allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``index.search`` with this knowledge base's current ``nprobe``."""
         return index.search(qv, k, allowed, nprobe=int(self.nprobe))
@@ -202,29 +231,7 @@ class KnowledgeBase:
 
     # ------------------------------------------------------------------ adding articles
     def _as_articles(self, articles: Any) -> pd.DataFrame:
-        from cxml.schema import as_articles
-
-        if isinstance(articles, (str, os.PathLike)):
-            articles = retrieval.read_article_files(articles)
-        df = as_articles(articles)
-        df = df.reset_index(drop=True)
-        df["id"] = df["id"].map(str)
-        for col in ("url", "language", "group_id"):
-            if col not in df.columns:
-                df[col] = None
-        if "tags" not in df.columns:
-            df["tags"] = [[] for _ in range(len(df))]
-        df["group_id"] = [str(g) if not is_missing(g) else i for g, i in zip(df["group_id"], df["id"], strict=True)]
-        df["url"] = [None if is_missing(u) else str(u) for u in df["url"]]
-        missing = [i for i, lang in enumerate(df["language"]) if is_missing(lang) or not str(lang).strip()]
-        if missing:
-            from cxml.language import detect_languages
-
-            found = detect_languages([f"{df.at[i, 'title']}\n{df.at[i, 'body']}" for i in missing])
-            for i, lang in zip(missing, found, strict=True):
-                df.at[i, "language"] = lang
-        df["language"] = [None if is_missing(v) else str(v).lower() for v in df["language"]]
-        return df
+        return article_files.article_frame(articles)
 
     def add(self, articles: Any) -> KnowledgeBase:
         """Add articles (new ids; use :meth:`update` to replace existing ones).
@@ -260,7 +267,7 @@ class KnowledgeBase:
             self._start([f"{t}\n{b}" for t, b in zip(df["title"], df["body"], strict=True)][:2000])
         rows = []
         for aid, title, body in zip(df["id"], df["title"], df["body"], strict=True):
-            for p in retrieval.split_passages(str(title), str(body or ""), int(self.max_words)):
+            for p in passages.split_passages(str(title), str(body or ""), int(self.max_words)):
                 rows.append({"pid": self.next_pid_, "article_id": aid, "heading": p.heading,
                              "snippet": p.chunk, "text": p.text})
                 self.next_pid_ += 1
@@ -282,7 +289,7 @@ class KnowledgeBase:
         self.encoder_spec_ = resolve_spec(self.encoder, sample)
         self._encoder = None
         self.next_pid_ = 0
-        self.dense_ = retrieval.DenseIndex(self.encoder_.dim, self._settings())
+        self.dense_ = dense.DenseIndex(self.encoder_.dim, self._settings())
         self.articles_ = pd.DataFrame({c: pd.Series([], dtype=object) for c in
                                        ("id", "title", "body", "url", "language", "tags", "group_id")})
         self.passages_ = pd.DataFrame({"pid": pd.Series([], dtype="int64"), "article_id": [],
@@ -339,6 +346,7 @@ class KnowledgeBase:
             has_tickets = self._has_tickets()
             if has_tickets:
                 self._sync_tickets()
+            self._fit_language_maps()
             self._calibrate_articles()
             if has_tickets and getattr(self, "ranker_", None) is not None:
                 self._learn_from_tickets()
@@ -355,14 +363,38 @@ class KnowledgeBase:
         p = self.passages_
         self._p_pid = p["pid"].to_numpy(np.int64)
         self._p_art = np.asarray([self._art_pos[x] for x in p["article_id"]], np.int64)
+        self._p_lang = self._art_lang[self._p_art] if len(self._p_art) else np.zeros(0, object)
         # passages of article i: _ap_order[_ap_bounds[i]:_ap_bounds[i + 1]] (in passage order);
         # articles of group g: _ga_order[_ga_bounds[g]:_ga_bounds[g + 1]] (in article order)
         self._ap_order = np.argsort(self._p_art, kind="stable")
         self._ap_bounds = np.searchsorted(self._p_art[self._ap_order], np.arange(len(a) + 1))
         self._ga_order = np.argsort(self._art_group, kind="stable").astype(np.int64)
         self._ga_bounds = np.searchsorted(self._art_group[self._ga_order], np.arange(len(groups) + 1))
-        self._lex = retrieval.LexicalIndex().fit(p["text"].tolist()) if len(p) else None
+        self._lex = lexical.LexicalIndex().fit(p["text"].tolist()) if len(p) else None
         self.languages_ = sorted({x for x in self._art_lang if x})
+
+    def _fit_language_maps(self) -> None:
+        """Maps between the base's languages (:mod:`cxml.knowledge.crosslingual`), from the article titles."""
+        self._lang_maps: dict[tuple[str, str], dict[str, Any]] = {}
+        if self.language_map == "none" or len(self.languages_) < 2:
+            return
+        a = self.articles_
+        self._lang_maps = crosslingual.fit_language_maps(self._encode_queries(a["title"].astype(str).tolist()),
+                                                         list(self._art_lang), list(a["group_id"]),
+                                                         self.language_map)
+
+    def _mapped_queries(self, qv: np.ndarray, langs: Sequence[str | None] | None) -> list[dict[str, np.ndarray]]:
+        """Per query, its version in each other language of the base (none without maps or a language)."""
+        out: list[dict[str, np.ndarray]] = [{} for _ in range(len(qv))]
+        maps = getattr(self, "_lang_maps", {})
+        if not maps or langs is None:
+            return out
+        for (src, dst), m in maps.items():
+            rows = [i for i, lang in enumerate(langs) if lang == src]
+            if rows:
+                for i, v in zip(rows, crosslingual.map_queries(qv[rows], m), strict=True):
+                    out[i][dst] = v
+        return out
 
     # ------------------------------------------------------------------ scoring core
     def _encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -408,7 +440,9 @@ class KnowledgeBase:
     def _score_batch(self, texts: list[str], qv: np.ndarray, *, n_groups: int,
                      allowed: np.ndarray | None = None,
                      exclude_groups: Sequence[int | None] | None = None,
-                     exclude_tickets: Sequence[str | None] | None = None) -> list[dict[str, np.ndarray]]:
+                     exclude_tickets: Sequence[str | None] | None = None,
+                     langs: Sequence[str | None] | None = None,
+                     exclude_passages: Sequence[int] | None = None) -> list[dict[str, np.ndarray]]:
         """Candidate groups and their features for each query.
 
         Returns, per query, a dict of arrays over candidate groups: ``group``, ``sim`` (best
@@ -424,6 +458,9 @@ class KnowledgeBase:
         if exclude_groups is not None:
             k_dense = min(n_pass, k_dense + 32)
         d_scores, d_ids = self._search(self.dense_, qv, k_dense, allowed_pids)
+        mapped = self._mapped_queries(qv, langs)
+        extra = [np.concatenate([self._search(self.dense_, v[None, :], k_dense, allowed_pids)[1][0]
+                                 for v in m.values()]) if m else np.zeros(0, np.int64) for m in mapped]
         assert self._lex is not None  # callers need articles, and every article has at least one passage
         lex_scores, lex_norm = self._lex.score(texts)
         lex_scores = lex_scores / np.maximum(lex_norm, 1e-9)[:, None]
@@ -433,15 +470,13 @@ class KnowledgeBase:
         k_lex = min(n_pass, max(32, 4 * n_groups))
         p_ok = allowed[self._p_art] if allowed is not None else None
         for i in range(len(texts)):
-            rows_d = np.searchsorted(self._p_pid, d_ids[i][d_ids[i] >= 0])
             ls = lex_scores[i] if p_ok is None else np.where(p_ok, lex_scores[i], -1.0)
-            rows_l = np.argpartition(-ls, k_lex - 1)[:k_lex] if k_lex < n_pass else np.arange(n_pass)
-            rows_l = rows_l[ls[rows_l] > 0]
             cs = code_scores[i] if p_ok is None else np.where(p_ok, code_scores[i], 0.0)
-            rows_c = np.flatnonzero(cs > 0)
-            if len(rows_c) > k_lex:
-                rows_c = rows_c[np.argsort(-cs[rows_c], kind="stable")[:k_lex]]
-            groups = np.unique(self._art_group[self._p_art[np.concatenate([rows_d, rows_l, rows_c])]])
+            drop = -1 if exclude_passages is None else int(exclude_passages[i])
+            if drop >= 0:  # a pseudo-query is not compared with the passage it was cut from
+                ls, cs = ls.copy(), cs.copy()
+                ls[drop], cs[drop] = -1.0, 0.0
+            groups = self._candidate_groups(np.concatenate([d_ids[i], extra[i]]), ls, cs, k_lex)
             if tick is not None:
                 groups = np.union1d(groups, tick[i]["groups"])
             if exclude_groups is not None and exclude_groups[i] is not None:
@@ -453,60 +488,65 @@ class KnowledgeBase:
             if not len(arts):
                 out.append({"group": np.zeros(0, np.int64)})
                 continue
-            # their passages, article by article: segment j (from a_start[j]) holds article j's
-            counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
-            a_start = np.cumsum(counts) - counts
-            prow = self._ap_order[_ranges(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
-            vec = self.dense_.reconstruct(self._p_pid[prow])
-            psim = vec @ qv[i]
-            plex = ls[prow].clip(0, None)
-            pcode = cs[prow]
-            # per article: best passage by sim, lex and code (max aggregation; every article has a passage)
-            a_sim = np.maximum.reduceat(psim, a_start).astype(np.float64)
-            a_lex = np.maximum.reduceat(plex, a_start).astype(np.float64)
-            a_code = np.maximum.reduceat(pcode, a_start).astype(np.float64)
-            # snippet: the passage with the best combined evidence (the first one on a tie)
-            comb = self._combine_passage(psim, plex)
-            aj = np.repeat(np.arange(len(arts)), counts)
-            a_best = prow[np.lexsort((-comb, aj))[a_start]]
-            groups_, g_start, gj = np.unique(self._art_group[arts], return_index=True, return_inverse=True)
-            feats = {"group": groups_.astype(np.int64), "sim": np.maximum.reduceat(a_sim, g_start),
-                     "lex": np.maximum.reduceat(a_lex, g_start), "code": np.maximum.reduceat(a_code, g_start),
-                     "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
-                     "art_sim": a_sim, "art_lex": a_lex}
+            feats = self._group_features(arts, qv[i], ls, cs, mapped[i], drop)
             if tick is not None:
-                feats.update(self._ticket_features(tick[i], feats["group"]))
+                feats.update(history.ticket_features(tick[i], feats["group"]))
             out.append(feats)
         return out
 
+    def _candidate_groups(self, dense_ids: np.ndarray, ls: np.ndarray, cs: np.ndarray, k_lex: int) -> np.ndarray:
+        """Groups of the passages found by the dense search, the ``k_lex`` best BM25 and the code matches."""
+        n_pass = len(self._p_pid)
+        rows_d = np.searchsorted(self._p_pid, dense_ids[dense_ids >= 0])
+        rows_l = np.argpartition(-ls, k_lex - 1)[:k_lex] if k_lex < n_pass else np.arange(n_pass)
+        rows_l = rows_l[ls[rows_l] > 0]
+        rows_c = np.flatnonzero(cs > 0)
+        if len(rows_c) > k_lex:
+            rows_c = rows_c[np.argsort(-cs[rows_c], kind="stable")[:k_lex]]
+        return np.unique(self._art_group[self._p_art[np.concatenate([rows_d, rows_l, rows_c])]])
+
+    def _group_features(self, arts: np.ndarray, q: np.ndarray, ls: np.ndarray, cs: np.ndarray,
+                        mapped: Mapping[str, np.ndarray] | None = None, drop: int = -1) -> dict[str, Any]:
+        """Evidence of candidate articles (sorted by group) aggregated by max: passage -> article -> group.
+
+        ``mapped`` holds the query's version in other languages: passages of those languages are compared
+        with it, and their missing lexical evidence (a query shares few words with a translation) counts as
+        neutral (the calibration's typical best-match value) instead of zero.
+        """
+        # their passages, article by article: segment j (from a_start[j]) holds article j's
+        counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
+        a_start = np.cumsum(counts) - counts
+        prow = self._ap_order[_ranges(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
+        pvec = self.dense_.reconstruct(self._p_pid[prow])
+        psim = pvec @ q
+        plex = ls[prow].clip(0, None)
+        for lang, v in (mapped or {}).items():
+            other = self._p_lang[prow] == lang
+            if other.any():
+                psim[other] = pvec[other] @ v
+                plex[other] = np.maximum(plex[other], float(self.calib_["lex_mu"]))
+        psim[prow == drop] = -np.inf
+        # per article: best passage by sim, lex and code (max aggregation; every article has a passage)
+        a_sim = np.maximum.reduceat(psim, a_start).astype(np.float64)
+        a_lex = np.maximum.reduceat(plex, a_start).astype(np.float64)
+        a_code = np.maximum.reduceat(cs[prow], a_start).astype(np.float64)
+        # snippet: the passage with the best combined evidence (the first one on a tie)
+        comb = self._combine_passage(psim, plex)
+        aj = np.repeat(np.arange(len(arts)), counts)
+        a_best = prow[np.lexsort((-comb, aj))[a_start]]
+        groups_, g_start, gj = np.unique(self._art_group[arts], return_index=True, return_inverse=True)
+        return {"group": groups_.astype(np.int64), "sim": np.maximum.reduceat(a_sim, g_start),
+                "lex": np.maximum.reduceat(a_lex, g_start), "code": np.maximum.reduceat(a_code, g_start),
+                "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
+                "art_sim": a_sim, "art_lex": a_lex}
+
     def _combine_passage(self, sim: np.ndarray, lex: np.ndarray) -> np.ndarray:
-        c = self.calib_
-        w = float(self.dense_weight)
-        return w * (sim - c["sim_mu"]) / c["sim_sd"] + (1 - w) * (lex - c["lex_mu"]) / c["lex_sd"]
+        return fusion.standardised(sim, lex, self.calib_, float(self.dense_weight))
 
     def _fused(self, f: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """(ranking key, gate value) per candidate group."""
-        if not len(f["group"]):
-            return np.zeros(0), np.zeros(0)
-        ranker = getattr(self, "ranker_", None)
-        if ranker is not None and "t_sim" in f:
-            g = self._ranker_logit(f)
-            return g + _CODE_BOOST * f["code"], g
-        g = self._combine_passage(f["sim"], f["lex"])
-        if self.fusion == "dense":
-            return f["sim"].copy(), g
-        if self.fusion == "lexical":
-            return f["lex"] + 1e-6 * f["sim"], g
-        code = f["code"]
-        if self.fusion == "linear":
-            return g + _CODE_BOOST * code, g
-        w = float(self.dense_weight)
-        rd = retrieval.ranks_desc(f["sim"])
-        rl = retrieval.ranks_desc(f["lex"], present=f["lex"] > 0)
-        key = w * retrieval.rrf([rd], self.rrf_k) + (1 - w) * retrieval.rrf([rl], self.rrf_k)
-        if code.any():  # a third list: texts naming the query's codes, weighted like the dense side
-            key += retrieval.rrf([retrieval.ranks_desc(code, present=code > 0)], self.rrf_k)
-        return key + 1e-9 * g, g
+        """(ranking key, gate value) per candidate group (see :func:`cxml.knowledge.fusion.fuse`)."""
+        return fusion.fuse(f, fusion=self.fusion, dense_weight=float(self.dense_weight), rrf_k=float(self.rrf_k),
+                           calib=self.calib_, ranker=getattr(self, "ranker_", None))
 
     # ------------------------------------------------------------------ calibration
     def _calibrate_articles(self) -> None:
@@ -523,30 +563,118 @@ class KnowledgeBase:
         self.calib_ = {"sim_mu": 0.0, "sim_sd": 1.0, "lex_mu": 0.0, "lex_sd": 1.0}
         if len(self._group_names) < 2:
             self.calib_["null"] = []
+            self.calib_["strict"] = 0.0
             self.threshold_ = 0.0
             self.calibration_source_ = "none (one article group)"
             return
         texts = a["title"].iloc[pick].astype(str).tolist()
         qv = self._encode_queries(texts)
-        feats = self._score_batch(texts, qv, n_groups=5, exclude_groups=list(self._art_group[pick]))
+        feats = self._score_batch(texts, qv, n_groups=5, exclude_groups=list(self._art_group[pick]),
+                                  langs=list(self._art_lang[pick]))
         top_sim = np.array([f["sim"].max() if len(f["group"]) else np.nan for f in feats])
         top_lex = np.array([f["lex"].max() if len(f["group"]) else np.nan for f in feats])
         self.calib_.update(sim_mu=float(np.nanmean(top_sim)), sim_sd=float(max(np.nanstd(top_sim), 1e-3)),
                            lex_mu=float(np.nanmean(top_lex)), lex_sd=float(max(np.nanstd(top_lex), 1e-2)))
         null = np.sort([self._fused(f)[1].max() for f in feats if len(f["group"])])
         self.calib_["null"] = null.tolist()
-        self.threshold_ = 1.0 - float(self.no_match_rate)
-        self.calibration_source_ = f"{len(null)} article titles, own article held out"
+        self.calib_["strict"] = 1.0 - float(self.no_match_rate)
+        # the probability: the same titles (no answer in the base) and pseudo-queries whose article is there
+        pq_texts, pq_groups, pq_langs, pq_rows = self._pseudo_queries(pick, rng)
+        pq_feats = self._score_batch(pq_texts, self._encode_queries(pq_texts), n_groups=5, langs=pq_langs,
+                                     exclude_passages=pq_rows) if pq_texts else []
+        gates = [self._fused(f)[1] for f in feats] + [self._fused(f)[1] for f in pq_feats]
+        golds = [np.zeros(len(f["group"]), bool) for f in feats] + [f["group"] == g for f, g in
+                                                                     zip(pq_feats, pq_groups, strict=True)]
+        self._fit_probability(gates, golds, np.r_[np.zeros(len(feats), bool), np.ones(len(pq_feats), bool)], 0.5)
+        self.calibration_source_ = (f"{len(null)} article titles with their own article held out and "
+                                    f"{len(pq_texts)} pseudo-queries (article sentences, words dropped) with it "
+                                    "present")
 
-    def _score(self, gate: np.ndarray) -> np.ndarray:
+    def _pseudo_queries(self, pick: np.ndarray,
+                        rng: np.random.Generator) -> tuple[list[str], list[int], list[str | None], list[int]]:
+        """A noisy partial sentence of each picked article, and the passage it was cut from (-1: kept).
+
+        A window of a passage's text with a third of the words dropped, scored with that passage excluded
+        (when the article has another):
+        a zero-shot stand-in for a ticket whose article is in the base, sharing the topic with the rest of
+        the article but not its words verbatim, as real questions do.
+        """
+        texts, groups, langs, source = [], [], [], []
+        for ai in pick:
+            rows = self._ap_order[self._ap_bounds[ai]:self._ap_bounds[ai + 1]]
+            row = int(rng.choice(rows))
+            words = str(self._p_snippet[row]).split()
+            if len(words) < 3:
+                continue
+            start = int(rng.integers(0, max(1, len(words) - 12)))
+            window = words[start:start + 12]
+            keep = rng.random(len(window)) >= 1 / 3
+            kept = [w for w, k in zip(window, keep, strict=True) if k]
+            texts.append(" ".join(kept if len(kept) >= 3 else window))
+            groups.append(int(self._art_group[ai]))
+            langs.append(self._art_lang[ai])
+            source.append(row if len(rows) > 1 else -1)  # the article keeps another passage to be found by
+        return texts, groups, langs, source
+
+    def _fit_probability(self, gates: list[np.ndarray], golds: list[np.ndarray], answerable: np.ndarray,
+                         prior: float) -> None:
+        """Fit the probability model, the precision curve of the first suggestions and the default threshold.
+
+        ``answerable`` marks the calibration queries whose article is in the base; in the precision curve
+        they weigh ``prior`` together (the expected share of tickets the base can answer), the others the rest.
+        """
+        model = fusion.fit_probability(gates, golds)
+        p_top, correct, weight = [], [], []
+        n_ans = max(int(np.sum(answerable)), 1)
+        n_not = max(int(len(answerable) - np.sum(answerable)), 1)
+        for g, y, ans in zip(gates, golds, answerable, strict=True):
+            if len(g):
+                top = int(np.argmax(g))
+                p_top.append(float(fusion.probability(g, model)[top]))
+                correct.append(bool(np.asarray(y)[top]))
+                weight.append(prior / n_ans if ans else (1.0 - prior) / n_not)
+        self.calib_["prob"] = model
+        self.calib_["answerable_share"] = float(prior)
+        self.calib_["curve"] = fusion.precision_curve(np.asarray(p_top), np.asarray(correct, bool),
+                                                      np.asarray(weight))
+        self.threshold_ = self._threshold(None, None, None)[0]
+
+    def _strict_score(self, gate: np.ndarray) -> np.ndarray:
+        """Share of "no-article" queries whose best match scored lower (what the strict gate reads)."""
         null = np.asarray(self.calib_.get("null", []))
         if not len(null):
             return np.ones_like(gate, dtype=np.float64)
-        return retrieval.quantile_rank(null, gate)
+        return fusion.quantile_rank(null, gate)
+
+    def _score(self, gate: np.ndarray) -> np.ndarray:
+        """The calibrated probability that each candidate answers the query."""
+        model = self.calib_.get("prob")
+        if model is None:  # an artifact written before the probability: its quantile score
+            return self._strict_score(gate)
+        return fusion.probability(gate, model)
+
+    def _threshold(self, gate: str | None, min_score: float | None,
+                   target_precision: float | None) -> tuple[float, bool]:
+        """(threshold, whether it applies to the strict no-article quantile rather than the probability)."""
+        if gate is not None and gate not in GATES:
+            raise ValueError(f"gate must be one of {', '.join(map(repr, GATES))}, got {gate!r}")
+        if target_precision is not None and not 0.0 < float(target_precision) <= 1.0:
+            raise ValueError(f"target_precision must be in (0, 1], got {target_precision!r}")
+        if min_score is not None:
+            return float(min_score), False
+        if gate == "agent":
+            return 0.0, False
+        if gate is None:
+            gate = "precision" if target_precision is not None or self.target_precision is not None else "strict"
+        if gate == "strict" or "curve" not in self.calib_:
+            return float(self.calib_.get("strict", self.threshold_)), True
+        target = target_precision if target_precision is not None else self.target_precision
+        return fusion.threshold_for_precision(self.calib_["curve"], float(0.8 if target is None else target)), False
 
     # ------------------------------------------------------------------ suggest
     def suggest(self, query: Any, k: int = 5, language: str | None = None,
-                filters: Mapping[str, Any] | None = None, min_score: float | None = None) -> pd.DataFrame:
+                filters: Mapping[str, Any] | None = None, min_score: float | None = None,
+                target_precision: float | None = None, gate: str | None = None) -> pd.DataFrame:
         """Suggest articles for one ticket or text.
 
         Parameters
@@ -560,30 +688,44 @@ class KnowledgeBase:
             Article metadata to match, e.g. ``{"language": "fi", "tags": "payments"}``; a
             list value matches any of its items, a list column (tags) matches on overlap.
         min_score : float, optional
-            Calibrated score below which a row is dropped; default :attr:`threshold_`.
+            Probability (``score``) below which a row is dropped, overriding the gate's threshold.
             ``0`` keeps everything.
+        target_precision : float, optional
+            The precision the shown suggestions should reach (on the calibration sample: feedback
+            tickets after :meth:`fit_feedback`, article pseudo-queries before); default the
+            constructor's ``target_precision`` (:attr:`threshold_`).
+        gate : {"precision", "agent", "strict"}, optional
+            Default: ``"precision"`` when a ``target_precision`` is set (here or in the constructor),
+            else ``"strict"``. ``"precision"``: rows whose probability reaches the threshold of
+            ``target_precision``;
+            ``"agent"``: always the top ``k``, each with its probability, for an agent to judge;
+            ``"strict"``: the "no good article" gate of :meth:`gap_report` (the best match must beat
+            most matches of queries with no article: ``no_match_rate``, or Youden's J on feedback).
 
         Returns
         -------
         DataFrame
-            Columns ``query`` (0), ``rank``, ``article_id``, ``title``, ``url``, ``score``,
-            ``snippet``, ``language``, ``group_id``, ``similarity`` (best passage cosine),
-            ``lexical`` (BM25 coverage). Empty when no article is good enough, with
+            Columns ``query`` (0), ``rank``, ``article_id``, ``title``, ``url``, ``score`` (the
+            calibrated probability that the article answers the query), ``snippet``, ``language``,
+            ``group_id``, ``similarity`` (best passage cosine: the raw similarity), ``lexical`` (BM25
+            coverage). Empty when no article is good enough, with
             ``result.attrs["no_good_article"] = True``.
         """
-        res = self.suggest_many([query], k=k, language=language, filters=filters, min_score=min_score)
+        res = self.suggest_many([query], k=k, language=language, filters=filters, min_score=min_score,
+                                target_precision=target_precision, gate=gate)
         res.attrs["no_good_article"] = bool(res.attrs["no_good_article"])
         return res
 
     def suggest_many(self, queries: Any, k: int = 5, language: str | None = None,
                      filters: Mapping[str, Any] | None = None, min_score: float | None = None,
-                     batch_size: int = 256) -> pd.DataFrame:
+                     batch_size: int = 256, target_precision: float | None = None,
+                     gate: str | None = None) -> pd.DataFrame:
         """Suggest articles for many queries (batched encoding and scoring).
 
         Parameters
         ----------
         queries : list of str, Series of str, DataFrame of tickets or list of dicts
-        k, language, filters, min_score
+        k, language, filters, min_score, target_precision, gate
             As in :meth:`suggest`.
         batch_size : int, default=256
 
@@ -596,7 +738,7 @@ class KnowledgeBase:
         self._check_fitted()
         labels, batch, known = self._queries(queries)
         _check_k(k, "suggest")
-        thr = self.threshold_ if min_score is None else float(min_score)
+        thr, strict = self._threshold(gate, min_score, target_precision)
         allowed = self._allowed_articles(language, filters)
         cols: dict[str, list[Any]] = {c: [] for c in _RESULT_COLUMNS}
         empty: list[Any] = []
@@ -606,9 +748,9 @@ class KnowledgeBase:
             part = texts[start:start + batch_size]
             qv = vectors[start:start + batch_size]
             langs = self._query_languages(part, language, known[start:start + batch_size])
-            feats = self._score_batch(part, qv, n_groups=k, allowed=allowed)
+            feats = self._score_batch(part, qv, n_groups=k, allowed=allowed, langs=langs)
             for j, f in enumerate(feats):
-                rows = self._rows(f, k, langs[j], thr)
+                rows = self._rows(f, k, langs[j], thr, strict=strict)
                 lab = labels[start + j]
                 if not rows:
                     empty.append(lab)
@@ -651,13 +793,15 @@ class KnowledgeBase:
                      for v in batch.frame["language"].tolist()]
         return labels, batch, langs
 
-    def _rows(self, f: dict[str, np.ndarray], k: int, lang: str | None, thr: float) -> list[dict[str, Any]]:
+    def _rows(self, f: dict[str, np.ndarray], k: int, lang: str | None, thr: float,
+              strict: bool = False) -> list[dict[str, Any]]:
         if not len(f["group"]):
             return []
         key, gate = self._fused(f)
         score = self._score(gate)
+        passes = self._strict_score(gate) if strict else score
         order = np.argsort(-key, kind="stable")
-        order = order[score[order] >= thr]  # the gate: groups below the threshold are never shown
+        order = order[passes[order] >= thr]  # the gate: groups below the threshold are never shown
         a = self._art_cols
         rows: list[dict[str, Any]] = []
         for gj in order:
@@ -688,59 +832,6 @@ class KnowledgeBase:
         return getattr(self, "tickets_", None) is not None and len(self.tickets_) > 0 \
             and getattr(self, "ticket_dense_", None) is not None
 
-    def _ticket_frame(self, tickets: Any, article_col: str | None, label: int, source: str) -> pd.DataFrame:
-        from cxml.pii import scrub_many
-        from cxml.schema import as_tickets
-
-        t = as_tickets(tickets, require=("text",))
-        n = len(t)
-
-        def col(name: str) -> list[Any]:
-            if name and name in t.columns:
-                return [None if is_missing(v) else v for v in t[name]]
-            return [None] * n
-
-        answers = col("answer")
-        present = [i for i, v in enumerate(answers) if v is not None]
-        if present:  # as_tickets scrubs already; scrub again in case a caller turned it off
-            for i, v in zip(present, scrub_many([str(answers[i]) for i in present]), strict=True):
-                answers[i] = v
-        out = pd.DataFrame({
-            "ticket_id": [str(x) for x in t["id"]],
-            "text": scrub_many([str(x) for x in t["text"]]),
-            "answer": answers,
-            "reason": [None if v is None else str(v) for v in col("reason")],
-            "macro": [None if v is None else str(v) for v in col("macro")],
-            "language": [None if v is None else str(v) for v in col("language")],
-            "article_id": [None if v is None else _id_str(v) for v in col(article_col or "")],
-            "label": label, "source": source,
-        })
-        return out
-
-    def _feedback_pairs(self, pairs: Any, tickets: pd.DataFrame | None, label: int, source: str) -> pd.DataFrame:
-        if pairs is None:
-            return pd.DataFrame()
-        df = pairs if isinstance(pairs, pd.DataFrame) else pd.DataFrame(list(pairs))
-        if "article_id" not in df.columns:
-            raise ValueError(f"{source} feedback needs an 'article_id' column, got {list(df.columns)}")
-        if not {"text", "subject", "body"} & set(df.columns):
-            if "ticket_id" not in df.columns or tickets is None:
-                raise ValueError(f"{source} feedback needs the query text ('text' or 'subject'/'body') or a "
-                                 "'ticket_id' of one of the tickets")
-            texts = tickets.drop_duplicates("ticket_id").set_index("ticket_id")["text"]
-            ids = df["ticket_id"].map(str)
-            unknown = sorted(set(ids) - set(texts.index))
-            if unknown:
-                raise ValueError(f"{source} feedback refers to {len(unknown)} unknown ticket id(s), e.g. "
-                                 f"{unknown[:5]}")
-            df = df.assign(text=texts.loc[ids].to_numpy(), ticket_id=ids.to_numpy())
-        frame = self._ticket_frame(df.drop(columns=["answer", "macro", "reason"], errors="ignore"),
-                                   "article_id", label, source)
-        if "ticket_id" in df.columns:
-            frame["ticket_id"] = df["ticket_id"].map(str).to_numpy()
-        frame["answer"] = None
-        return frame
-
     def add_tickets(self, tickets: Any, article_col: str = "resolving_article_id") -> KnowledgeBase:
         """Index resolved tickets for :meth:`similar_tickets`, :meth:`suggest_macros` and votes.
 
@@ -763,7 +854,7 @@ class KnowledgeBase:
         self
         """
         self._check_params()
-        frame = self._ticket_frame(tickets, article_col, 1, "resolved")
+        frame = history.ticket_frame(tickets, article_col, 1, "resolved")
         if getattr(self, "articles_", None) is None:
             self._start(frame["text"].tolist()[:2000])
         frame.loc[frame["article_id"].isna(), "label"] = 0
@@ -773,7 +864,7 @@ class KnowledgeBase:
     def _append_tickets(self, frame: pd.DataFrame) -> None:
         if getattr(self, "tickets_", None) is None or getattr(self, "ticket_dense_", None) is None:
             self.tickets_ = frame.iloc[:0].assign(tid=pd.Series([], dtype="int64"))
-            self.ticket_dense_: retrieval.DenseIndex | None = retrieval.DenseIndex(self.encoder_.dim, self._settings())
+            self.ticket_dense_: dense.DenseIndex | None = dense.DenseIndex(self.encoder_.dim, self._settings())
             self.next_tid_ = 0
         frame = frame.copy()
         frame.insert(0, "tid", np.arange(self.next_tid_, self.next_tid_ + len(frame), dtype=np.int64))
@@ -821,15 +912,15 @@ class KnowledgeBase:
         self
         """
         self._check_fitted()
-        frame = self._ticket_frame(tickets, article_col, 1, "resolved")
+        frame = history.ticket_frame(tickets, article_col, 1, "resolved")
         frame.loc[frame["article_id"].isna(), "label"] = 0
         unknown = frame["article_id"].notna() & ~frame["article_id"].isin(set(self.articles_["id"]))
         if unknown.any():
             logger.warning("%d ticket(s) name an article not in the knowledge base (e.g. %s): they count as "
                            "tickets with no article", int(unknown.sum()), frame.loc[unknown, "article_id"].iloc[0])
         parts = [frame,
-                 self._feedback_pairs(accepted, frame, 1, "accepted"),
-                 self._feedback_pairs(dismissed, frame, -1, "dismissed")]
+                 history.feedback_frame(accepted, frame, 1, "accepted"),
+                 history.feedback_frame(dismissed, frame, -1, "dismissed")]
         self.tickets_ = None
         self.ticket_dense_ = None
         self.ranker_: dict[str, Any] | None = None
@@ -857,50 +948,10 @@ class KnowledgeBase:
                         "groups": np.unique(grp[(grp >= 0) & (lab > 0)])})
         return out
 
-    def _ticket_features(self, nb: dict[str, Any], groups: np.ndarray) -> dict[str, np.ndarray]:
-        """Past-ticket evidence per candidate group (``groups`` sorted, as :meth:`_score_batch` gives)."""
-        sims, grp, lab = nb["sims"], nb["grp"], nb["lab"]
-        floor = float(sims.min()) if len(sims) else 0.0
-        total = float(np.clip(sims, 1e-6, None).sum()) if len(sims) else 1.0
-        t_sim = np.full(len(groups), floor)
-        vote = np.zeros(len(groups))
-        dis = np.zeros(len(groups))
-        voted = np.unique(grp[lab != 0])  # only the neighbours' groups (at most k_neighbours) get evidence
-        at = np.searchsorted(groups, voted)
-        for j, g in zip(at, voted, strict=True):
-            if j >= len(groups) or groups[j] != g:
-                continue
-            pos = (grp == g) & (lab > 0)
-            neg = (grp == g) & (lab < 0)
-            if pos.any():
-                t_sim[j] = sims[pos].max()
-                vote[j] = np.clip(sims[pos], 1e-6, None).sum() / total
-            if neg.any():
-                dis[j] = np.clip(sims[neg], 1e-6, None).sum() / total
-        return {"t_sim": t_sim, "vote": vote, "dismiss": dis}
-
-    def _ranker_matrix(self, f: dict[str, np.ndarray]) -> np.ndarray:
-        """Features of each candidate group: absolute evidence, and its gap to the query's best."""
-        c = self.calib_
-        sim = (f["sim"] - c["sim_mu"]) / c["sim_sd"]
-        lex = (f["lex"] - c["lex_mu"]) / c["lex_sd"]
-        t_sim = (f["t_sim"] - c["sim_mu"]) / c["sim_sd"]
-        return np.column_stack([sim, lex, f["code"], t_sim, f["vote"], f["dismiss"],
-                                sim - sim.max(), lex - lex.max(), f["vote"] - f["vote"].max()])
-
-    def _ranker_logit(self, f: dict[str, np.ndarray]) -> np.ndarray:
-        r = self.ranker_
-        assert r is not None  # only called with a learned ranker
-        x = (self._ranker_matrix(f) - np.asarray(r["mean"])) / np.asarray(r["scale"])
-        return x @ np.asarray(r["coef"]) + float(r["intercept"])
-
     def _learn_from_tickets(self) -> None:
-        from sklearn.linear_model import LogisticRegression
-
-        t = self.tickets_
+        """Fit the ranker on labelled tickets (leave-one-out), then recalibrate the gate on tickets."""
         rng = np.random.default_rng(self.random_state)
         labelled = np.flatnonzero((self._t_label > 0) & (self._t_group >= 0))
-        nogold = np.flatnonzero((self._t_label == 0) | ((self._t_label > 0) & (self._t_group < 0)))
         n = int(self.n_calibration)
         if len(labelled) < 5:
             logger.warning("fit_feedback: only %d ticket(s) with a known article; the ranker is not learned",
@@ -908,55 +959,64 @@ class KnowledgeBase:
             self.ranker_ = None
             return
         lab = np.sort(rng.choice(labelled, size=min(n * 2, len(labelled)), replace=False))
-        texts = t["text"].iloc[lab].tolist()
+        texts = self.tickets_["text"].iloc[lab].tolist()
         qv = self._encode_queries(texts)
-        keys = list(self._t_key[lab])
-        feats = self._score_batch(texts, qv, n_groups=10, exclude_tickets=keys)
+        feats = self._score_batch(texts, qv, n_groups=10, exclude_tickets=list(self._t_key[lab]),
+                                  langs=self._ticket_languages(lab))
         X, y = [], []
         for f, gold in zip(feats, self._t_group[lab], strict=True):
             if not len(f["group"]):
                 continue
-            X.append(self._ranker_matrix(f))
+            X.append(history.ranker_matrix(f, self.calib_))
             y.append((f["group"] == gold).astype(int))
-        X_all, y_all = np.vstack(X), np.concatenate(y)
-        if y_all.min() == y_all.max():
-            self.ranker_ = None
+        self.ranker_ = history.fit_ranker(np.vstack(X), np.concatenate(y), len(feats))
+        if self.ranker_ is None:
             return
-        mean, scale = X_all.mean(axis=0), np.maximum(X_all.std(axis=0), 1e-6)
-        clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
-        clf.fit((X_all - mean) / scale, y_all)
-        self.ranker_ = {"features": _RANKER_FEATURES, "coef": clf.coef_[0].tolist(),
-                        "intercept": float(clf.intercept_[0]), "mean": mean.tolist(), "scale": scale.tolist(),
-                        "n_tickets": len(feats)}
-        # calibration on tickets: positives (own article present) vs nulls (held out / none)
         cal = lab[: min(n, len(lab))]
-        pos_feats = feats[: len(cal)]
-        pos = np.array([self._ranker_logit(f)[f["group"] == g].max() for f, g in
-                        zip(pos_feats, self._t_group[cal], strict=True) if (f["group"] == g).any()])
-        texts_c = t["text"].iloc[cal].tolist()
-        qv_c = qv[: len(cal)]
-        held = self._score_batch(texts_c, qv_c, n_groups=5, exclude_groups=list(self._t_group[cal]),
-                                 exclude_tickets=list(self._t_key[cal]))
-        nulls = [self._ranker_logit(f).max() for f in held if len(f["group"])]
+        self._calibrate_tickets(cal, feats[: len(cal)], qv[: len(cal)], rng)
+
+    def _ticket_languages(self, rows: np.ndarray) -> list[str | None]:
+        """Languages of stored tickets: their ``language`` field, detected where missing."""
+        t = self.tickets_.iloc[rows]
+        known = [None if is_missing(v) or not str(v).strip() else str(v).strip().lower() for v in t["language"]]
+        return self._query_languages(t["text"].tolist(), None, known)
+
+    def _calibrate_tickets(self, cal: np.ndarray, feats: list[dict[str, np.ndarray]], qv: np.ndarray,
+                           rng: np.random.Generator) -> None:
+        """The gate from tickets: positives (own article present) vs nulls (held out, or none)."""
+        t = self.tickets_
+        logit = [history.ranker_logit(f, self.ranker_, self.calib_) if len(f["group"]) else np.zeros(0)
+                 for f in feats]
+        pos = np.array([s[f["group"] == g].max() for s, f, g in zip(logit, feats, self._t_group[cal], strict=True)
+                        if (f["group"] == g).any()])
+        held = self._score_batch(t["text"].iloc[cal].tolist(), qv, n_groups=5,
+                                 exclude_groups=list(self._t_group[cal]), exclude_tickets=list(self._t_key[cal]),
+                                 langs=self._ticket_languages(cal))
+        nulls = [history.ranker_logit(f, self.ranker_, self.calib_).max() for f in held if len(f["group"])]
+        nogold = np.flatnonzero((self._t_label == 0) | ((self._t_label > 0) & (self._t_group < 0)))
+        more: list[dict[str, np.ndarray]] = []
         if len(nogold):
-            ng = np.sort(rng.choice(nogold, size=min(n, len(nogold)), replace=False))
+            ng = np.sort(rng.choice(nogold, size=min(int(self.n_calibration), len(nogold)), replace=False))
             tx = t["text"].iloc[ng].tolist()
             more = self._score_batch(tx, self._encode_queries(tx), n_groups=5,
-                                     exclude_tickets=list(self._t_key[ng]))
-            nulls += [self._ranker_logit(f).max() for f in more if len(f["group"])]
+                                     exclude_tickets=list(self._t_key[ng]), langs=self._ticket_languages(ng))
+            nulls += [history.ranker_logit(f, self.ranker_, self.calib_).max() for f in more if len(f["group"])]
         null = np.sort(np.asarray(nulls))
         self.calib_["null"] = null.tolist()
-        ps = retrieval.quantile_rank(null, pos)
-        ns = retrieval.quantile_rank(null, null)
-        cands = np.unique(np.concatenate([ps, ns]))
-        best, best_j = 1.0 - float(self.no_match_rate), -np.inf
-        for c in cands:
-            j = float(np.mean(ps >= c) - np.mean(ns >= c))
-            if j > best_j + 1e-12:
-                best, best_j = float(c), j
-        self.threshold_ = best
+        self.calib_["strict"], best_j = fusion.youden_threshold(fusion.quantile_rank(null, pos),
+                                                                fusion.quantile_rank(null, null),
+                                                                default=1.0 - float(self.no_match_rate))
+        negatives = held + (more if len(nogold) else [])
+        gates = logit + [history.ranker_logit(f, self.ranker_, self.calib_) for f in negatives if len(f["group"])]
+        golds = ([f["group"] == g for f, g in zip(feats, self._t_group[cal], strict=True)]
+                 + [np.zeros(len(f["group"]), bool) for f in negatives if len(f["group"])])
+        resolved = self.tickets_["source"].to_numpy() == "resolved"
+        prior = float(np.mean(((self._t_label > 0) & (self._t_group >= 0))[resolved])) if resolved.any() else 0.5
+        n_neg = len(gates) - len(logit)
+        self._fit_probability(gates, golds, np.r_[np.ones(len(logit), bool), np.zeros(n_neg, bool)],
+                              min(max(prior, 0.05), 0.95))
         self.calibration_source_ = (f"{len(pos)} feedback tickets with their article, {len(null)} with it held "
-                                    f"out or with none (Youden's J {best_j:.2f})")
+                                    f"out or with none (strict gate: Youden's J {best_j:.2f})")
 
     def similar_tickets(self, query: Any, k: int = 5) -> pd.DataFrame:
         """Past resolved tickets most similar to a query (dense search over scrubbed texts).
@@ -1057,34 +1117,20 @@ class KnowledgeBase:
 
         self._check_fitted()
         t = as_tickets(tickets, require=("text",))
-        res = self.suggest_many(t, k=1)
-        gaps = set(res.attrs["no_good_article"])
-        mask = np.array([lab in gaps for lab in t.index])
-        cols = ["topic", "volume", "share", "keywords", "examples", "top_reason"]
+        res = self.suggest_many(t, k=1, gate="strict")
+        unanswered = set(res.attrs["no_good_article"])
+        mask = np.array([lab in unanswered for lab in t.index])
         if mask.sum() == 0:
-            out = pd.DataFrame(columns=cols)
+            out = pd.DataFrame(columns=gaps.GAP_COLUMNS)
             out.attrs["n_unanswered"] = 0
             return out
         g = t.loc[mask]
         texts = scrub_many(g["text"].astype(str).tolist())
-        X = self._encode_queries(texts)
-        labels = _cluster(X, n_topics, self.random_state)
-        kw = retrieval.ctfidf_keywords(texts, labels, n_words=n_keywords)
-        rows = []
-        for topic in sorted(set(labels.tolist())):
-            idx = np.flatnonzero(labels == topic)
-            centre = X[idx].mean(axis=0)
-            near = idx[np.argsort(-(X[idx] @ centre), kind="stable")[:n_examples]]
-            reason = None
-            if "reason" in g.columns:
-                vc = g["reason"].iloc[idx].dropna().astype(str).value_counts()
-                reason = vc.index[0] if len(vc) else None
-            rows.append({"volume": len(idx), "share": len(idx) / len(t), "keywords": kw.get(topic, []),
-                         "examples": [texts[i] for i in near], "top_reason": reason})
-        out = pd.DataFrame(rows).sort_values("volume", ascending=False, kind="stable").reset_index(drop=True)
-        out.insert(0, "topic", np.arange(len(out)))
+        out = gaps.topic_table(texts, self._encode_queries(texts), g["reason"] if "reason" in g.columns else None,
+                               len(t), n_topics=n_topics, n_examples=n_examples, n_keywords=n_keywords,
+                               random_state=self.random_state)
         out.attrs["n_unanswered"] = int(mask.sum())
-        return out[cols]
+        return out
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike[str], **kwargs: Any) -> Path:
@@ -1109,78 +1155,12 @@ class KnowledgeBase:
         return self
 
     def _save_artifact(self, directory: Path, *, allow_pickle: bool) -> dict[str, Any]:
-        if not self._has_tickets():
-            self._check_fitted()
-        self.dense_.save(directory / "kb.faiss")
-        arts = self.articles_.copy()
-        arts["tags"] = [list(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in arts["tags"]]
-        for c in arts.columns:  # extra metadata columns of mixed type: keep them as text
-            if c != "tags" and arts[c].dtype == object:
-                arts[c] = [None if is_missing(v) else (v if isinstance(v, str) else json.dumps(v, default=str))
-                           for v in arts[c]]
-        arts.to_parquet(directory / "articles.parquet", index=False)
-        self.passages_.to_parquet(directory / "passages.parquet", index=False)
-        files = {"index": "kb.faiss", "articles": "articles.parquet", "passages": "passages.parquet"}
-        if self._has_tickets():
-            self.tickets_.to_parquet(directory / "tickets.parquet", index=False)
-            assert self.ticket_dense_ is not None  # _has_tickets checked it
-            self.ticket_dense_.save(directory / "tickets.faiss")
-            files.update(tickets="tickets.parquet", ticket_index="tickets.faiss")
-        enc = self.encoder_
-        card = {
-            "Knowledge base": (f"{len(self.articles_)} articles in {len(self._group_names)} groups, "
-                               f"{len(self.passages_)} passages, languages {', '.join(self.languages_) or '-'}; "
-                               f"faiss {self.dense_.kind} index; fusion `{self.fusion}`"
-                               + ("; learned ranker from feedback" if getattr(self, "ranker_", None) else "")),
-            "Calibration": f"threshold {self.threshold_:.3f} on the calibrated score, from "
-                           f"{self.calibration_source_}.",
-            "Personal data": "Ticket texts and answers were scrubbed with cxml.pii before indexing; the "
-                             "lexical index is rebuilt from stored passages on load.",
-        }
-        return {"encoder": {"spec": self.encoder_spec_, "name": enc.name, "dim": int(enc.dim)},
-                "params": self.get_params(), "files": files, "next_pid": int(self.next_pid_),
-                "next_tid": int(getattr(self, "next_tid_", 0)), "calibration": self.calib_,
-                "threshold": float(self.threshold_), "calibration_source": self.calibration_source_,
-                "ranker": getattr(self, "ranker_", None), "index_kind": self.dense_.kind,
-                "ticket_index_kind": (self.ticket_dense_.kind if self._has_tickets() and self.ticket_dense_ is not None
-                                      else None), "card": card}
+        return store.write_state(self, directory)
 
     @classmethod
     def _load_artifact(cls, directory: Path, manifest: dict[str, Any], *, allow_pickle: bool,
                        trusted: Sequence[str]) -> KnowledgeBase:
-        from cxml import encoders
-
-        m = manifest["model"]
-        params = dict(m["params"])
-        if "hnsw_threshold" in params:  # written before the IVF option (cxml 0.1.0 development)
-            params.setdefault("ann_threshold", params.pop("hnsw_threshold"))
-        kb = cls(**params)
-        kb.encoder_spec_ = manifest["encoder"]["spec"]
-        kb._encoder = encoders.load(kb.encoder_spec_)
-        files = m["files"]
-        arts = pd.read_parquet(directory / files["articles"])
-        arts["tags"] = [list(v) if v is not None else [] for v in arts["tags"]]
-        kb.articles_ = arts
-        kb.passages_ = pd.read_parquet(directory / files["passages"])
-        kb.dense_ = _read_index(directory / files["index"], kb._settings(), kb.passages_["pid"].to_numpy(),
-                                m.get("index_kind"), "passages")
-        check_dimensions(encoder=kb._encoder.dim, index=kb.dense_.index.d, where=str(directory))
-        kb.next_pid_ = int(m["next_pid"])
-        kb.next_tid_ = int(m.get("next_tid", 0))
-        kb.calib_ = m["calibration"]
-        kb.threshold_ = float(m["threshold"])
-        kb.calibration_source_ = m["calibration_source"]
-        kb.ranker_ = m.get("ranker")
-        kb._sync()
-        kb.tickets_ = None
-        kb.ticket_dense_ = None
-        if "tickets" in files:
-            kb.tickets_ = pd.read_parquet(directory / files["tickets"])
-            kb.ticket_dense_ = _read_index(directory / files["ticket_index"], kb._settings(),
-                                           kb.tickets_["tid"].to_numpy(), m.get("ticket_index_kind"), "tickets")
-            check_dimensions(encoder=kb._encoder.dim, index=kb.ticket_dense_.index.d, where=str(directory))
-            kb._sync_tickets()
-        return kb
+        return store.read_state(cls, directory, manifest)
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -1191,63 +1171,9 @@ def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
 
 
-def _read_index(path: Path, settings: retrieval.IndexSettings, live_ids: np.ndarray, kind: str | None,
-                what: str) -> retrieval.DenseIndex:
-    """Read a faiss file of an artifact and check it against the manifest and the stored table.
-
-    Raises
-    ------
-    ArtifactError
-        When the file is not an index cxml writes, holds another kind of index than the
-        manifest names, or lacks vectors of stored rows.
-    """
-    try:
-        index = retrieval.DenseIndex.read(path, settings, live_ids)
-    except (RuntimeError, ValueError) as exc:  # faiss raises RuntimeError on a damaged file
-        raise ArtifactError(f"cannot read the {what} index {path}: {exc}") from exc
-    if kind is not None and index.kind != kind:
-        raise ArtifactError(f"{path} holds a faiss index of kind {index.kind!r} but the manifest says {kind!r}: "
-                            "the artifact's files were mixed up; re-save the knowledge base")
-    missing = np.setdiff1d(np.asarray(live_ids, np.int64), index.ids())
-    if len(missing):
-        raise ArtifactError(f"{path} lacks the vectors of {len(missing)} of the {len(live_ids)} stored {what} "
-                            f"(e.g. id {int(missing[0])}): the index and the table were saved apart; re-save "
-                            "the knowledge base")
-    return index
-
-
-def _id_str(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def _snippet(text: str, n: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _cluster(X: np.ndarray, n_topics: int | None, random_state: int) -> np.ndarray:
-    """k-means on embeddings; the number of topics by silhouette when not given."""
-    from sklearn.cluster import KMeans
-
-    n = len(X)
-    if n < 3:
-        return np.zeros(n, np.int64)
-    if n_topics is not None:
-        k = max(1, min(int(n_topics), n))
-        return KMeans(k, n_init=4, random_state=random_state).fit_predict(X).astype(np.int64)
-    from sklearn.metrics import silhouette_score
-
-    best, best_s = np.zeros(n, np.int64), -1.0
-    for k in range(2, min(12, n - 1) + 1):
-        lab = KMeans(k, n_init=4, random_state=random_state).fit_predict(X)
-        if len(set(lab.tolist())) < 2:
-            continue
-        s = silhouette_score(X, lab, metric="cosine", random_state=random_state)
-        if s > best_s + 1e-9:
-            best, best_s = lab.astype(np.int64), s
-    return best
 
 
 def _check_k(k: Any, method: str) -> None:

@@ -1,0 +1,161 @@
+"""History: past tickets as evidence (votes of resolved tickets and agents' feedback) and the learned ranker.
+
+The facade (:class:`cxml.knowledge.KnowledgeBase`) keeps the ticket table and its faiss index; this module
+turns tickets into the stored (scrubbed) table, neighbours into per-group evidence, and evidence into the
+features and logit of the logistic ranker that :meth:`~cxml.knowledge.KnowledgeBase.fit_feedback` learns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxml.checks import is_missing
+
+__all__ = ["RANKER_FEATURES", "ticket_frame", "feedback_frame", "ticket_features", "ranker_matrix",
+           "ranker_logit", "fit_ranker"]
+
+RANKER_FEATURES = ["dense", "lexical", "code", "ticket_sim", "vote", "dismiss", "dense_gap", "lexical_gap",
+                   "vote_gap"]
+
+
+def _id_str(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def ticket_frame(tickets: Any, article_col: str | None, label: int, source: str) -> pd.DataFrame:
+    """The stored form of tickets: scrubbed text and answer, reason, macro, language, article, label, source.
+
+    Parameters
+    ----------
+    tickets : DataFrame or list of dict
+        ``text`` or ``subject`` / ``body``; optionally ``id``, ``answer``, ``reason``, ``macro``,
+        ``language`` and ``article_col``.
+    article_col : str or None
+    label : int
+        1 for resolved / accepted, -1 for dismissed.
+    source : str
+    """
+    from cxml.pii import scrub_many
+    from cxml.schema import as_tickets
+
+    t = as_tickets(tickets, require=("text",))
+    n = len(t)
+
+    def col(name: str) -> list[Any]:
+        if name and name in t.columns:
+            return [None if is_missing(v) else v for v in t[name]]
+        return [None] * n
+
+    answers = col("answer")
+    present = [i for i, v in enumerate(answers) if v is not None]
+    if present:  # as_tickets scrubs already; scrub again in case a caller turned it off
+        for i, v in zip(present, scrub_many([str(answers[i]) for i in present]), strict=True):
+            answers[i] = v
+    return pd.DataFrame({
+        "ticket_id": [str(x) for x in t["id"]],
+        "text": scrub_many([str(x) for x in t["text"]]),
+        "answer": answers,
+        "reason": [None if v is None else str(v) for v in col("reason")],
+        "macro": [None if v is None else str(v) for v in col("macro")],
+        "language": [None if v is None else str(v) for v in col("language")],
+        "article_id": [None if v is None else _id_str(v) for v in col(article_col or "")],
+        "label": label, "source": source,
+    })
+
+
+def feedback_frame(pairs: Any, tickets: pd.DataFrame | None, label: int, source: str) -> pd.DataFrame:
+    """Agents' accepted / dismissed suggestions as ticket rows (the query text looked up by ``ticket_id``)."""
+    if pairs is None:
+        return pd.DataFrame()
+    df = pairs if isinstance(pairs, pd.DataFrame) else pd.DataFrame(list(pairs))
+    if "article_id" not in df.columns:
+        raise ValueError(f"{source} feedback needs an 'article_id' column, got {list(df.columns)}")
+    if not {"text", "subject", "body"} & set(df.columns):
+        if "ticket_id" not in df.columns or tickets is None:
+            raise ValueError(f"{source} feedback needs the query text ('text' or 'subject'/'body') or a "
+                             "'ticket_id' of one of the tickets")
+        texts = tickets.drop_duplicates("ticket_id").set_index("ticket_id")["text"]
+        ids = df["ticket_id"].map(str)
+        unknown = sorted(set(ids) - set(texts.index))
+        if unknown:
+            raise ValueError(f"{source} feedback refers to {len(unknown)} unknown ticket id(s), e.g. "
+                             f"{unknown[:5]}")
+        df = df.assign(text=texts.loc[ids].to_numpy(), ticket_id=ids.to_numpy())
+    frame = ticket_frame(df.drop(columns=["answer", "macro", "reason"], errors="ignore"), "article_id", label,
+                         source)
+    if "ticket_id" in df.columns:
+        frame["ticket_id"] = df["ticket_id"].map(str).to_numpy()
+    frame["answer"] = None
+    return frame
+
+
+def ticket_features(nb: Mapping[str, Any], groups: np.ndarray) -> dict[str, np.ndarray]:
+    """Past-ticket evidence per candidate group (``groups`` sorted).
+
+    Parameters
+    ----------
+    nb : mapping
+        A query's neighbours: ``sims`` (cosines), ``grp`` (their article group, -1 for none) and
+        ``lab`` (1 resolved / accepted, -1 dismissed, 0 no article).
+    groups : ndarray
+        Sorted candidate groups.
+
+    Returns
+    -------
+    dict
+        ``t_sim`` (best cosine of a ticket the group solved), ``vote`` and ``dismiss`` (cosine-weighted
+        shares of the neighbours).
+    """
+    sims, grp, lab = nb["sims"], nb["grp"], nb["lab"]
+    floor = float(sims.min()) if len(sims) else 0.0
+    total = float(np.clip(sims, 1e-6, None).sum()) if len(sims) else 1.0
+    t_sim = np.full(len(groups), floor)
+    vote = np.zeros(len(groups))
+    dis = np.zeros(len(groups))
+    voted = np.unique(grp[lab != 0])  # only the neighbours' groups (at most k_neighbours) get evidence
+    at = np.searchsorted(groups, voted)
+    for j, g in zip(at, voted, strict=True):
+        if j >= len(groups) or groups[j] != g:
+            continue
+        pos = (grp == g) & (lab > 0)
+        neg = (grp == g) & (lab < 0)
+        if pos.any():
+            t_sim[j] = sims[pos].max()
+            vote[j] = np.clip(sims[pos], 1e-6, None).sum() / total
+        if neg.any():
+            dis[j] = np.clip(sims[neg], 1e-6, None).sum() / total
+    return {"t_sim": t_sim, "vote": vote, "dismiss": dis}
+
+
+def ranker_matrix(f: Mapping[str, np.ndarray], calib: Mapping[str, Any]) -> np.ndarray:
+    """Features of each candidate group: absolute evidence, and its gap to the query's best."""
+    sim = (f["sim"] - calib["sim_mu"]) / calib["sim_sd"]
+    lex = (f["lex"] - calib["lex_mu"]) / calib["lex_sd"]
+    t_sim = (f["t_sim"] - calib["sim_mu"]) / calib["sim_sd"]
+    return np.column_stack([sim, lex, f["code"], t_sim, f["vote"], f["dismiss"],
+                            sim - sim.max(), lex - lex.max(), f["vote"] - f["vote"].max()])
+
+
+def ranker_logit(f: Mapping[str, np.ndarray], ranker: Mapping[str, Any], calib: Mapping[str, Any]) -> np.ndarray:
+    """The learned ranker's logit of each candidate group."""
+    x = (ranker_matrix(f, calib) - np.asarray(ranker["mean"])) / np.asarray(ranker["scale"])
+    return x @ np.asarray(ranker["coef"]) + float(ranker["intercept"])
+
+
+def fit_ranker(X: np.ndarray, y: np.ndarray, n_tickets: int) -> dict[str, Any] | None:
+    """A balanced logistic regression on standardised features, as a JSON-ready dict (None: one class)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if y.min() == y.max():
+        return None
+    mean, scale = X.mean(axis=0), np.maximum(X.std(axis=0), 1e-6)
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
+    clf.fit((X - mean) / scale, y)
+    return {"features": RANKER_FEATURES, "coef": clf.coef_[0].tolist(), "intercept": float(clf.intercept_[0]),
+            "mean": mean.tolist(), "scale": scale.tolist(), "n_tickets": int(n_tickets)}
