@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,9 +17,6 @@ import pandas as pd
 from cxml.checks import is_missing
 from cxml.exceptions import NotFittedError
 from cxml.knowledge import dense, fusion, history
-
-if TYPE_CHECKING:  # pragma: no cover
-    from cxml.knowledge.base import KnowledgeBase
 
 __all__ = ["TicketHistory", "check_k"]
 
@@ -46,7 +43,7 @@ class TicketHistory:
         return getattr(self, "tickets_", None) is not None and len(self.tickets_) > 0 \
             and getattr(self, "ticket_dense_", None) is not None
 
-    def add_tickets(self, tickets: Any, article_col: str = "resolving_article_id") -> KnowledgeBase:
+    def add_tickets(self, tickets: Any, article_col: str = "resolving_article_id") -> TicketHistory:
         """Index resolved tickets for :meth:`similar_tickets`, :meth:`suggest_macros` and votes.
 
         Texts and answers are PII-scrubbed (:func:`cxml.pii.scrub_many`) before they are
@@ -99,7 +96,7 @@ class TicketHistory:
         self._t_key = t["ticket_id"].to_numpy(object)
 
     def fit_feedback(self, tickets: Any, article_col: str = "resolving_article_id", accepted: Any = None,
-                     dismissed: Any = None) -> KnowledgeBase:
+                     dismissed: Any = None) -> TicketHistory:
         """Learn from history: resolved tickets and agents' accepted / dismissed suggestions.
 
         Each resolved ticket (and accepted suggestion) becomes a vote for its article: a new
