@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: install
-	HF_HUB_OFFLINE=1 $(VENV)/bin/cxml demo
+	HF_HUB_OFFLINE=1 $(VENV)/bin/cxml demo --overwrite  # replaces models/demo (a cxml model, never other files)
 
 # the widget's browser tests need a Chromium: Debian's package (CI runs as root); they skip without one
 chromium:
