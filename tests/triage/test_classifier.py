@@ -17,6 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import cxml
+from cxml.datasets import make_webshop
 from cxml.persistence import ChecksumError
 from cxml.schema import ValidationError
 from cxml.triage import PriorityClassifier, TicketClassifier, Triage
@@ -415,8 +416,8 @@ def test_no_personal_data_in_saved_artifacts(webshop_small, tmp_path):
 
 # --------------------------------------------------------------------------- real encoder
 @pytest.mark.slow
-def test_auto_encoder_on_bilingual_tickets_is_e5(webshop_small, out_of_scope_texts):
-    tickets = webshop_small.tickets
+def test_auto_encoder_on_bilingual_tickets_is_e5(out_of_scope_texts):
+    tickets = make_webshop(n_tickets=600, seed=0).tickets  # fresh: no other test's changes to shared data
     train = tickets.iloc[:150]
     test = tickets.iloc[150:250]
     assert set(train["language"]) == {"fi", "en"}
@@ -425,8 +426,11 @@ def test_auto_encoder_on_bilingual_tickets_is_e5(webshop_small, out_of_scope_tex
     assert clf.oos_length_thresholds_ is not None  # "auto": on for a neural encoder
     assert (clf.predict(test) == test["reason"]).mean() > 0.45  # 150 tickets, 12 reasons
     oos = clf.decide(out_of_scope_texts)
-    assert (oos["abstain_reason"] == "out_of_scope").mean() >= 0.75  # semantic: unlike any ticket
-    assert (clf.decide(test)["abstain_reason"] == "out_of_scope").mean() <= 0.1
+    # Semantic: unlike any ticket. The length-aware thresholds (issue 18) forgive short texts, so one or two of
+    # these short questions may pass as in scope (5-8 of 8 seen across runs): asserted with a margin.
+    oos_rate = (oos["abstain_reason"] == "out_of_scope").mean()
+    in_scope_rate = (clf.decide(test)["abstain_reason"] == "out_of_scope").mean()
+    assert oos_rate >= 0.5 and in_scope_rate <= 0.1 and oos_rate >= in_scope_rate + 0.4
 
 
 # --------------------------------------------------------------------------- issue 14: nothing silently wrong
