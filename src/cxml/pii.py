@@ -50,11 +50,13 @@ Examples
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from stdnum import luhn as _luhn
+from stdnum import numdb
 from stdnum.fi import hetu as _hetu
 from stdnum.iso7064 import mod_97_10 as _mod97
 
@@ -136,18 +138,22 @@ def luhn_valid(digits: str) -> bool:
     return bool(_luhn.is_valid(digits))
 
 
-# Official IBAN lengths (SWIFT IBAN registry). Countries not listed are accepted with any length 15-34.
-_IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
-    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
-    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
-    "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25,
-    "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18,
-    "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33,
-    "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
-    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
-}  # fmt: skip
+def _registered_iban_lengths() -> dict[str, int]:
+    """Each country's IBAN length, from python-stdnum's copy of the SWIFT IBAN registry (``stdnum.iban``).
+
+    The registry gives the BBAN structure (``"3!n11!n"`` for Finland); the IBAN adds the country code and two check
+    digits. Countries not listed are accepted with any length 15-34.
+    """
+    registry = numdb.get("iban")
+    lengths: dict[str, int] = {}
+    for country in (a + b for a in string.ascii_uppercase for b in string.ascii_uppercase):
+        bban = registry.info(country)[0][1].get("bban")
+        if bban:
+            lengths[country] = 4 + sum(int(n) for n in re.findall(r"(\d+)!", bban))
+    return lengths
+
+
+_IBAN_LENGTHS: dict[str, int] = _registered_iban_lengths()
 
 
 def _iban_mod97(compact: str) -> bool:
