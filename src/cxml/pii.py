@@ -67,6 +67,7 @@ __all__ = [
     "PLACEHOLDERS",
     "PIIMatch",
     "PIIScrubber",
+    "find_signature",
     "is_valid_hetu",
     "is_valid_iban",
     "luhn_valid",
@@ -276,7 +277,7 @@ _CVV = re.compile(
 _CLOSINGS = (
     r"ystävällisin terveisin|parhain terveisin|hyvää päivänjatkoa|terveisin|terveiset|yst\. ?terv\.?|terv\.?|"
     r"ystävällisesti|kiittäen|kiitos(?: paljon| etukäteen)?|kiitoksia|t\.|"
-    r"(?:best|kind|warm|warmest) regards|regards|br|thanks(?: a lot| in advance)?|thank you|many thanks|"
+    r"(?:best|kind|warm|warmest) regards|regards|br|thanks(?: a lot| in advance| and regards)?|thank you|many thanks|"
     r"cheers|sincerely|yours sincerely|yours truly|best wishes|all the best|best|"
     r"med vänliga hälsningar|vänliga hälsningar|hälsningar|mvh|--"
 )
@@ -287,6 +288,9 @@ _NAME_LINE = re.compile(
     r"[^\w\n]*(?:[\w.+\-]+@[\w.\-]+[^\w\n]*)?"  # nothing but punctuation or an e-mail address after it
 )
 _CLOSING_PUNCT = re.compile(r"[ \t]*[,.!:;–—]*[ \t]*")
+# loose signatures (text cleaning): a line holding only a closing, or a mobile mail footer, whatever follows it
+_CLOSING_LINE = re.compile(rf"(?m)^[ \t]*(?i:{_CLOSINGS})(?![\w-]){_CLOSING_PUNCT.pattern}$")
+_MOBILE_FOOTER = re.compile(r"(?im)^[ \t]*(?:sent from my|lähetetty) \w+.*$")
 _GREETING = re.compile(
     r"(?m)^[ \t]*(?i:hei(?: vaan| taas)?|moi|moikka|terve|hyvä|hello|hi|hey|dear|hej|"
     r"good (?:morning|afternoon|evening))[ \t]+(?:(?i:mr|mrs|ms|miss|dr)\.?[ \t]+)?"
@@ -384,21 +388,68 @@ def _find_cvv(text: str, runs: list[_Span]) -> Iterator[_Span]:
 def _find_signature(text: str, runs: list[_Span]) -> Iterator[_Span]:
     for m in _GREETING.finditer(text):
         yield m.span()
-    for m in _CLOSING_START.finditer(text):
-        rest = m.end() + _CLOSING_PUNCT.match(text, m.end()).end() - m.end()  # type: ignore[union-attr]
-        lines = [line.strip() for line in text[rest:].split("\n")]
-        if lines and not lines[0]:
-            lines = lines[1:]
-        lines = [line for line in lines if line]
-        if lines and not _NAME_LINE.fullmatch(lines[0]):
-            continue
-        if len(lines) > 1 + _TAIL_LINES or any(len(line.split()) > _TAIL_WORDS for line in lines[1:]):
-            continue
-        start = m.start()
-        while start > 0 and text[start - 1].isspace():
-            start -= 1
+    start = find_signature(text)
+    if start is not None:
         yield start, len(text)
-        return
+
+
+def _signed_off(text: str, closing_end: int) -> bool:
+    """Whether only a name and a few short lines follow a closing that ends at ``closing_end``."""
+    rest = _CLOSING_PUNCT.match(text, closing_end).end()  # type: ignore[union-attr]
+    lines = [line.strip() for line in text[rest:].split("\n")]
+    if lines and not lines[0]:
+        lines = lines[1:]
+    lines = [line for line in lines if line]
+    if lines and not _NAME_LINE.fullmatch(lines[0]):
+        return False
+    return len(lines) <= 1 + _TAIL_LINES and all(len(line.split()) <= _TAIL_WORDS for line in lines[1:])
+
+
+def find_signature(text: str, pos: int = 0, *, loose: bool = False) -> int | None:
+    """Where the signature that ends ``text`` starts: the one signature rule of cxml.
+
+    A signature is a closing ("Best regards", "Terveisin", "t.", "Kiitos", "--", ...) at the start of a line or
+    after a sentence, followed by nothing but a name and at most four short lines (title, company, phone) to
+    the end of the text. :func:`scrub` removes it; text cleaning before embedding
+    (:mod:`cxml.triage.text_cleaning`) cuts it off with ``loose=True``.
+
+    Parameters
+    ----------
+    text : str
+    pos : int, default=0
+        Look for the signature's start at or after this offset only (text cleaning never cuts a ticket's first
+        line: a ticket that opens with "Thanks," is not all signature).
+    loose : bool, default=False
+        Also start a signature at a line that holds only a closing, or a mobile mail footer ("Sent from my
+        iPhone", "Lähetetty iPhonesta"), whatever follows it. Right for an encoder's input, too greedy for
+        removing personal data.
+
+    Returns
+    -------
+    int or None
+        The offset where the signature starts, whitespace before it included; None when there is none.
+
+    Examples
+    --------
+    >>> text = "Where is my order?\\n\\nBest regards,\\nJohn Smith"
+    >>> text[: find_signature(text)]
+    'Where is my order?'
+    >>> find_signature("Thanks,\\nthe parcel came but the lid is broken and the manual is missing") is None
+    True
+    >>> find_signature("Hi\\nThanks,\\nthe parcel came but the lid is broken and the manual is missing", loose=True)
+    2
+    """
+    _require_str(text, "find_signature")
+    found = [next((m for m in _CLOSING_START.finditer(text, pos) if _signed_off(text, m.end())), None)]
+    if loose:
+        found += [_CLOSING_LINE.search(text, pos), _MOBILE_FOOTER.search(text, pos)]
+    starts = [m.start() for m in found if m is not None]
+    if not starts:
+        return None
+    start = min(starts)
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    return start
 
 
 def _find_iban(text: str, runs: list[_Span]) -> Iterator[_Span]:
