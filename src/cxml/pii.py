@@ -496,29 +496,45 @@ def _card_shape(groups: list[int]) -> bool:
     return len(groups) >= 4 and groups[0] == 4 and all(g == 4 for g in groups[1:-1]) and 1 <= groups[-1] <= 4
 
 
-def _find_card(text: str, runs: list[_Span]) -> Iterator[_Span]:
-    if sum(e - s for s, e in runs) < 13:
+def _scan_runs(text: str, runs: list[_Span], min_digits: int,
+               match: Callable[[str, int, int], tuple[int, list[_Span]] | None]) -> Iterator[_Span]:
+    """The spans ``match(text, start, end)`` finds at the digit runs, left to right, when the runs hold at least
+    ``min_digits`` digits; ``match`` returns where its match ends (runs before that are not tried again) and the
+    spans, or None."""
+    if sum(e - s for s, e in runs) < min_digits:
         return
     done = 0
-    for s, _ in runs:
-        if s < done:
-            continue
-        m = _DIGIT_RUN.match(text, s)
-        if m is None:
-            continue
-        done = m.end()
-        groups = [g.span() for g in _DIGITS.finditer(text, m.start(), m.end())]
-        nxt = text[done : done + 1]
-        if nxt and (nxt.isalpha() or nxt == "_" or (nxt in ".," and text[done + 1 : done + 2].isdigit())):
-            groups.pop()  # the last group is glued to a word, or is the integer part of a decimal
-        i = 0
-        while i < len(groups):
-            j = _card_window(text, groups, i)
-            if j:
-                yield groups[i][0], groups[j - 1][1]
-                i = j
-            else:
-                i += 1
+    for s, e in runs:
+        if s >= done:
+            found = match(text, s, e)
+            if found is not None:
+                done, spans = found
+                yield from spans
+
+
+def _cards_at(text: str, s: int, e: int) -> tuple[int, list[_Span]] | None:
+    m = _DIGIT_RUN.match(text, s)
+    if m is None:
+        return None
+    done = m.end()
+    groups = [g.span() for g in _DIGITS.finditer(text, m.start(), m.end())]
+    nxt = text[done : done + 1]
+    if nxt and (nxt.isalpha() or nxt == "_" or (nxt in ".," and text[done + 1 : done + 2].isdigit())):
+        groups.pop()  # the last group is glued to a word, or is the integer part of a decimal
+    cards: list[_Span] = []
+    i = 0
+    while i < len(groups):
+        j = _card_window(text, groups, i)
+        if j:
+            cards.append((groups[i][0], groups[j - 1][1]))
+            i = j
+        else:
+            i += 1
+    return done, cards
+
+
+def _find_card(text: str, runs: list[_Span]) -> Iterator[_Span]:
+    return _scan_runs(text, runs, 13, _cards_at)
 
 
 def _card_window(text: str, groups: list[_Span], i: int) -> int:
@@ -555,28 +571,24 @@ def _phone_span(m: re.Match[str] | None, low: int, high: int) -> _Span | None:
         value = value[:cut]
 
 
+def _phone_at(text: str, s: int, e: int) -> tuple[int, list[_Span]] | None:
+    span = None
+    if s > 0 and text[s - 1] == "+" or text.startswith("00358", s):
+        # E.164 allows 15 digits; Finnish numbers have at most 13 with the country code
+        high = 13 if text.startswith("358", s) else 15  # "00358 ..." counts the two zeros
+        span = _phone_span(_PHONE_INTL.match(text, s - 1 if text[s - 1 : s] == "+" else s), 8, high)
+    elif text[s] == "0" and e - s >= 2:
+        m = _PHONE_FI.match(text, s - 1) if text[s - 1 : s] == "(" else None  # (09) 123 4567
+        span = _phone_span(m or _PHONE_FI.match(text, s), 8, 12)
+        if span is not None and _DATE_LIKE.fullmatch(text, *span):
+            span = None
+        if span is None:
+            span = _phone_span(_PHONE_DOTTED.match(text, s), 8, 12)
+    return None if span is None else (span[1], [span])
+
+
 def _find_phone(text: str, runs: list[_Span]) -> Iterator[_Span]:
-    if sum(e - s for s, e in runs) < 8:
-        return
-    done = 0
-    for s, e in runs:
-        if s < done:
-            continue
-        span = None
-        if s > 0 and text[s - 1] == "+" or text.startswith("00358", s):
-            # E.164 allows 15 digits; Finnish numbers have at most 13 with the country code
-            high = 13 if text.startswith("358", s) else 15  # "00358 ..." counts the two zeros
-            span = _phone_span(_PHONE_INTL.match(text, s - 1 if text[s - 1 : s] == "+" else s), 8, high)
-        elif text[s] == "0" and e - s >= 2:
-            m = _PHONE_FI.match(text, s - 1) if text[s - 1 : s] == "(" else None  # (09) 123 4567
-            span = _phone_span(m or _PHONE_FI.match(text, s), 8, 12)
-            if span is not None and _DATE_LIKE.fullmatch(text, *span):
-                span = None
-            if span is None:
-                span = _phone_span(_PHONE_DOTTED.match(text, s), 8, 12)
-        if span is not None:
-            done = span[1]
-            yield span
+    return _scan_runs(text, runs, 8, _phone_at)
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzåäöéüABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ-")
