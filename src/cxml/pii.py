@@ -50,11 +50,13 @@ Examples
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from stdnum import luhn as _luhn
+from stdnum import numdb
 from stdnum.fi import hetu as _hetu
 from stdnum.iso7064 import mod_97_10 as _mod97
 
@@ -65,6 +67,7 @@ __all__ = [
     "PLACEHOLDERS",
     "PIIMatch",
     "PIIScrubber",
+    "find_signature",
     "is_valid_hetu",
     "is_valid_iban",
     "luhn_valid",
@@ -136,18 +139,22 @@ def luhn_valid(digits: str) -> bool:
     return bool(_luhn.is_valid(digits))
 
 
-# Official IBAN lengths (SWIFT IBAN registry). Countries not listed are accepted with any length 15-34.
-_IBAN_LENGTHS: dict[str, int] = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
-    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
-    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
-    "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25,
-    "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18,
-    "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33,
-    "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
-    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
-}  # fmt: skip
+def _registered_iban_lengths() -> dict[str, int]:
+    """Each country's IBAN length, from python-stdnum's copy of the SWIFT IBAN registry (``stdnum.iban``).
+
+    The registry gives the BBAN structure (``"3!n11!n"`` for Finland); the IBAN adds the country code and two check
+    digits. Countries not listed are accepted with any length 15-34.
+    """
+    registry = numdb.get("iban")
+    lengths: dict[str, int] = {}
+    for country in (a + b for a in string.ascii_uppercase for b in string.ascii_uppercase):
+        bban = registry.info(country)[0][1].get("bban")
+        if bban:
+            lengths[country] = 4 + sum(int(n) for n in re.findall(r"(\d+)!", bban))
+    return lengths
+
+
+_IBAN_LENGTHS: dict[str, int] = _registered_iban_lengths()
 
 
 def _iban_mod97(compact: str) -> bool:
@@ -270,7 +277,7 @@ _CVV = re.compile(
 _CLOSINGS = (
     r"ystävällisin terveisin|parhain terveisin|hyvää päivänjatkoa|terveisin|terveiset|yst\. ?terv\.?|terv\.?|"
     r"ystävällisesti|kiittäen|kiitos(?: paljon| etukäteen)?|kiitoksia|t\.|"
-    r"(?:best|kind|warm|warmest) regards|regards|br|thanks(?: a lot| in advance)?|thank you|many thanks|"
+    r"(?:best|kind|warm|warmest) regards|regards|br|thanks(?: a lot| in advance| and regards)?|thank you|many thanks|"
     r"cheers|sincerely|yours sincerely|yours truly|best wishes|all the best|best|"
     r"med vänliga hälsningar|vänliga hälsningar|hälsningar|mvh|--"
 )
@@ -281,6 +288,9 @@ _NAME_LINE = re.compile(
     r"[^\w\n]*(?:[\w.+\-]+@[\w.\-]+[^\w\n]*)?"  # nothing but punctuation or an e-mail address after it
 )
 _CLOSING_PUNCT = re.compile(r"[ \t]*[,.!:;–—]*[ \t]*")
+# loose signatures (text cleaning): a line holding only a closing, or a mobile mail footer, whatever follows it
+_CLOSING_LINE = re.compile(rf"(?m)^[ \t]*(?i:{_CLOSINGS})(?![\w-]){_CLOSING_PUNCT.pattern}$")
+_MOBILE_FOOTER = re.compile(r"(?im)^[ \t]*(?:sent from my|lähetetty) \w+.*$")
 _GREETING = re.compile(
     r"(?m)^[ \t]*(?i:hei(?: vaan| taas)?|moi|moikka|terve|hyvä|hello|hi|hey|dear|hej|"
     r"good (?:morning|afternoon|evening))[ \t]+(?:(?i:mr|mrs|ms|miss|dr)\.?[ \t]+)?"
@@ -378,21 +388,68 @@ def _find_cvv(text: str, runs: list[_Span]) -> Iterator[_Span]:
 def _find_signature(text: str, runs: list[_Span]) -> Iterator[_Span]:
     for m in _GREETING.finditer(text):
         yield m.span()
-    for m in _CLOSING_START.finditer(text):
-        rest = m.end() + _CLOSING_PUNCT.match(text, m.end()).end() - m.end()  # type: ignore[union-attr]
-        lines = [line.strip() for line in text[rest:].split("\n")]
-        if lines and not lines[0]:
-            lines = lines[1:]
-        lines = [line for line in lines if line]
-        if lines and not _NAME_LINE.fullmatch(lines[0]):
-            continue
-        if len(lines) > 1 + _TAIL_LINES or any(len(line.split()) > _TAIL_WORDS for line in lines[1:]):
-            continue
-        start = m.start()
-        while start > 0 and text[start - 1].isspace():
-            start -= 1
+    start = find_signature(text)
+    if start is not None:
         yield start, len(text)
-        return
+
+
+def _signed_off(text: str, closing_end: int) -> bool:
+    """Whether only a name and a few short lines follow a closing that ends at ``closing_end``."""
+    rest = _CLOSING_PUNCT.match(text, closing_end).end()  # type: ignore[union-attr]
+    lines = [line.strip() for line in text[rest:].split("\n")]
+    if lines and not lines[0]:
+        lines = lines[1:]
+    lines = [line for line in lines if line]
+    if lines and not _NAME_LINE.fullmatch(lines[0]):
+        return False
+    return len(lines) <= 1 + _TAIL_LINES and all(len(line.split()) <= _TAIL_WORDS for line in lines[1:])
+
+
+def find_signature(text: str, pos: int = 0, *, loose: bool = False) -> int | None:
+    """Where the signature that ends ``text`` starts: the one signature rule of cxml.
+
+    A signature is a closing ("Best regards", "Terveisin", "t.", "Kiitos", "--", ...) at the start of a line or
+    after a sentence, followed by nothing but a name and at most four short lines (title, company, phone) to
+    the end of the text. :func:`scrub` removes it; text cleaning before embedding
+    (:mod:`cxml.triage.text_cleaning`) cuts it off with ``loose=True``.
+
+    Parameters
+    ----------
+    text : str
+    pos : int, default=0
+        Look for the signature's start at or after this offset only (text cleaning never cuts a ticket's first
+        line: a ticket that opens with "Thanks," is not all signature).
+    loose : bool, default=False
+        Also start a signature at a line that holds only a closing, or a mobile mail footer ("Sent from my
+        iPhone", "Lähetetty iPhonesta"), whatever follows it. Right for an encoder's input, too greedy for
+        removing personal data.
+
+    Returns
+    -------
+    int or None
+        The offset where the signature starts, whitespace before it included; None when there is none.
+
+    Examples
+    --------
+    >>> text = "Where is my order?\\n\\nBest regards,\\nJohn Smith"
+    >>> text[: find_signature(text)]
+    'Where is my order?'
+    >>> find_signature("Thanks,\\nthe parcel came but the lid is broken and the manual is missing") is None
+    True
+    >>> find_signature("Hi\\nThanks,\\nthe parcel came but the lid is broken and the manual is missing", loose=True)
+    2
+    """
+    _require_str(text, "find_signature")
+    found = [next((m for m in _CLOSING_START.finditer(text, pos) if _signed_off(text, m.end())), None)]
+    if loose:
+        found += [_CLOSING_LINE.search(text, pos), _MOBILE_FOOTER.search(text, pos)]
+    starts = [m.start() for m in found if m is not None]
+    if not starts:
+        return None
+    start = min(starts)
+    while start > 0 and text[start - 1].isspace():
+        start -= 1
+    return start
 
 
 def _find_iban(text: str, runs: list[_Span]) -> Iterator[_Span]:
@@ -439,29 +496,45 @@ def _card_shape(groups: list[int]) -> bool:
     return len(groups) >= 4 and groups[0] == 4 and all(g == 4 for g in groups[1:-1]) and 1 <= groups[-1] <= 4
 
 
-def _find_card(text: str, runs: list[_Span]) -> Iterator[_Span]:
-    if sum(e - s for s, e in runs) < 13:
+def _scan_runs(text: str, runs: list[_Span], min_digits: int,
+               match: Callable[[str, int, int], tuple[int, list[_Span]] | None]) -> Iterator[_Span]:
+    """The spans ``match(text, start, end)`` finds at the digit runs, left to right, when the runs hold at least
+    ``min_digits`` digits; ``match`` returns where its match ends (runs before that are not tried again) and the
+    spans, or None."""
+    if sum(e - s for s, e in runs) < min_digits:
         return
     done = 0
-    for s, _ in runs:
-        if s < done:
-            continue
-        m = _DIGIT_RUN.match(text, s)
-        if m is None:
-            continue
-        done = m.end()
-        groups = [g.span() for g in _DIGITS.finditer(text, m.start(), m.end())]
-        nxt = text[done : done + 1]
-        if nxt and (nxt.isalpha() or nxt == "_" or (nxt in ".," and text[done + 1 : done + 2].isdigit())):
-            groups.pop()  # the last group is glued to a word, or is the integer part of a decimal
-        i = 0
-        while i < len(groups):
-            j = _card_window(text, groups, i)
-            if j:
-                yield groups[i][0], groups[j - 1][1]
-                i = j
-            else:
-                i += 1
+    for s, e in runs:
+        if s >= done:
+            found = match(text, s, e)
+            if found is not None:
+                done, spans = found
+                yield from spans
+
+
+def _cards_at(text: str, s: int, e: int) -> tuple[int, list[_Span]] | None:
+    m = _DIGIT_RUN.match(text, s)
+    if m is None:
+        return None
+    done = m.end()
+    groups = [g.span() for g in _DIGITS.finditer(text, m.start(), m.end())]
+    nxt = text[done : done + 1]
+    if nxt and (nxt.isalpha() or nxt == "_" or (nxt in ".," and text[done + 1 : done + 2].isdigit())):
+        groups.pop()  # the last group is glued to a word, or is the integer part of a decimal
+    cards: list[_Span] = []
+    i = 0
+    while i < len(groups):
+        j = _card_window(text, groups, i)
+        if j:
+            cards.append((groups[i][0], groups[j - 1][1]))
+            i = j
+        else:
+            i += 1
+    return done, cards
+
+
+def _find_card(text: str, runs: list[_Span]) -> Iterator[_Span]:
+    return _scan_runs(text, runs, 13, _cards_at)
 
 
 def _card_window(text: str, groups: list[_Span], i: int) -> int:
@@ -498,28 +571,24 @@ def _phone_span(m: re.Match[str] | None, low: int, high: int) -> _Span | None:
         value = value[:cut]
 
 
+def _phone_at(text: str, s: int, e: int) -> tuple[int, list[_Span]] | None:
+    span = None
+    if s > 0 and text[s - 1] == "+" or text.startswith("00358", s):
+        # E.164 allows 15 digits; Finnish numbers have at most 13 with the country code
+        high = 13 if text.startswith("358", s) else 15  # "00358 ..." counts the two zeros
+        span = _phone_span(_PHONE_INTL.match(text, s - 1 if text[s - 1 : s] == "+" else s), 8, high)
+    elif text[s] == "0" and e - s >= 2:
+        m = _PHONE_FI.match(text, s - 1) if text[s - 1 : s] == "(" else None  # (09) 123 4567
+        span = _phone_span(m or _PHONE_FI.match(text, s), 8, 12)
+        if span is not None and _DATE_LIKE.fullmatch(text, *span):
+            span = None
+        if span is None:
+            span = _phone_span(_PHONE_DOTTED.match(text, s), 8, 12)
+    return None if span is None else (span[1], [span])
+
+
 def _find_phone(text: str, runs: list[_Span]) -> Iterator[_Span]:
-    if sum(e - s for s, e in runs) < 8:
-        return
-    done = 0
-    for s, e in runs:
-        if s < done:
-            continue
-        span = None
-        if s > 0 and text[s - 1] == "+" or text.startswith("00358", s):
-            # E.164 allows 15 digits; Finnish numbers have at most 13 with the country code
-            high = 13 if text.startswith("358", s) else 15  # "00358 ..." counts the two zeros
-            span = _phone_span(_PHONE_INTL.match(text, s - 1 if text[s - 1 : s] == "+" else s), 8, high)
-        elif text[s] == "0" and e - s >= 2:
-            m = _PHONE_FI.match(text, s - 1) if text[s - 1 : s] == "(" else None  # (09) 123 4567
-            span = _phone_span(m or _PHONE_FI.match(text, s), 8, 12)
-            if span is not None and _DATE_LIKE.fullmatch(text, *span):
-                span = None
-            if span is None:
-                span = _phone_span(_PHONE_DOTTED.match(text, s), 8, 12)
-        if span is not None:
-            done = span[1]
-            yield span
+    return _scan_runs(text, runs, 8, _phone_at)
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzåäöéüABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ-")

@@ -11,7 +11,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -235,31 +235,42 @@ def _short(text: object, n: int = 160) -> str:
 
 def _suggest_from_tickets(kb: Any, args: argparse.Namespace) -> int:
     """``cxml suggest --similar`` / ``--macros``: past tickets and their macros for a text."""
-    similar = kb.similar_tickets(args.text, k=args.k) if args.similar else None
-    macros = kb.suggest_macros(args.text, k=args.k) if args.macros else None
+    tables: dict[str, Any] = {}
+    if args.similar:
+        tables["similar_tickets"] = kb.similar_tickets(args.text, k=args.k)
+    if args.macros:
+        tables["macros"] = kb.suggest_macros(args.text, k=args.k)
     if args.json:
-        out = {}
-        if similar is not None:
-            out["similar_tickets"] = json.loads(similar.to_json(orient="records", force_ascii=False))
-        if macros is not None:
-            out["macros"] = json.loads(macros.to_json(orient="records", force_ascii=False))
+        out = {name: json.loads(t.to_json(orient="records", force_ascii=False)) for name, t in tables.items()}
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    if similar is not None:
-        print("similar past tickets:")
-        if similar.empty:
+    for name, table in tables.items():
+        heading, line = _TICKET_LISTS[name]
+        print(heading)
+        if table.empty:
             print("  (none)")
-        for r in similar.itertuples():
-            print(f"{r.rank}. ticket {r.ticket_id} (similarity {r.score:.2f}): {_short(r.text)}")
-            answer = None if r.answer is None or r.answer != r.answer else r.answer  # None or NaN: no answer
-            print(f"   answer: {_short(answer) if answer is not None else '(none recorded)'}")
-    if macros is not None:
-        print("macros used on similar tickets:")
-        if macros.empty:
-            print("  (none)")
-        for r in macros.itertuples():
-            print(f"{r.rank}. {r.macro} (share {r.score:.2f}, {r.n_tickets} ticket{'s' if r.n_tickets != 1 else ''})")
+        for r in table.itertuples():
+            print(line(r))
     return 0
+
+
+def _similar_ticket_lines(r: Any) -> str:
+    """One similar past ticket (a row of ``KnowledgeBase.similar_tickets``) and its answer, on two lines."""
+    answer = None if r.answer is None or r.answer != r.answer else r.answer  # None or NaN: no answer
+    return (f"{r.rank}. ticket {r.ticket_id} (similarity {r.score:.2f}): {_short(r.text)}\n"
+            f"   answer: {_short(answer) if answer is not None else '(none recorded)'}")
+
+
+def _macro_line(r: Any) -> str:
+    """One macro (a row of ``KnowledgeBase.suggest_macros``): its share of the votes and its tickets."""
+    return f"{r.rank}. {r.macro} (share {r.score:.2f}, {r.n_tickets} ticket{'s' if r.n_tickets != 1 else ''})"
+
+
+#: ``cxml suggest --similar`` / ``--macros``: the heading and the line of each row, by table.
+_TICKET_LISTS: dict[str, tuple[str, Callable[[Any], str]]] = {
+    "similar_tickets": ("similar past tickets:", _similar_ticket_lines),
+    "macros": ("macros used on similar tickets:", _macro_line),
+}
 
 
 def _report(args: argparse.Namespace) -> int:

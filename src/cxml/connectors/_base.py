@@ -185,6 +185,20 @@ def fail(vendor: str, record: str, field_name: str, problem: str, hint: str = ""
     return ConnectorError(f"{vendor}: {record}: field {field_name!r} {problem}.{(' ' + hint) if hint else ''}")
 
 
+def require_object(vendor: str, record: Any, ctx: ReadContext, what: str) -> Mapping[str, Any]:
+    """``record`` when it is a JSON object; the connector error naming ``what`` it should be otherwise."""
+    if not isinstance(record, Mapping):
+        raise fail(vendor, f"record {ctx.position}", what, f"is a {type(record).__name__}, not an object")
+    return record
+
+
+def record_id(vendor: str, record: Any, ctx: ReadContext, what: str) -> str:
+    """The ``id`` of a record that must be a JSON object (a ``what``), as a string; a connector error without one."""
+    if require_object(vendor, record, ctx, what).get("id") in (None, ""):
+        raise fail(vendor, f"record {ctx.position}", "id", "is missing")
+    return str(record["id"])
+
+
 def dig(obj: Any, path: str, default: Any = None) -> Any:
     """``obj["a"]["b"][0]`` for ``"a.b.0"``; ``default`` where the path breaks."""
     current = obj

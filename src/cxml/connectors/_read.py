@@ -118,21 +118,23 @@ def read_vendor_articles(vendor: str, data: Any, *, errors: str = "raise") -> pd
     return articles_frame(rows, ctx)
 
 
+def _reader(read: Callable[..., pd.DataFrame], vendor: str, what: str, label: str,
+            module: str) -> Callable[..., pd.DataFrame]:
+    """A vendor module's ``read_<what>(data, **options)``: ``read(vendor, data, **options)``."""
+    def reader(data: Any, **options: Any) -> pd.DataFrame:
+        return read(vendor, data, **options)
+
+    reader.__name__ = reader.__qualname__ = f"read_{what}"
+    reader.__doc__ = f"{label} {what} in the canonical shape; options as in cxml.connectors.read_{what}."
+    reader.__module__ = module
+    return reader
+
+
 def ticket_reader(vendor: str, label: str, module: str) -> Callable[..., pd.DataFrame]:
     """A vendor module's ``read_tickets(data, **options)``."""
-    def read_tickets(data: Any, **options: Any) -> pd.DataFrame:
-        return read_vendor_tickets(vendor, data, **options)
-
-    read_tickets.__doc__ = f"{label} tickets in the canonical shape; options as in cxml.connectors.read_tickets."
-    read_tickets.__module__ = module
-    return read_tickets
+    return _reader(read_vendor_tickets, vendor, "tickets", label, module)
 
 
 def article_reader(vendor: str, label: str, module: str) -> Callable[..., pd.DataFrame]:
     """A vendor module's ``read_articles(data, **options)``."""
-    def read_articles(data: Any, **options: Any) -> pd.DataFrame:
-        return read_vendor_articles(vendor, data, **options)
-
-    read_articles.__doc__ = f"{label} articles in the canonical shape; options as in cxml.connectors.read_articles."
-    read_articles.__module__ = module
-    return read_articles
+    return _reader(read_vendor_articles, vendor, "articles", label, module)

@@ -51,6 +51,7 @@ from cxml.connectors._base import (
     load_webhook_json,
     map_enum,
     plan_fields,
+    require_object,
     text_of,
     thread_entry,
     timestamp,
@@ -98,9 +99,7 @@ def collect(pages: list[Any], ctx: ReadContext) -> list[Any]:
 
 def map_ticket(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
     """One CRM ticket object as a canonical row; archived tickets are skipped."""
-    if not isinstance(record, Mapping):
-        raise fail(NAME, f"record {ctx.position}", "ticket", f"is a {type(record).__name__}, not an object")
-    props = record.get("properties")
+    props = require_object(NAME, record, ctx, "ticket").get("properties")
     tid = record.get("id") or (props or {}).get("hs_object_id")
     if tid in (None, ""):
         raise fail(NAME, f"record {ctx.position}", "id", "is missing")

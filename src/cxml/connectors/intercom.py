@@ -53,6 +53,7 @@ from cxml.connectors._base import (
     load_webhook_json,
     map_enum,
     plan_fields,
+    record_id,
     text_of,
     thread_entry,
     thread_summary,
@@ -123,11 +124,7 @@ def _parts(record: Mapping[str, Any]) -> list[Any]:
 
 def map_ticket(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
     """One conversation or ticket as a canonical row."""
-    if not isinstance(record, Mapping):
-        raise fail(NAME, f"record {ctx.position}", "conversation", f"is a {type(record).__name__}, not an object")
-    if record.get("id") in (None, ""):
-        raise fail(NAME, f"record {ctx.position}", "id", "is missing")
-    tid = str(record["id"])
+    tid = record_id(NAME, record, ctx, "conversation")
     ref = f"conversation {tid} (record {ctx.position})"
     created = timestamp(record.get("created_at"), ctx, ref, "created_at")
     if created is None:

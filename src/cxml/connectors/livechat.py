@@ -44,6 +44,7 @@ from cxml.connectors._base import (
     dig,
     fail,
     load_webhook_json,
+    record_id,
     text_of,
     thread_entry,
     timestamp,
@@ -102,11 +103,7 @@ def _last_page(customer: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 def map_ticket(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
     """One chat thread as a canonical row."""
-    if not isinstance(record, Mapping):
-        raise fail(NAME, f"record {ctx.position}", "chat", f"is a {type(record).__name__}, not an object")
-    if record.get("id") in (None, ""):
-        raise fail(NAME, f"record {ctx.position}", "id", "is missing")
-    chat_id = str(record["id"])
+    chat_id = record_id(NAME, record, ctx, "chat")
     thread = record.get("thread")
     if not isinstance(thread, Mapping) or thread.get("id") in (None, ""):
         raise fail(NAME, f"chat {chat_id} (record {ctx.position})", "thread", "is missing or has no id",

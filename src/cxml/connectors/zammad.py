@@ -56,6 +56,7 @@ from cxml.connectors._base import (
     language_code,
     load_webhook_json,
     map_enum,
+    record_id,
     text_of,
     thread_entry,
     thread_summary,
@@ -134,11 +135,7 @@ def _priority_word(value: Any) -> Any:
 
 def map_ticket(record: Any, ctx: ReadContext) -> dict[str, Any] | None:
     """One Zammad ticket as a canonical row (merged and removed tickets are skipped)."""
-    if not isinstance(record, Mapping):
-        raise fail(NAME, f"record {ctx.position}", "ticket", f"is a {type(record).__name__}, not an object")
-    if record.get("id") in (None, ""):
-        raise fail(NAME, f"record {ctx.position}", "id", "is missing")
-    tid = str(record["id"])
+    tid = record_id(NAME, record, ctx, "ticket")
     ref = f"ticket {tid} (record {ctx.position})"
     state = _name(record.get("state")) or record.get("state_id")
     if str(state).lower() in ("merged", "removed"):

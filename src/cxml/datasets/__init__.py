@@ -6,42 +6,9 @@ web-session log of an invented Finnish web shop; it contains no real customer da
 ``../shared/datasets``); nothing is copied into the project.
 """
 
-from cxml.datasets.public import (
-    data_dir,
-    load_banking77,
-    load_banking77_oos,
-    load_bitext,
-    load_bueck,
-    load_endava,
-    load_stackfaq,
-)
-from cxml.datasets.webshop import (
-    CHANNELS,
-    PRIORITIES,
-    REASON_TEAMS,
-    REASONS,
-    SEGMENTS,
-    TEAMS,
-    WebshopData,
-    make_webshop,
-)
+from cxml.datasets import public, webshop
+from cxml.datasets.public import *  # noqa: F403 (the loaders, listed once in public.__all__)
+from cxml.datasets.webshop import *  # noqa: F403 (make_webshop and its vocabularies, listed in webshop.__all__)
 from cxml.exceptions import DatasetNotFoundError
 
-__all__ = [
-    "CHANNELS",
-    "PRIORITIES",
-    "REASONS",
-    "REASON_TEAMS",
-    "SEGMENTS",
-    "TEAMS",
-    "DatasetNotFoundError",
-    "WebshopData",
-    "data_dir",
-    "load_banking77",
-    "load_banking77_oos",
-    "load_bitext",
-    "load_bueck",
-    "load_endava",
-    "load_stackfaq",
-    "make_webshop",
-]
+__all__ = [*public.__all__, *webshop.__all__, "DatasetNotFoundError"]

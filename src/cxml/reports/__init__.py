@@ -8,54 +8,10 @@
 Imports run one way: html -> plots -> tables -> _common (the shared periods, local times and colours).
 """
 
+from cxml.reports import plots, tables
 from cxml.reports._common import DEFAULT_TZ
 from cxml.reports.html import write_report
-from cxml.reports.plots import (
-    plot_feedback_themes,
-    plot_reason_mix,
-    plot_repeat_switches,
-    plot_response_times,
-    plot_sla_attainment,
-    plot_spikes,
-    plot_volumes,
-    plot_weekday_hour,
-)
-from cxml.reports.tables import (
-    FeedbackThemes,
-    RepeatContacts,
-    detect_spikes,
-    feedback_themes,
-    reason_mix,
-    repeat_contacts,
-    response_times,
-    satisfaction,
-    self_service_rate,
-    sla_attainment,
-    volumes,
-    weekday_hour,
-)
+from cxml.reports.plots import *  # noqa: F403 (one plot_* per table, listed once in plots.__all__)
+from cxml.reports.tables import *  # noqa: F403 (the tables, listed once in tables.__all__)
 
-__all__ = [
-    "DEFAULT_TZ",
-    "FeedbackThemes",
-    "RepeatContacts",
-    "detect_spikes",
-    "feedback_themes",
-    "plot_feedback_themes",
-    "plot_reason_mix",
-    "plot_repeat_switches",
-    "plot_response_times",
-    "plot_sla_attainment",
-    "plot_spikes",
-    "plot_volumes",
-    "plot_weekday_hour",
-    "reason_mix",
-    "repeat_contacts",
-    "response_times",
-    "satisfaction",
-    "self_service_rate",
-    "sla_attainment",
-    "volumes",
-    "weekday_hour",
-    "write_report",
-]
+__all__ = ["DEFAULT_TZ", *tables.__all__, *plots.__all__, "write_report"]

@@ -9,9 +9,10 @@ hundred tokens, often the template. :func:`clean_for_embedding` keeps what the c
   ``0x80070005``, ``E1234``) is kept as a word;
 - a quoted reply (``> ...`` lines, ``On ... wrote:``, ``-----Original Message-----``,
   ``... kirjoitti:``) and everything below it are dropped;
-- the signature (``-- `` line, a closing such as "Best regards" / "Ystävällisin terveisin" on its
-  own line, "Sent from my iPhone") and everything below it are dropped. This rule is kept minimal
-  on purpose: :mod:`cxml.pii` scrubs personal data, including from signatures;
+- the signature and everything below it are dropped: cxml's one signature rule,
+  :func:`cxml.pii.find_signature` (a closing followed by a name and a few short lines), used
+  loosely here (a ``-- `` line, a closing such as "Best regards" / "Ystävällisin terveisin" on its
+  own line, "Sent from my iPhone" end the text whatever follows);
 - markdown is reduced to its text (headings, emphasis, links, images, table pipes, check boxes),
   whitespace collapsed.
 
@@ -26,6 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from cxml.pii import find_signature
+
 __all__ = ["chunks", "clean_for_embedding", "clean_many"]
 
 _FENCE = re.compile(r"```.*?(```|\Z)|~~~.*?(~~~|\Z)", re.S)
@@ -36,9 +39,6 @@ _CODE = re.compile(r"\b(?:0x[0-9A-Fa-f]{4,}|[A-Z]{1,6}[-_]?\d{2,6}|[A-Z][A-Za-z]
 _QUOTE_START = re.compile(
     r"^\s*(>.*|On .{0,120} wrote:\s*|-{2,}\s*Original Message\s*-{2,}.*|-{2,}\s*Alkuperäinen viesti\s*-{2,}.*"
     r"|.{0,120}\bkirjoitti:\s*|From: .+|Lähettäjä: .+)$", re.I)
-_SIGNATURE_START = re.compile(
-    r"^\s*(--\s*|(best|kind|warm)?\s*regards,?|thanks( and regards)?,?|cheers,?|sincerely,?"
-    r"|(ystävällisin\s+)?terveisin,?|t\.\s*\w*|sent from my \w+.*|lähetetty \w+.*)\s*$", re.I)
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _URL = re.compile(r"https?://\S+")
@@ -61,6 +61,13 @@ def _cut_at(lines: list[str], pattern: re.Pattern[str], *, min_keep: int) -> lis
         if i >= min_keep and pattern.match(line):
             return lines[:i]
     return lines
+
+
+def _without_signature(lines: list[str]) -> list[str]:
+    """The lines before the signature (:func:`cxml.pii.find_signature`, loose); the first line is always kept."""
+    text = "\n".join(lines)
+    start = find_signature(text, len(lines[0]) if lines else 0, loose=True)
+    return lines if start is None else text[:start].split("\n")
 
 
 def _markdown_line(line: str) -> str:
@@ -99,7 +106,7 @@ def clean_for_embedding(text: str) -> str:
     body = _HTML_COMMENT.sub("\n", _FENCE.sub(drop_block, text))
     lines = body.splitlines()
     lines = _cut_at(lines, _QUOTE_START, min_keep=1)
-    lines = _cut_at(lines, _SIGNATURE_START, min_keep=1)
+    lines = _without_signature(lines)
     out: list[str] = []
     for line in lines:
         if _TRACE_LINE.match(line):
