@@ -162,12 +162,13 @@ class KnowledgeBase(tickets.TicketHistory):
         language (feature ``foreign``). ``"none"``: raw cross-lingual cosines (a Finnish article of another
         topic tends to win). Measured on the demo help centre (benchmarks/RESULTS.md, ``e5-small``): with
         half the bilingual groups English-only, Finnish tickets of those groups find the English article
-        first 61 % of the time with ``"centre"`` after :meth:`fit_feedback` on tickets that name it, against
-        70 % when the Finnish version exists (``"none"``: 51 % and 66 %); zero-shot, the encoder's
+        first 57 % of the time with ``"centre"`` after :meth:`fit_feedback` on tickets that name it, against
+        72 % when the Finnish version exists (``"none"``: 51 % and 66 %); zero-shot, the encoder's
         cross-lingual similarity is the limit (6 % against 49 %, ``"none"`` 0 % against 40 %). The default:
         on the full bilingual demo base it also raises top-1 before feedback (51 % -> 55 %) and after it
-        (69 % -> 73 %), and lets the strict gate withhold fewer answerable tickets (51 % -> 39 %, gap tickets
-        withheld 91 % -> 88 %); a base of one language has no centres (nothing changes).
+        (69 % -> 72.5 %), and lets the strict gate withhold fewer answerable tickets (51 % -> 40 %, gap
+        tickets withheld 91 % -> 84 %); a base where fewer than two languages have 10 passages each has no
+        centres (nothing changes).
     """
 
     def __init__(self, encoder: str = "auto", index: str = "auto", ann_threshold: int = 50_000,
