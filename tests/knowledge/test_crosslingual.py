@@ -52,3 +52,31 @@ def test_no_maps_for_one_language_or_none():
     assert few[("fi", "en")]["matrix"] is None and few[("fi", "en")]["pairs"] == 0  # no pairs: the shift
     with pytest.raises(ValueError, match="language_map must be one of"):
         crosslingual.fit_language_maps(fi, ["fi"] * 5, range(5), "magic")
+
+
+def test_centres_remove_the_language_bias():
+    fi, en = _bilingual()
+    vectors = np.vstack([fi, en])
+    langs = ["fi"] * len(fi) + ["en"] * len(en)
+    means = crosslingual.fit_language_centres(vectors, langs, vectors, langs)
+    assert set(means) == {"passage", "query"} and {"fi", "en", ""} <= set(means["passage"])
+    fresh_fi, fresh_en = _bilingual(seed=0)
+    raw = _accuracy(fresh_fi, fresh_en)
+    c_fi = crosslingual.centre(fresh_fi, ["fi"] * len(fresh_fi), means["query"])
+    c_en = crosslingual.centre(fresh_en, ["en"] * len(fresh_en), means["passage"])
+    assert _accuracy(c_fi, c_en) > max(raw, 0.5)
+    assert np.allclose(np.linalg.norm(c_fi, axis=1), 1.0, atol=1e-5)
+    # an unknown language (or one too rare for its own mean) loses the mean of all texts
+    unknown = crosslingual.centre(fresh_fi[:2], [None, "sv"], means["query"])
+    expected = fresh_fi[:2] - means["query"][""]
+    assert np.allclose(unknown, expected / np.linalg.norm(expected, axis=1, keepdims=True), atol=1e-5)
+
+
+def test_no_centres_for_one_language_or_too_few_texts():
+    fi, en = _bilingual(5)
+    assert crosslingual.fit_language_centres(fi, ["fi"] * 5, fi, ["fi"] * 5) == {}
+    both = np.vstack([fi, en])
+    langs = ["fi"] * 5 + ["en"] * 5
+    assert crosslingual.fit_language_centres(both, langs, both, langs) == {}  # 5 passages each: noise
+    assert set(crosslingual.fit_language_centres(both, langs, both, langs, min_count=5)) == {"passage", "query"}
+    assert crosslingual.fit_language_maps(fi, ["fi"] * 5, range(5), "centre") == {}

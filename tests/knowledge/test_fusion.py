@@ -63,3 +63,22 @@ def test_threshold_for_precision_reaches_the_target_on_its_sample(sample, target
     if len(lower) and shown.any():
         nxt = p >= lower.max()
         assert y[nxt].mean() < target - 1e-12 or nxt.sum() == shown.sum()
+
+
+def test_foreign_groups_missing_words_count_as_neutral_not_as_a_match():
+    """A group with no version in the query's language: its lexical evidence is neutral in the scores (linear,
+    gate, ranker), while the rankings by lexical evidence alone (BM25, RRF's list) see no match."""
+    from cxml.knowledge import history
+
+    calib = {"sim_mu": 0.0, "sim_sd": 1.0, "lex_mu": 0.9, "lex_sd": 1.0}
+    f = {"group": np.array([0, 1]), "sim": np.array([0.50, 0.52]), "lex": np.array([0.3, 0.0]),
+         "code": np.zeros(2), "foreign": np.array([0.0, 1.0])}
+    assert np.allclose(history.neutral_lexical(f, calib), [0.3, 0.9])
+    key, gate = fusion.fuse(f, fusion="linear", dense_weight=0.5, rrf_k=60.0, calib=calib)
+    assert key[1] > key[0] and gate[1] > gate[0]  # not punished for the translation's missing words
+    key, _ = fusion.fuse(f, fusion="lexical", dense_weight=0.5, rrf_k=60.0, calib=calib)
+    assert key[0] > key[1]  # nor rewarded where words alone rank
+    same = {**f, "foreign": np.zeros(2)}
+    assert np.allclose(history.neutral_lexical(same, calib), f["lex"])
+    key, _ = fusion.fuse(same, fusion="linear", dense_weight=0.5, rrf_k=60.0, calib=calib)
+    assert key[0] > key[1]  # same language: the missing words are a miss

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -59,3 +60,18 @@ def test_dismissals_down_weight(kb: KnowledgeBase):
     s_after = kb.suggest(q, min_score=0)
     score = lambda s: float(s.set_index("group_id").at["del", "score"])  # noqa: E731
     assert score(s_after) <= score(s_before)
+
+
+def test_ranker_of_an_older_artifact_reads_only_its_own_features():
+    """A ranker stored before the ``foreign`` feature (nine features) still scores candidates."""
+    from cxml.knowledge import history
+
+    f = {"sim": np.array([0.5, 0.2]), "lex": np.array([1.0, 0.0]), "code": np.zeros(2), "t_sim": np.array([0.4, 0.1]),
+         "vote": np.array([0.6, 0.0]), "dismiss": np.zeros(2), "foreign": np.array([0.0, 1.0])}
+    calib = {"sim_mu": 0.0, "sim_sd": 1.0, "lex_mu": 0.0, "lex_sd": 1.0}
+    old_names = [n for n in history.RANKER_FEATURES if n != "foreign"]
+    old = {"features": old_names, "coef": [1.0] * 9, "intercept": 0.0, "mean": [0.0] * 9, "scale": [1.0] * 9}
+    new = {**old, "features": history.RANKER_FEATURES, "coef": [1.0] * 9 + [-5.0], "mean": [0.0] * 10,
+           "scale": [1.0] * 10}
+    assert np.allclose(history.ranker_logit(f, old, calib), history.ranker_logit(f, new, calib) - [0.0, -5.0])
+

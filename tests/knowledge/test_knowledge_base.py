@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from kb_data import ARTICLES
@@ -245,3 +246,39 @@ def test_real_encoder_probability_ranks_answer_over_nonsense():
     assert good["group_id"].iloc[0] == "ret" and good["language"].iloc[0] == "fi"
     assert good["score"].iloc[0] > good["score"].iloc[1] + 0.02
     assert good["score"].iloc[0] > bad["score"].iloc[0] + 0.02
+
+
+def test_language_centres_follow_feedback_and_survive_saving(tmp_path):
+    """language_map="centre": centres from passages and titles, then tickets; rebuilt the same on load."""
+    assert KnowledgeBase(encoder="hash").add(ARTICLES)._lang_centres == {}  # 3-4 passages a language: no centres
+    filler = [{"id": f"{lang}-{i}", "group_id": f"g{i}", "language": lang, "title": f"{word} {i}",
+               "body": f"{word} {i}: {body}"} for i in range(12)
+              for lang, word, body in (("fi", "Ohje", "lue tämä ohje huolellisesti ennen tilausta"),
+                                       ("en", "Guide", "read this guide carefully before ordering"))]
+    kb = KnowledgeBase(encoder="hash", language_map="centre").add(ARTICLES + filler)
+    assert set(kb._lang_centres["query"]) == {"fi", "en", ""}
+    query = "Haluan palauttaa tuotteen"
+    res = kb.suggest(query, min_score=0, language="fi")
+    assert res["group_id"].iloc[0] == "ret" and res["language"].iloc[0] == "fi"
+    # the English-only group is found from Finnish, its missing lexical evidence neutral, not zero
+    en_only = kb.suggest("Missä on pakettini, seurantakoodi", min_score=0, language="fi", k=10)
+    assert "del" in set(en_only["group_id"])
+    text = "Missä on pakettini"
+    f = kb._score_batch([text], kb._encode_queries([text]), n_groups=10, langs=["fi"])[0]
+    foreign = dict(zip(kb._group_names[f["group"]], f["foreign"], strict=True))
+    assert foreign["del"] == 1.0 and foreign["ret"] == 0.0 and foreign["inv"] == 0.0  # no Finnish version of del
+    from cxml.knowledge.history import neutral_lexical
+
+    at = list(kb._group_names[f["group"]]).index("del")
+    assert neutral_lexical(f, kb.calib_)[at] >= kb.calib_["lex_mu"] - 1e-6  # its missing words: neutral
+    before = kb._lang_centres["query"]["fi"].copy()
+    tickets = [{"text": f"palautus {i} tuote ei sopinut", "language": "fi", "resolving_article_id": "ret-fi"}
+               for i in range(6)] + [{"text": f"card declined E-402 try {i}", "language": "en",
+                                      "resolving_article_id": "pay-en"} for i in range(6)]
+    kb.fit_feedback(tickets)
+    assert not np.allclose(kb._lang_centres["query"]["fi"], before)  # the tickets joined the query centre
+    again = cxml.load(kb.save(tmp_path / "kb"))
+    for lang in ("fi", "en"):
+        assert np.allclose(again._lang_centres["query"][lang], kb._lang_centres["query"][lang], atol=1e-6)
+    pd.testing.assert_frame_equal(again.suggest(query, min_score=0, language="fi"),
+                                  kb.suggest(query, min_score=0, language="fi"))

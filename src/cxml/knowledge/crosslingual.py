@@ -8,7 +8,12 @@ each other article language gets its own version of the query:
   of the base, encoded as queries) -- no aligned data needed;
 - ``"linear"``: the shift plus a ridge-regularised linear map learned from the articles that exist in both
   languages (their titles, as queries, paired by ``group_id``), shrunk towards the identity (few pairs
-  only bend the directions they span).
+  only bend the directions they span);
+- ``"centre"``: language bias removed on both sides: every passage loses its language's mean passage
+  vector, every query its language's mean query vector (the base's titles encoded as queries, and its
+  feedback tickets when there are some), both re-normalised (:func:`fit_language_centres`,
+  :func:`centre`). What is left of a vector is mostly its topic, so the cosines of different languages
+  become comparable and one ranking holds them all.
 
 Maps are derived from the articles alone (recomputed after every change and on load: nothing to store).
 """
@@ -19,11 +24,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["LANGUAGE_MAPS", "fit_language_maps", "map_queries"]
+__all__ = ["LANGUAGE_MAPS", "fit_language_maps", "map_queries", "fit_language_centres", "centre"]
 
 #: The values of ``KnowledgeBase(language_map=...)``.
-LANGUAGE_MAPS = ("none", "shift", "linear")
+LANGUAGE_MAPS = ("none", "shift", "linear", "centre")
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -40,7 +46,8 @@ def fit_language_maps(vectors: np.ndarray, languages: Sequence[str | None], grou
         One query-role embedding per article (its title).
     languages, groups : sequences
         Each article's language and translation group.
-    kind : {"none", "shift", "linear"}
+    kind : {"none", "shift", "linear", "centre"}
+        ``"none"`` and ``"centre"`` have no maps (an empty dict).
     ridge : float, default=1.0
         Shrinkage of the linear map towards the identity.
     min_pairs : int, default=3
@@ -55,7 +62,7 @@ def fit_language_maps(vectors: np.ndarray, languages: Sequence[str | None], grou
         raise ValueError(f"language_map must be one of {', '.join(map(repr, LANGUAGE_MAPS))}, got {kind!r}")
     langs = np.asarray([lang or "" for lang in languages], dtype=object)
     known = sorted({lang for lang in langs.tolist() if lang})
-    if kind == "none" or len(known) < 2:
+    if kind in ("none", "centre") or len(known) < 2:  # "centre": see fit_language_centres
         return {}
     x = np.asarray(vectors, np.float64)
     means = {lang: x[langs == lang].mean(axis=0) for lang in known}
@@ -94,3 +101,55 @@ def map_queries(qv: np.ndarray, m: Mapping[str, Any]) -> np.ndarray:
     if m["matrix"] is not None:
         centred = centred @ m["matrix"]
     return _unit(centred + m["to_mean"]).astype(np.float32)
+
+
+def _means(vectors: np.ndarray, languages: Sequence[str | None], min_count: int) -> dict[str, np.ndarray]:
+    """Mean vector of each language with at least ``min_count`` rows, and of all rows under ``""``."""
+    x = np.asarray(vectors, np.float64)
+    langs = np.asarray([lang or "" for lang in languages], dtype=object)
+    out = {lang: x[langs == lang].mean(axis=0) for lang in sorted(set(langs.tolist()) - {""})
+           if int(np.sum(langs == lang)) >= min_count}
+    if len(x):
+        out[""] = x.mean(axis=0)
+    return out
+
+
+def fit_language_centres(passages: np.ndarray, passage_languages: Sequence[str | None], queries: np.ndarray,
+                         query_languages: Sequence[str | None], min_count: int = 10) -> dict[str, dict[str, Any]]:
+    """Each language's mean passage and mean query vector: the language bias :func:`centre` removes.
+
+    Parameters
+    ----------
+    passages : ndarray of shape (n_passages, dim)
+        The base's passage embeddings (passage role).
+    passage_languages : sequence of str or None
+    queries : ndarray of shape (n_queries, dim)
+        Query-role embeddings of the base's own query-like texts: article titles, feedback tickets.
+    query_languages : sequence of str or None
+    min_count : int, default=10
+        Texts a language needs for its own mean (a mean of fewer is mostly noise); rarer languages (and
+        unknown ones) use the mean of all.
+
+    Returns
+    -------
+    dict
+        ``{"passage": {language: mean}, "query": {language: mean}}``; ``""`` holds the mean of all rows.
+        Empty (nothing to remove) unless two languages or more have ``min_count`` passages each.
+    """
+    counts = pd.Series([lang for lang in passage_languages if lang], dtype=object).value_counts()
+    if int((counts >= min_count).sum()) < 2:
+        return {}
+    return {"passage": _means(passages, passage_languages, min_count),
+            "query": _means(queries, query_languages, min_count)}
+
+
+def centre(vectors: np.ndarray, languages: Sequence[str | None], means: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Vectors minus their language's mean (:func:`fit_language_centres`), re-normalised to unit length.
+
+    A language without a mean of its own (unknown, or too rare in the base) loses the mean of all texts.
+    """
+    x = np.asarray(vectors, np.float64)
+    if not len(x) or not means:
+        return x.astype(np.float32)
+    mu = np.stack([means.get(lang or "", means[""]) for lang in languages])
+    return _unit(x - mu).astype(np.float32)

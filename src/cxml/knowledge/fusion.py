@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from cxml.knowledge.history import ranker_logit
+from cxml.knowledge.history import neutral_lexical, ranker_logit
 
 __all__ = ["CODE_BOOST", "CODE_FIRST", "FUSIONS", "rrf", "ranks_desc", "quantile_rank", "standardised", "fuse",
            "youden_threshold", "margins", "fit_probability", "probability", "precision_curve",
@@ -101,7 +101,8 @@ def fuse(f: Mapping[str, np.ndarray], *, fusion: str, dense_weight: float, rrf_k
     if ranker is not None and "t_sim" in f:
         g = ranker_logit(f, ranker, calib)
         return g + CODE_BOOST * f["code"], g
-    g = standardised(f["sim"], f["lex"], calib, dense_weight)
+    lex = neutral_lexical(f, calib)  # a translation's missing words count as neutral, not as a miss
+    g = standardised(f["sim"], lex, calib, dense_weight)
     if fusion == "dense":
         return f["sim"].copy(), g
     if fusion == "lexical":
@@ -112,10 +113,10 @@ def fuse(f: Mapping[str, np.ndarray], *, fusion: str, dense_weight: float, rrf_k
     if fusion == "linear":
         return g + CODE_BOOST * code, g
     if fusion == "adaptive":
-        return adaptive_key(f["sim"], f["lex"], calib, dense_weight) + CODE_BOOST * code, g
+        return adaptive_key(f["sim"], f["lex"], calib, dense_weight) + CODE_BOOST * code, g  # leads: real words
     w = float(dense_weight)
     rd = ranks_desc(f["sim"])
-    rl = ranks_desc(f["lex"], present=f["lex"] > 0)
+    rl = ranks_desc(f["lex"], present=f["lex"] > 0)  # real matches only (not the neutral stand-in)
     key = w * rrf([rd], rrf_k) + (1 - w) * rrf([rl], rrf_k)
     if code.any():  # a third list: texts naming the query's codes, weighted like the dense side
         key += rrf([ranks_desc(code, present=code > 0)], rrf_k)

@@ -15,11 +15,13 @@ import pandas as pd
 
 from cxml.checks import is_missing
 
-__all__ = ["RANKER_FEATURES", "ticket_frame", "feedback_frame", "ticket_features", "ranker_matrix",
+__all__ = ["RANKER_FEATURES", "ticket_frame", "feedback_frame", "ticket_features", "neutral_lexical", "ranker_matrix",
            "ranker_logit", "fit_ranker"]
 
+#: The learned ranker's features; ``foreign``: no version of the candidate is in the query's language (its
+#: cosine is depressed by the language bias, its lexical evidence neutral).
 RANKER_FEATURES = ["dense", "lexical", "code", "ticket_sim", "vote", "dismiss", "dense_gap", "lexical_gap",
-                   "vote_gap"]
+                   "vote_gap", "foreign"]
 
 
 def _id_str(v: Any) -> str:
@@ -133,18 +135,30 @@ def ticket_features(nb: Mapping[str, Any], groups: np.ndarray) -> dict[str, np.n
     return {"t_sim": t_sim, "vote": vote, "dismiss": dis}
 
 
+def neutral_lexical(f: Mapping[str, np.ndarray], calib: Mapping[str, Any]) -> np.ndarray:
+    """Lexical evidence with a neutral value (the calibration's typical best match, ``lex_mu``) for the groups
+    that have no version in the query's language (``foreign``): a query shares few words with a translation,
+    which says nothing about its topic. Rankings by lexical evidence alone (BM25, RRF's list) keep ``lex``."""
+    lex = np.asarray(f["lex"], np.float64)
+    if "foreign" not in f:
+        return lex
+    return np.where(np.asarray(f["foreign"]) > 0, np.maximum(lex, float(calib["lex_mu"])), lex)
+
+
 def ranker_matrix(f: Mapping[str, np.ndarray], calib: Mapping[str, Any]) -> np.ndarray:
     """Features of each candidate group: absolute evidence, and its gap to the query's best."""
     sim = (f["sim"] - calib["sim_mu"]) / calib["sim_sd"]
-    lex = (f["lex"] - calib["lex_mu"]) / calib["lex_sd"]
+    lex = (neutral_lexical(f, calib) - calib["lex_mu"]) / calib["lex_sd"]
     t_sim = (f["t_sim"] - calib["sim_mu"]) / calib["sim_sd"]
+    foreign = f["foreign"] if "foreign" in f else np.zeros(len(sim))
     return np.column_stack([sim, lex, f["code"], t_sim, f["vote"], f["dismiss"],
-                            sim - sim.max(), lex - lex.max(), f["vote"] - f["vote"].max()])
+                            sim - sim.max(), lex - lex.max(), f["vote"] - f["vote"].max(), foreign])
 
 
 def ranker_logit(f: Mapping[str, np.ndarray], ranker: Mapping[str, Any], calib: Mapping[str, Any]) -> np.ndarray:
-    """The learned ranker's logit of each candidate group."""
-    x = (ranker_matrix(f, calib) - np.asarray(ranker["mean"])) / np.asarray(ranker["scale"])
+    """The learned ranker's logit of each candidate group (over the features it was fitted with)."""
+    x = ranker_matrix(f, calib)[:, [RANKER_FEATURES.index(n) for n in ranker.get("features", RANKER_FEATURES)]]
+    x = (x - np.asarray(ranker["mean"])) / np.asarray(ranker["scale"])
     return x @ np.asarray(ranker["coef"]) + float(ranker["intercept"])
 
 

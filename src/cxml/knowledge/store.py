@@ -76,6 +76,7 @@ def read_state(cls: type, directory: Path, manifest: dict[str, Any]) -> Any:
     params = dict(m["params"])
     if "hnsw_threshold" in params:  # written before the IVF option (cxml 0.1.0 development)
         params.setdefault("ann_threshold", params.pop("hnsw_threshold"))
+    params.setdefault("language_map", "none")  # written before the option: calibrated without a language map
     kb = cls(**params)
     kb.encoder_spec_ = manifest["encoder"]["spec"]
     kb._encoder = encoders.load(kb.encoder_spec_)
@@ -94,7 +95,6 @@ def read_state(cls: type, directory: Path, manifest: dict[str, Any]) -> Any:
     kb.calibration_source_ = m["calibration_source"]
     kb.ranker_ = m.get("ranker")
     kb._sync()
-    kb._fit_language_maps()
     kb.tickets_ = None
     kb.ticket_dense_ = None
     if "tickets" in files:
@@ -103,4 +103,5 @@ def read_state(cls: type, directory: Path, manifest: dict[str, Any]) -> Any:
                                         kb.tickets_["tid"].to_numpy(), m.get("ticket_index_kind"), "tickets")
         check_dimensions(encoder=kb._encoder.dim, index=kb.ticket_dense_.index.d, where=str(directory))
         kb._sync_tickets()
+    kb._fit_language_maps()  # after the tickets: language_map="centre" reads their embeddings
     return kb

@@ -34,7 +34,8 @@ class TicketHistory:
 
     A part of :class:`cxml.knowledge.KnowledgeBase` (which inherits these public methods): it relies on the
     base's encoder, dense index settings and scoring (``encoder_``, ``_settings``, ``_search``, ``_score_batch``,
-    ``_query_vectors``, ``_query_languages``, ``_fit_probability``), and keeps the past-ticket state
+    ``_query_vectors``, ``_query_languages``, ``_fit_probability``,
+    ``_refresh_language_centres``), and keeps the past-ticket state
     (``tickets_``, ``ticket_dense_``, the learned ranker) that the base's scoring reads.
     """
 
@@ -136,6 +137,7 @@ class TicketHistory:
         self.ticket_dense_ = None
         self.ranker_: dict[str, Any] | None = None
         self._append_tickets(pd.concat([p for p in parts if len(p)], ignore_index=True))
+        self._refresh_language_centres()
         self._learn_from_tickets()
         return self
 
