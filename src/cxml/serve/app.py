@@ -257,7 +257,9 @@ def create_app(model_dir: str | Path, *, queue_path: str | Path | None = None, a
     if not (model_dir / "manifest.json").is_file():
         raise FileNotFoundError(f"{model_dir} is not a model directory (no manifest.json); train one with "
                                 "`cxml demo` or `cxml train`, or give its path with --model")
-    queue = WebhookQueue(queue_path or default_queue_path(model_dir), **dict(queue_options or {}))
+    # with the worker in its own process, its commits checkpoint the WAL (an fsync), not the acknowledgements
+    queue = WebhookQueue(queue_path or default_queue_path(model_dir),
+                         **{**({"checkpoint_pages": 20_000} if worker_process else {}), **dict(queue_options or {})})
     metrics = ServiceMetrics(queue.counts)
     mod, mod_error = _load_connectors(connectors)
     origins = tuple(o.rstrip("/") for o in cors_origins)

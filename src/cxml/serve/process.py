@@ -171,6 +171,8 @@ def _child_main(model_dir: str, queue_path: str, vendors: dict[str, VendorConfig
     """The child: load the model, run the worker, obey ``reload`` and ``stop`` messages."""
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops us
+    with contextlib.suppress(OSError):
+        os.nice(10)  # background work: the scheduler runs the server's requests first when the cores are busy
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: cxml webhook worker: %(message)s")
     import importlib
 
