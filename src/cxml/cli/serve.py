@@ -50,6 +50,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="the agent e-mail some vendors pair with the token, e.g. zendesk (repeatable)")
     p.add_argument("--max-body", type=int, default=1_000_000, help="request body limit in bytes (default 1 MB)")
     p.add_argument("--max-attempts", type=int, default=5, help="write-back attempts before dead-lettering")
+    p.add_argument("--worker", default="process", choices=["process", "thread"],
+                   help="where the webhook worker triages queued events: a child process (default; webhook "
+                        "acknowledgements never wait for its CPU) or a thread of the server (half the memory)")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return p
 
@@ -144,9 +147,10 @@ def run(args: argparse.Namespace) -> int:
         if missing:
             raise ValueError(f"--writeback needs a base URL and token for {', '.join(missing)}: "
                              "--writeback-url VENDOR=URL --writeback-token-env VENDOR=VAR")
-    app = create_app(args.model, queue_path=queue_path, api_keys=keys, cors_origins=args.cors_origin, demo=args.demo, vendors=vendors,
-                     writeback=args.writeback, max_body_bytes=args.max_body, handle_sighup=True,
-                     queue_options={"max_attempts": args.max_attempts})
+    app = create_app(args.model, queue_path=queue_path, api_keys=keys, cors_origins=args.cors_origin,
+                     demo=args.demo, vendors=vendors, writeback=args.writeback, max_body_bytes=args.max_body,
+                     handle_sighup=True, queue_options={"max_attempts": args.max_attempts},
+                     worker_process=args.worker == "process")
     import uvicorn
 
     where = f"http://{args.host}:{args.port}"

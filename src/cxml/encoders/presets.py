@@ -25,8 +25,24 @@ PRESETS: dict[str, str] = {
 _DIMS = {"minilm": 384, "e5-small": 384}
 
 
+def _hf_hub_folder(repo_id: str) -> Path:
+    """Where the Hugging Face cache keeps ``repo_id`` (``huggingface_hub``'s layout and environment variables)."""
+    hub = os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE")
+    if not hub:
+        home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME") or
+                                                        os.path.join(Path.home(), ".cache"), "huggingface")
+        hub = os.path.join(home, "hub")
+    return Path(hub).expanduser() / ("models--" + repo_id.replace("/", "--"))
+
+
 def _hf_cached(repo_id: str) -> str | None:
-    """Local folder of ``repo_id`` in the Hugging Face cache, or None (never downloads)."""
+    """Local folder of ``repo_id`` in the Hugging Face cache, or None (never downloads).
+
+    Without the model's folder in the cache the answer is None at once: importing ``huggingface_hub`` to ask
+    costs about a second of a service's cold start.
+    """
+    if not _hf_hub_folder(repo_id).is_dir():
+        return None
     try:
         from huggingface_hub import snapshot_download
 

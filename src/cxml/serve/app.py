@@ -36,6 +36,7 @@ from cxml.serve.auth import ApiKeys
 from cxml.serve.batching import MicroBatcher
 from cxml.serve.holder import ModelHolder, ServingModel, load_serving_model
 from cxml.serve.metrics import ServiceMetrics
+from cxml.serve.process import WorkerProcess
 from cxml.serve.queue import WebhookQueue
 from cxml.serve.schemas import (
     FeedbackRequest,
@@ -186,12 +187,14 @@ class _State:
     connectors_error: str | None
     writeback: bool
     warm: bool
+    worker_process: bool = False
+    queue_options: dict[str, Any] = field(default_factory=dict)
     holder: ModelHolder | None = None
     load_error: str | None = None
     started_at: float = field(default_factory=time.time)
     ready_at: float | None = None
     batcher: MicroBatcher | None = None
-    worker: WebhookWorker | None = None
+    worker: WebhookWorker | WorkerProcess | None = None
     ready: threading.Event = field(default_factory=threading.Event)
 
 
@@ -210,7 +213,7 @@ def create_app(model_dir: str | Path, *, queue_path: str | Path | None = None, a
                vendors: Mapping[str, VendorConfig] | None = None, writeback: bool = False,
                max_body_bytes: int = 1_000_000, max_webhook_bytes: int = 512_000, max_batch: int = 64,
                connectors: Any = None, handle_sighup: bool = False, warm: bool = True,
-               queue_options: Mapping[str, Any] | None = None) -> FastAPI:
+               queue_options: Mapping[str, Any] | None = None, worker_process: bool = False) -> FastAPI:
     """Build the service for a model directory.
 
     The model is loaded and warmed in the background when the app starts: ``/healthz`` answers at once,
@@ -246,18 +249,24 @@ def create_app(model_dir: str | Path, *, queue_path: str | Path | None = None, a
         Warm the encoders before reporting ready.
     queue_options : mapping, optional
         Keyword arguments of :class:`WebhookQueue` (``max_attempts``, ``backoff_s``, ...).
+    worker_process : bool, default=False
+        Run the webhook worker in a child process (:mod:`cxml.serve.process`; ``cxml serve`` does), started
+        once the model is ready, so its triage never delays an acknowledgement; else in a thread of this one.
     """
     model_dir = Path(model_dir)
     if not (model_dir / "manifest.json").is_file():
         raise FileNotFoundError(f"{model_dir} is not a model directory (no manifest.json); train one with "
                                 "`cxml demo` or `cxml train`, or give its path with --model")
-    queue = WebhookQueue(queue_path or default_queue_path(model_dir), **dict(queue_options or {}))
+    # with the worker in its own process, its commits checkpoint the WAL (an fsync), not the acknowledgements
+    queue = WebhookQueue(queue_path or default_queue_path(model_dir),
+                         **{**({"checkpoint_pages": 20_000} if worker_process else {}), **dict(queue_options or {})})
     metrics = ServiceMetrics(queue.counts)
     mod, mod_error = _load_connectors(connectors)
     origins = tuple(o.rstrip("/") for o in cors_origins)
     state = _State(model_dir=model_dir, keys=api_keys or ApiKeys(), origins=origins, demo=demo, queue=queue,
                    metrics=metrics, vendors=dict(vendors or {}), connectors=mod, connectors_error=mod_error,
-                   writeback=writeback, warm=warm)
+                   writeback=writeback, warm=warm, worker_process=worker_process,
+                   queue_options=dict(queue_options or {}))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -266,6 +275,8 @@ def create_app(model_dir: str | Path, *, queue_path: str | Path | None = None, a
                                      on_batch=metrics.batch_size.observe)
         await state.batcher.start()
         loader = loop.run_in_executor(None, _load_first, state)
+        # started from this (the main) thread: the child's death signal follows the thread that started it
+        starter = loop.create_task(_start_worker_process(state)) if worker_process else None
         if handle_sighup and threading.current_thread() is threading.main_thread():
             loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(_reload(state, None)))
         try:
@@ -275,6 +286,10 @@ def create_app(model_dir: str | Path, *, queue_path: str | Path | None = None, a
                 loop.remove_signal_handler(signal.SIGHUP)
             with contextlib.suppress(Exception):
                 await loader
+            if starter is not None:
+                starter.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await starter
             if state.worker is not None:
                 await run_in_threadpool(state.worker.stop)
             await state.batcher.stop()
@@ -301,7 +316,7 @@ def _load_first(state: _State) -> None:
         return
     state.holder = ModelHolder(model)
     state.metrics.model_loaded.set(model.loaded_at)
-    if state.connectors is not None:
+    if state.connectors is not None and not state.worker_process:
         state.worker = WebhookWorker(state.queue, lambda: state.holder.current, state.connectors,  # type: ignore[union-attr]
                                      state.vendors, writeback=state.writeback, metrics=state.metrics)
         state.worker.start()
@@ -309,6 +324,19 @@ def _load_first(state: _State) -> None:
     state.ready.set()
     log.info("model %s (%s) loaded in %.2f s, warmed in %.2f s: ready", model.path, model.version, model.load_s,
              model.warm_s)
+
+
+async def _start_worker_process(state: _State) -> None:
+    """Start the worker process once the model is ready (so the two loads do not share the cores at start)."""
+    while not state.ready.is_set():
+        if state.load_error is not None:
+            return
+        await asyncio.sleep(0.05)
+    if state.connectors is None or state.holder is None:
+        return
+    state.worker = WorkerProcess(state.holder.current.path, state.queue.path, state.vendors,
+                                 writeback=state.writeback, metrics=state.metrics, queue_options=state.queue_options)
+    state.worker.start()
 
 
 async def _reload(state: _State, path: str | None) -> tuple[ServingModel, ServingModel]:
@@ -322,6 +350,8 @@ async def _reload(state: _State, path: str | None) -> tuple[ServingModel, Servin
         raise ServiceError(422, "reload_failed", f"could not load {path or state.holder.current.path}: {exc}; "
                          f"still serving model {state.holder.current.version}", "model") from exc
     state.metrics.model_loaded.set(new.loaded_at)
+    if isinstance(state.worker, WorkerProcess):
+        state.worker.reload(new.path)
     log.info("reloaded: model %s -> %s", old.version, new.version)
     return old, new
 
@@ -437,9 +467,12 @@ def _add_operation_routes(app: FastAPI, state: _State) -> None:
         if state.holder is None:
             status = "failed" if state.load_error else "loading"
             return JSONResponse({"status": status, "error": state.load_error}, status_code=503)
+        worker = state.worker
+        running = worker is not None and (not isinstance(worker, WorkerProcess) or worker.running)
         return JSONResponse({"status": "ready", "model": state.holder.current.describe(),
                              "cold_start_s": round((state.ready_at or time.time()) - state.started_at, 3),
-                             "webhooks": state.connectors_error is None, "writeback": state.writeback})
+                             "webhooks": state.connectors_error is None, "writeback": state.writeback,
+                             "webhook_worker": "running" if running else "starting" if state.connectors else None})
 
     @app.get("/metrics", tags=["operations"])
     async def metrics_route() -> Response:
@@ -552,8 +585,9 @@ def _add_webhook_route(app: FastAPI, state: _State) -> None:
         payload = {"ticket": event.ticket, "ticket_ids": list(event.ticket_ids)}
         row, new = await run_in_threadpool(state.queue.enqueue, vendor, event.event_id, event.event_type, payload)
         metrics.webhooks.labels(vendor, "queued" if new else "duplicate").inc()
-        if new and state.worker is not None:
-            state.worker.wake.set()
+        wake = getattr(state.worker, "wake", None)  # None once the worker has stopped (shutdown)
+        if new and wake is not None:
+            wake.set()
         return JSONResponse({"status": "queued" if new else "duplicate", "vendor": vendor,
                              "event_id": event.event_id}, status_code=202)
 

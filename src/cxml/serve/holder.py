@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 import warnings
@@ -14,11 +15,14 @@ import pandas as pd
 
 from cxml.bundle import HelpdeskModel
 from cxml.knowledge import KnowledgeBase
+from cxml.language import warm_up as warm_languages
 from cxml.persistence import load, read_manifest
 from cxml.proactive import ProactiveHelper
 from cxml.triage import Triage
 
 __all__ = ["ServingModel", "ModelHolder", "load_serving_model"]
+
+log = logging.getLogger("cxml.serve")
 
 # A service gets tickets with whatever columns the caller has; a model fitted with context columns treats the
 # missing ones as unknown, and says so once per call. Per request that is noise in the server log.
@@ -85,6 +89,10 @@ def load_serving_model(path: str | Path, *, warm: bool = True) -> ServingModel:
     warnings.filterwarnings("ignore", message=_MISSING_CONTEXT, category=UserWarning)
     path = Path(path)
     t0 = time.perf_counter()
+    # lingua's models (seconds of CPU, the GIL released) load on another core while this thread loads the model
+    languages = threading.Thread(target=_warm_languages, name="cxml-warm-languages", daemon=True)
+    if warm:
+        languages.start()
     version = hashlib.sha256((path / "manifest.json").read_bytes()).hexdigest()[:12] \
         if (path / "manifest.json").is_file() else "unknown"
     read_manifest(path)  # a clear ArtifactError for a folder that is no model
@@ -95,6 +103,7 @@ def load_serving_model(path: str | Path, *, warm: bool = True) -> ServingModel:
     if not warm:
         return sm
     t1 = time.perf_counter()
+    languages.join()
     if sm.triage is not None:
         sm.triage_rows([_WARM_TICKET])
     if sm.knowledge is not None:
@@ -104,6 +113,13 @@ def load_serving_model(path: str | Path, *, warm: bool = True) -> ServingModel:
                              error_message="card declined", k=1)
     return ServingModel(path=path, version=version, loaded_at=sm.loaded_at, load_s=load_s,
                         warm_s=time.perf_counter() - t1, targets=targets, **parts)
+
+
+def _warm_languages() -> None:
+    try:
+        warm_languages()
+    except Exception as exc:  # noqa: BLE001 - the first request then loads them (and reports any error)
+        log.warning("could not preload the language detector: %s: %s", type(exc).__name__, exc)
 
 
 class ModelHolder:

@@ -66,11 +66,15 @@ class WebhookWorker:
     batch_size : int, default=32
         Events taken at once: their tickets are triaged and searched in one call each, then written back one
         by one (each event's state is committed on its own).
+    wake : event, optional
+        What an enqueue sets to wake the worker (``wait``, ``set``, ``clear``): a ``threading.Event`` by default,
+        a ``multiprocessing`` one when the worker runs in a child process.
     """
 
     def __init__(self, queue: WebhookQueue, model: Callable[[], ServingModel], connectors: Any,
                  vendors: Mapping[str, VendorConfig], *, writeback: bool = False,
-                 metrics: ServiceMetrics | None = None, poll_s: float = 0.2, batch_size: int = 32) -> None:
+                 metrics: ServiceMetrics | None = None, poll_s: float = 0.2, batch_size: int = 32,
+                 wake: Any = None) -> None:
         self.queue = queue
         self.model = model
         self.connectors = connectors
@@ -79,7 +83,7 @@ class WebhookWorker:
         self.metrics = metrics
         self.poll_s = poll_s
         self.batch_size = int(batch_size)
-        self.wake = threading.Event()
+        self.wake = wake if wake is not None else threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._clients: dict[str, Any] = {}
