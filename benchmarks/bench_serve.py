@@ -67,7 +67,12 @@ def server_ms(r: httpx.Response) -> float:
     return float(head.split("dur=")[1]) if "dur=" in head else float("nan")
 
 
-async def load(url: str, path: str, body: dict, concurrency: int, n: int, max_s: float) -> dict[str, Any]:
+async def load(url: str, path: str, bodies: list[dict], concurrency: int, n: int, max_s: float) -> dict[str, Any]:
+    """``n`` requests (or ``max_s`` seconds) from ``concurrency`` clients, request ``i`` sending ``bodies[i]``.
+
+    Each request carries a ticket of its own, so that the server's embedding cache never answers for the
+    encoder (the same ticket sent again would be embedded once and then read from the cache).
+    """
     lat: list[float] = []
     srv: list[float] = []
     errors = 0
@@ -75,11 +80,12 @@ async def load(url: str, path: str, body: dict, concurrency: int, n: int, max_s:
     deadline = time.perf_counter() + max_s
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
-        await client.post(path, json=body)  # a warm connection
+        await client.post(path, json=bodies[-1])  # a warm connection
 
         async def worker() -> None:
             nonlocal sent, errors
             while sent < n and time.perf_counter() < deadline:
+                body = bodies[sent % len(bodies)]
                 sent += 1
                 t0 = time.perf_counter()
                 r = await client.post(path, json=body)
@@ -94,13 +100,15 @@ async def load(url: str, path: str, body: dict, concurrency: int, n: int, max_s:
             "server_p99": pct(srv, 99), "rps": len(lat) / wall}
 
 
-def baseline(fn: Any, n: int, max_s: float) -> dict[str, float]:
-    fn()
-    lat = []
+def baseline(fn: Any, items: list[Any], n: int, max_s: float) -> dict[str, float]:
+    """The library in-process, one call at a time, on ``items`` (fresh tickets: no cache hit)."""
+    fn(items[-1])
+    lat: list[float] = []
     deadline = time.perf_counter() + max_s
     while len(lat) < n and time.perf_counter() < deadline:
+        item = items[len(lat) % len(items)]
         t0 = time.perf_counter()
-        fn()
+        fn(item)
         lat.append((time.perf_counter() - t0) * 1000)
     return {"p50": pct(lat, 50), "p99": pct(lat, 99), "n": len(lat)}
 
@@ -132,6 +140,50 @@ def webhook_pace(url: str, rate: float, seconds: float, start: int) -> dict[str,
     client.close()
     return {"n": n, "ok": sum(c == 202 for c in codes), "p50": pct(lat, 50), "p99": pct(lat, 99),
             "rate": n / wall}
+
+
+def fresh_tickets(n: int, seed: int = 4242) -> dict[str, list[dict[str, str]]]:
+    """Distinct held-out web-shop tickets per language (``"en"``, ``"fi"``), none seen in training."""
+    import cxml
+
+    tickets = cxml.make_webshop(n_tickets=n, seed=seed).tickets
+    out: dict[str, list[dict[str, str]]] = {"en": [], "fi": []}
+    seen: set[str] = set()
+    for subject, body, lang in zip(tickets["subject"].fillna(""), tickets["body"].fillna(""), tickets["language"],
+                                   strict=True):
+        if lang in out and f"{subject}\n{body}" not in seen:
+            seen.add(f"{subject}\n{body}")
+            out[lang].append({"subject": subject, "body": body, "language": lang})
+    return out
+
+
+def build_english_model(path: Path, n_tickets: int, seed: int = 0) -> Path:
+    """Triage + knowledge base trained on the English tickets and articles only (``encoder="auto"``)."""
+    import cxml
+    from cxml.encoders import resolve_spec
+
+    data = cxml.make_webshop(n_tickets=n_tickets, seed=seed)
+    tickets = data.tickets[data.tickets["language"] == "en"]
+    articles = data.articles[data.articles["language"] == "en"]
+    spec = resolve_spec("auto", (tickets["subject"].fillna("") + "\n" + tickets["body"].fillna("")).tolist())
+    triage = cxml.Triage(targets=("reason", "priority"), encoder=spec, random_state=seed).fit(tickets)
+    kb = cxml.KnowledgeBase(encoder=spec, random_state=seed).add(articles).fit_feedback(tickets)
+    return cxml.HelpdeskModel(triage=triage, knowledge=kb).save(path)
+
+
+def measure(url: str, endpoints: dict[str, tuple[str, list[dict]]], levels: list[int], n: int,
+            max_s: float) -> list[tuple[str, int, dict[str, Any]]]:
+    """Each endpoint at each concurrency level; each level sends its own slice of the fresh bodies."""
+    rows = []
+    for name, (path, bodies) in endpoints.items():
+        for li, c in enumerate(levels):
+            part = bodies[li * n:(li + 1) * n] or bodies
+            res = asyncio.run(load(url, path, part, c, n, max_s))
+            rows.append((name, c, res))
+            print(f"{name:15s} c={c:2d}: n={res['n']:4d} p50 {res['p50']:7.1f} ms p99 {res['p99']:7.1f} ms "
+                  f"server p99 {res['server_p99']:7.1f} ms {res['rps']:7.1f} req/s errors {res['errors']}",
+                  flush=True)
+    return rows
 
 
 def crash(model: Path, work: Path, n_events: int) -> dict[str, Any]:
@@ -207,6 +259,8 @@ def main() -> None:
     ap.add_argument("--webhook-rate", type=float, default=200.0)
     ap.add_argument("--webhook-seconds", type=float, default=5.0)
     ap.add_argument("--crash-events", type=int, default=10_000, help="0 skips the crash run")
+    ap.add_argument("--no-english-model", dest="english_model", action="store_false",
+                    help="skip the English-only model (encoder auto -> minilm) for the English triage target")
     ap.add_argument("--note", default="", help="a line added to the RESULTS section (e.g. machine load)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = ap.parse_args()
@@ -241,26 +295,25 @@ def main() -> None:
     wait_for(lambda: httpx.get(srv.url + "/readyz").json().get("webhook_worker") != "starting", timeout=600)
     print(f"webhook worker running {time.perf_counter() - t0:.1f} s after the start", flush=True)
 
+    pool = fresh_tickets(max(4000, 3 * args.requests * (len(levels) + 1)))
+    n_req = args.requests
+    en, fi = pool["en"], pool["fi"]
     model = cxml.load(model_dir)
+    # the in-process baseline reads tickets no served request sends (the slice after the levels')
+    held = len(levels) * n_req
     base = {
-        "triage en": baseline(lambda: model.predict([EN["subject"] + "\n" + EN["body"]]), args.requests,
+        "triage en": baseline(lambda t: model.predict([t["subject"] + "\n" + t["body"]]), en[held:], n_req,
                               args.max_seconds),
-        "triage fi": baseline(lambda: model.predict([FI["subject"] + "\n" + FI["body"]]), args.requests,
+        "triage fi": baseline(lambda t: model.predict([t["subject"] + "\n" + t["body"]]), fi[held:], n_req,
                               args.max_seconds),
-        "suggest": baseline(lambda: model.knowledge.suggest(EN, k=3), args.requests, args.max_seconds),
-        "proactive seen": baseline(lambda: model.proactive.suggest(**SEEN), args.requests, args.max_seconds),
+        "suggest": baseline(lambda t: model.knowledge.suggest(t, k=3), en[held:], n_req, args.max_seconds),
+        "proactive seen": baseline(lambda t: model.proactive.suggest(**t), [SEEN], n_req, args.max_seconds),
     }
-    endpoints = {"triage en": ("/v1/triage", {"ticket": EN}), "triage fi": ("/v1/triage", {"ticket": FI}),
-                 "suggest": ("/v1/suggest", {"ticket": EN, "k": 3}), "proactive seen": ("/v1/proactive", SEEN)}
-    rows = []
-    for name, (path, body) in endpoints.items():
-        for c in levels:
-            res = asyncio.run(load(srv.url, path, body, c, args.requests, args.max_seconds))
-            rows.append((name, c, res))
-            print(f"{name:15s} c={c:2d}: n={res['n']:4d} p50 {res['p50']:7.1f} ms p99 {res['p99']:7.1f} ms "
-                  f"server p99 {res['server_p99']:7.1f} ms {res['rps']:7.1f} req/s errors {res['errors']}"
-                  f" | in-process baseline p50 {base[name]['p50']:.1f} ms p99 {base[name]['p99']:.1f} ms",
-                  flush=True)
+    endpoints = {"triage en": ("/v1/triage", [{"ticket": t} for t in en]),
+                 "triage fi": ("/v1/triage", [{"ticket": t} for t in fi]),
+                 "suggest": ("/v1/suggest", [{"ticket": t, "k": 3} for t in en]),
+                 "proactive seen": ("/v1/proactive", [SEEN])}
+    rows = measure(srv.url, endpoints, levels, n_req, args.max_seconds)
     hooks = webhook_pace(srv.url, args.webhook_rate, args.webhook_seconds, start=10_000_000)
     print(f"webhooks at {hooks['rate']:.0f}/s: {hooks['ok']}/{hooks['n']} acknowledged, p50 {hooks['p50']:.1f} ms "
           f"p99 {hooks['p99']:.1f} ms", flush=True)
@@ -270,6 +323,19 @@ def main() -> None:
     srv.stop()
     batch_sum = float(next(b for b in batches if "_sum" in b).split()[-1])
     batch_count = float(next(b for b in batches if "_count" in b).split()[-1])
+
+    english = None
+    if args.english_model:
+        en_dir = build_english_model(work / "model-en", n_tickets=args.n_tickets)
+        en_spec = cxml.persistence.read_manifest(en_dir)["encoder"]["spec"]
+        en_srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), log=work / "serve-en.log").start(timeout=600)
+        en_model = cxml.load(en_dir)
+        en_base = baseline(lambda t: en_model.predict([t["subject"] + "\n" + t["body"]]), en[held:], n_req,
+                           args.max_seconds)
+        en_rows = measure(en_srv.url, {"triage en": ("/v1/triage", [{"ticket": t} for t in en])}, levels, n_req,
+                          args.max_seconds)
+        en_srv.stop()
+        english = {"spec": en_spec, "rows": en_rows, "base": en_base}
 
     crashed = None
     if args.crash_events:
@@ -290,6 +356,13 @@ def main() -> None:
         lines.append(f"| {name} | {c} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | "
                      f"{r['server_p99']:.1f} | {r['rps']:.0f} | {r['errors']} | {base[name]['p50']:.1f} / "
                      f"{base[name]['p99']:.1f} |")
+    if english:
+        for name, c, r in english["rows"]:
+            lines.append(f"| {name}, English-only model (`{english['spec']}`) | {c} | {r['n']} | {r['p50']:.1f} | "
+                         f"{r['p95']:.1f} | {r['p99']:.1f} | {r['server_p99']:.1f} | {r['rps']:.0f} | "
+                         f"{r['errors']} | {english['base']['p50']:.1f} / {english['base']['p99']:.1f} |")
+    lines += ["", "Every request carries a ticket of its own (distinct held-out web-shop tickets), so the server's "
+              "embedding cache never answers for the encoder; the in-process baseline reads other fresh tickets."]
     lines += ["", f"Micro-batching: {batch_count:.0f} encoder calls for {batch_sum:.0f} triaged tickets over the run "
               f"(mean batch {batch_sum / max(batch_count, 1):.2f}).", "",
               f"Webhooks paced at {hooks['rate']:.0f} events/s for {args.webhook_seconds:.0f} s: {hooks['ok']} of "
@@ -313,6 +386,9 @@ def main() -> None:
         return "met" if ok else "NOT met"
 
     checks = []
+    if english:  # the English targets are for an English model: encoder "auto" on English tickets
+        by.update({("triage en", c): r for _, c, r in english["rows"]})
+        checks.append(f"(English rows below: the English-only model, `{english['spec']}`)")
     if ("triage en", 1) in by:
         checks.append(f"/v1/triage one English ticket, 1 client: p99 {by[('triage en', 1)]['p99']:.0f} ms "
                       f"(target <= 15): {verdict(by[('triage en', 1)]['p99'] <= 15)}")
