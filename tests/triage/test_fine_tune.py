@@ -200,15 +200,15 @@ def test_missing_extra_names_it(tiny_spec, small, monkeypatch):
 # ------------------------------------------------------------------------------------ the real MiniLM
 @pytest.mark.slow
 def test_minilm_fine_tuning_separates_the_classes(small, monkeypatch):
-    """A short fine-tuning of MiniLM (two rounds of pairs, 20 steps, the default learning rate) pulls same-class
-    training tickets together, by a clear margin."""
+    """A short fine-tuning of MiniLM on ticket subjects (two rounds of pairs, 20 steps, the default learning
+    rate) pulls same-class training tickets together, by a clear margin."""
     train, _ = small
+    texts, y = train["subject"].fillna("").tolist(), train["reason"].to_numpy()
     monkeypatch.setattr(ft, "ROUNDS", 2)
     clf = TicketClassifier(encoder="minilm", features="embedding", fine_tune=True, fine_tune_budget=3600,
-                           random_state=0).fit(train, train["reason"])
+                           out_of_scope=False, unknown_language=False, random_state=0).fit(texts, y)
     assert clf.fine_tune_["applied"] and clf.fine_tune_["steps"] == clf.fine_tune_["planned_steps"]
     frozen, tuned = cxml.encoders.load("minilm"), clf.featurizer_.get_encoder()
-    texts, y = cxml.schema.as_tickets(train)["text"].tolist(), train["reason"].to_numpy()
     off = ~np.eye(len(y), dtype=bool)
     same = (y[:, None] == y[None, :]) & off
     gap = {}

@@ -7,7 +7,8 @@ Internal module of :mod:`cxml.triage` (``fine_tune=`` of :class:`~cxml.triage.Ti
    own class (label 1) and one of another class (label 0), drawn by a generator seeded from ``random_state``;
 2. **a copy of the encoder is trained** with :class:`~sentence_transformers.losses.CosineSimilarityLoss` (the
    pair's cosine pulled to its label) by :class:`~sentence_transformers.SentenceTransformerTrainer`; the
-   number of steps is the planned rounds, cut to what the budget allows as measured on a few timed steps;
+   number of steps is the planned rounds, cut to what the budget allows as measured on a few timed steps
+   (and stopped at the budget's end should the machine slow down);
 3. the usual head is then fitted on the fine-tuned embeddings (the caller's business).
 
 ``fine_tune="auto"`` first fine-tunes on a stratified 80 % of the training tickets with a third of the budget
@@ -39,7 +40,7 @@ import logging
 import math
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -160,20 +161,24 @@ def _make_trainer(model: Any, data: dict[str, list[Any]], *, max_steps: int, see
     return trainer
 
 
-def _seconds_per_step(model: Any, data: dict[str, list[Any]], seed: int, out: str) -> float:
-    """Time of one training step, measured on a throw-away copy (the first step, warming up, not counted)."""
+def _after_each_step(action: Callable[[Any], None]) -> Any:
+    """A trainer callback that calls ``action(control)`` after every step."""
     from transformers import TrainerCallback
 
+    class AfterStep(TrainerCallback):  # type: ignore[misc]
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            action(control)
+
+    return AfterStep()
+
+
+def _seconds_per_step(model: Any, data: dict[str, list[Any]], seed: int, out: str) -> float:
+    """Time of one training step, measured on a throw-away copy (the first step, warming up, not counted)."""
     stamps: list[float] = []
-
-    class Clock(TrainerCallback):  # type: ignore[misc]
-        def on_step_end(self, *args: Any, **kwargs: Any) -> None:
-            stamps.append(time.perf_counter())
-
     n = min(len(data["label"]), BATCH_SIZE * (PROBE_STEPS + 1))
     probe = {k: v[:n] for k, v in data.items()}
     _make_trainer(copy.deepcopy(model), probe, max_steps=PROBE_STEPS + 1, seed=seed, out=out,
-                  callbacks=[Clock()]).train()
+                  callbacks=[_after_each_step(lambda control: stamps.append(time.perf_counter()))]).train()
     if len(stamps) < 2:
         return 0.0
     return (stamps[-1] - stamps[0]) / (len(stamps) - 1)
@@ -217,16 +222,24 @@ def train_encoder(encoder: Any, texts: Sequence[str], y: Sequence[Any], *, budge
         per_step = _seconds_per_step(model, data, random_state, out)
         left = budget_s - (time.perf_counter() - start)
         steps = planned if per_step <= 0 else max(1, min(planned, int(left / per_step)))
+        deadline = start + budget_s
+
+        def stop_at_deadline(control: Any) -> None:  # the machine slowed down since the timed steps
+            if time.perf_counter() > deadline:
+                control.should_training_stop = True
+
         torch.manual_seed(random_state)
-        _make_trainer(model, data, max_steps=steps, seed=random_state, out=out).train()
+        trainer = _make_trainer(model, data, max_steps=steps, seed=random_state, out=out,
+                                callbacks=[_after_each_step(stop_at_deadline)])
+        trainer.train()
     model.max_seq_length = window
     model.eval()
     tuned = SentenceTransformerEncoder.from_model(
         model, spec=encoder.spec, name=f"{encoder.name} fine-tuned {weights_digest(model)[:16]}",
         query_prefix=encoder.query_prefix, passage_prefix=encoder.passage_prefix, cache=encoder.cache)
-    info = {"pairs": len(data["label"]), "planned_steps": planned, "steps": steps,
+    info = {"pairs": len(data["label"]), "planned_steps": planned, "steps": int(trainer.state.global_step),
             "seconds": round(time.perf_counter() - start, 1), "loss": "CosineSimilarityLoss"}
-    logger.info("fine-tuned %s: %d of %d steps in %.0f s", encoder.name, steps, planned, info["seconds"])
+    logger.info("fine-tuned %s: %d of %d steps in %.0f s", encoder.name, info["steps"], planned, info["seconds"])
     return tuned, info
 
 
