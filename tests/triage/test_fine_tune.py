@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cxml
+from cxml.encoders import DEFAULT_CACHE
 from cxml.exceptions import ChecksumError, FineTuneError, MissingExtraError
 from cxml.triage import TicketClassifier, Triage
 from cxml.triage import fine_tune as ft
@@ -199,21 +200,21 @@ def test_missing_extra_names_it(tiny_spec, small, monkeypatch):
 
 # ------------------------------------------------------------------------------------ the real MiniLM
 @pytest.mark.slow
-def test_minilm_fine_tuning_separates_the_classes(small, monkeypatch):
-    """A short fine-tuning of MiniLM on ticket subjects (two rounds of pairs, 20 steps, the default learning
-    rate) pulls same-class training tickets together, by a clear margin."""
+def test_minilm_fine_tuned_round_trip(small, monkeypatch, tmp_path):
+    """MiniLM fine-tuned (one round of pairs on ticket subjects, 10 steps): stored in the model directory and
+    loaded back to the same probabilities; single tickets (ONNX Runtime, exported from the tuned weights, when
+    the onnx extra is installed) agree with batches (PyTorch)."""
     train, _ = small
     texts, y = train["subject"].fillna("").tolist(), train["reason"].to_numpy()
-    monkeypatch.setattr(ft, "ROUNDS", 2)
+    monkeypatch.setattr(ft, "ROUNDS", 1)
     clf = TicketClassifier(encoder="minilm", features="embedding", fine_tune=True, fine_tune_budget=3600,
                            out_of_scope=False, unknown_language=False, random_state=0).fit(texts, y)
     assert clf.fine_tune_["applied"] and clf.fine_tune_["steps"] == clf.fine_tune_["planned_steps"]
     frozen, tuned = cxml.encoders.load("minilm"), clf.featurizer_.get_encoder()
-    off = ~np.eye(len(y), dtype=bool)
-    same = (y[:, None] == y[None, :]) & off
-    gap = {}
-    for name, enc in (("frozen", frozen), ("tuned", tuned)):
-        E = enc.encode(texts)
-        S = E @ E.T
-        gap[name] = S[same].mean() - S[~same & off].mean()
-    assert gap["tuned"] > gap["frozen"] + 0.02
+    assert np.sum(frozen.encode(texts[:8]) * tuned.encode(texts[:8]), axis=1).mean() < 0.9999
+    batch = clf.predict_proba(texts[:8])
+    DEFAULT_CACHE.clear()  # single tickets embedded afresh, not read back from the batch's vectors
+    single = np.vstack([clf.predict_proba([t]) for t in texts[:3]])
+    np.testing.assert_allclose(single, batch[:3], atol=2e-3)
+    loaded = cxml.load(clf.save(tmp_path / "minilm-tuned"))
+    np.testing.assert_allclose(loaded.predict_proba(texts[:8]), batch, atol=1e-5)
