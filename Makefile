@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH_SPEC)
-	$(PY) -m pip install -q -e ".[dev,reports,dask,mlflow,onnx,serve]"
+	$(PY) -m pip install -q -e ".[dev,reports,dask,mlflow,onnx,serve,finetune]"
 	touch $@
 
 install: $(VENV)/.installed

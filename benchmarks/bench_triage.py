@@ -23,6 +23,9 @@ short      the demo reason model on 400 held-out synthetic tickets, whole, subje
            out-of-scope thresholds (the same fitted model).
 curve      5/10/25/50 training examples per class on Banking77 and Endava category, against the
            strong TF-IDF baseline, test sets subsampled (``--curve-test``).
+finetune   contrastive fine-tuning of the encoder (``fine_tune=True`` / ``"auto"``) against the frozen default,
+           same run: Banking77 with 5 and 10 examples per class and the full training set (``--finetune-shots``,
+           ``--finetune-modes``, ``--finetune-budget``), on the test set (``--finetune-test``: subsample size).
 
 Every row is measured in this run. The baselines: ``TfidfVectorizer() + LinearSVC()`` with
 scikit-learn defaults, and a stronger one with word 1-2 and char_wb 2-5 n-grams (sublinear tf).
@@ -574,15 +577,50 @@ def bench_curve(args: argparse.Namespace) -> None:
         + "\n".join(lines))
 
 
+# --------------------------------------------------------------------------- fine-tuning
+def bench_finetune(args: argparse.Namespace) -> None:
+    """Frozen default against fine_tune=True / "auto" on Banking77, few-shot and full, same run."""
+    from cxml.datasets import load_banking77
+
+    tr, te = load_banking77("train"), load_banking77("test")
+    if 0 < args.finetune_test < len(te):
+        te = te.iloc[np.sort(np.random.default_rng(0).choice(len(te), args.finetune_test, replace=False))]
+    Xt, yt = te["text"].tolist(), te["label"].to_numpy()
+    lines = ["| per class | model | accuracy | macro-F1 | train | fine-tuning | test decisions |",
+             "|---|---|---|---|---|---|---|"]
+    for shots in args.finetune_shots:
+        sample = tr if shots == "full" else _per_class(tr, "label", int(shots), 0)
+        X, y = sample["text"].tolist(), sample["label"].to_numpy()
+        for mode in [False, *args.finetune_modes]:
+            clear_embedding_cache()
+            clf = cxml_model("reason", encoder=args.encoder, fine_tune=mode, fine_tune_budget=args.finetune_budget,
+                             random_state=0)
+            fit = timed_fit(clf, X, y)
+            m = metrics(yt, clf.predict(Xt))
+            ft = clf.fine_tune_ or {}
+            how = (f"{ft['steps']} of {ft['planned_steps']} steps, {ft['seconds']:.0f} s" if ft.get("applied")
+                   else ft.get("reason", "-"))
+            lines.append(f"| {shots} | fine_tune={mode!r} | {pct(m['accuracy'])} | {m['macro_f1']:.3f} | {fit:.0f} s "
+                         f"| {how} | {decision_summary(clf, Xt, yt)} |")
+            log(lines[-1])
+    OUT["triage-finetune"] = (
+        "**Fine-tuning the encoder** (`TicketClassifier(encoder=" f"{args.encoder!r}, fine_tune=...)`, budget "
+        f"{args.finetune_budget:.0f} s, hybrid head): Banking77 examples per class drawn once (seed 0) from the "
+        f"training split; test set {'subsampled to ' + str(len(te)) + ' (seed 0)' if len(te) < 3080 else 'in full'}."
+        f" Load average at the end {load_average():.1f}: train times are wall time on the shared machine.\n\n"
+        + "\n".join(lines))
+
+
 SECTIONS = {"banking77": bench_banking77, "fewshot": bench_fewshot, "oos": bench_oos, "bueck": bench_bueck,
-            "endava": bench_endava, "short": bench_short, "curve": bench_curve}
+            "endava": bench_endava, "short": bench_short, "curve": bench_curve,
+            "finetune": bench_finetune}
 
 
 def flush(args: argparse.Namespace) -> None:
     if args.no_write or not OUT:
         return
     order = ["triage-banking77", "triage-fewshot", "triage-oos", "triage-bueck", "triage-endava", "triage-short",
-             "triage-curve"]
+             "triage-curve", "triage-finetune"]
     for name in order:
         if name in OUT:
             write_section(name, OUT[name])
@@ -598,6 +636,12 @@ def main() -> None:
     ap.add_argument("--short-encoder", default="auto", help="encoder of the short section (auto: e5-small)")
     ap.add_argument("--curve-shots", type=lambda s: [int(x) for x in s.split(",")], default=[5, 10, 25, 50])
     ap.add_argument("--curve-test", type=int, default=1000, help="test tickets per data set (curve section)")
+    ap.add_argument("--finetune-shots", type=lambda s: s.split(","), default=["5", "10", "full"],
+                    help="examples per class of the finetune section ('full': the whole training split)")
+    ap.add_argument("--finetune-modes", type=lambda s: [{"true": True, "auto": "auto"}[x.lower()] for x in s.split(",")],
+                    default=[True, "auto"], help="fine_tune values compared with the frozen default (true,auto)")
+    ap.add_argument("--finetune-budget", type=float, default=240.0, help="fine_tune_budget in seconds")
+    ap.add_argument("--finetune-test", type=int, default=0, help="test tickets (0: all 3,080)")
     ap.add_argument("--oos-rates", type=lambda s: [float(x) for x in s.split(",")], default=[0.05, 0.1, 0.2],
                     help="out_of_scope rates tried on the validation split")
     ap.add_argument("--cache", default=None,

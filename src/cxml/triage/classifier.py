@@ -79,6 +79,7 @@ from cxml.triage.features import (
     load_featurizer,
     save_featurizer,
 )
+from cxml.triage.fine_tune import DEFAULT_FINE_TUNE_BUDGET_S
 from cxml.triage.head_search import DEFAULT_BUDGET_S, HeadLayout, search_head
 from cxml.triage.model_card import card_sections
 from cxml.triage.out_of_scope import (
@@ -208,6 +209,15 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         when under-prioritising.
     top_threshold : float, optional
         Predict the highest level whenever its probability reaches this value.
+    fine_tune : {"auto", True, False}, default=False
+        Fine-tune the sentence encoder on the training labels before the head is fitted (contrastive
+        pairs, SetFit's recipe, on sentence-transformers' trainer; see :mod:`cxml.triage.fine_tune`).
+        True: always (an encoder without a PyTorch model, such as e5-small on ONNX Runtime, is refused);
+        "auto": when a held-out check on the training tickets says it helps, within the budget. The
+        fine-tuned encoder is saved inside the model directory (safetensors, checksummed). Needs
+        ``pip install "cxml[finetune]"``.
+    fine_tune_budget : float, default=240
+        Seconds of fine-tuning (the "auto" check included); the number of training steps is cut to it.
     random_state : int, default=0
 
     Attributes
@@ -233,6 +243,9 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         compared with short in-scope messages (see :mod:`cxml.triage.out_of_scope`).
     cv_scores_ : dict
         Cross-validated accuracy, macro-F1, top-3 accuracy and ECE on the training data.
+    fine_tune_ : dict or None
+        What fine-tuning did: ``applied``, ``reason``, steps and seconds, the "auto" check's held-out
+        accuracies (None with ``fine_tune=False``).
 
     Examples
     --------
@@ -251,7 +264,8 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
                  oos_by_length: bool | str = "auto", unknown_language: bool = True, scrub_pii: bool = True, clean_text: bool = True,
                  text_columns: Sequence[str] | None = None, context_columns: Any = "auto",
                  ordinal: Sequence[Any] | None = None, cost_matrix: Any = None,
-                 top_threshold: float | None = None, random_state: int | None = 0) -> None:
+                 top_threshold: float | None = None, fine_tune: bool | str = False,
+                 fine_tune_budget: float = DEFAULT_FINE_TUNE_BUDGET_S, random_state: int | None = 0) -> None:
         self.encoder = encoder
         self.features = features
         self.C = C
@@ -270,6 +284,8 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         self.ordinal = ordinal
         self.cost_matrix = cost_matrix
         self.top_threshold = top_threshold
+        self.fine_tune = fine_tune
+        self.fine_tune_budget = fine_tune_budget
         self.random_state = random_state
 
     # ------------------------------------------------------------------ sklearn plumbing
@@ -307,6 +323,11 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{name}: min_confidence must be in [0, 1), got {self.min_confidence!r}")
         if self.oos_by_length not in (True, False, "auto"):
             raise ValueError(f"{name}: oos_by_length must be True, False or 'auto', got {self.oos_by_length!r}")
+        if not any(self.fine_tune is m for m in (True, False)) and self.fine_tune != "auto":
+            raise ValueError(f"{name}: fine_tune must be 'auto', True or False, got {self.fine_tune!r}")
+        ftb = self.fine_tune_budget
+        if isinstance(ftb, bool) or not (isinstance(ftb, (int, float)) and ftb > 0):
+            raise ValueError(f"{name}: fine_tune_budget must be a number of seconds > 0, got {ftb!r}")
         oos = self.out_of_scope
         if not (isinstance(oos, bool) or oos is None or (isinstance(oos, float) and 0 < oos < 0.5)):
             raise ValueError(f"{name}: out_of_scope must be True, False or a quantile in (0, 0.5), got {oos!r}")
@@ -378,8 +399,8 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         if len(np.unique(y)) < 2:
             raise ValueError(f"{type(self).__name__} needs at least 2 classes to learn; got 1 class "
                              f"({np.unique(y)[0]!r}) in {len(y)} sample(s)")
-        featurizer = TextFeaturizer(self.features, self.encoder, clean_text=self.clean_text)
-        feats = featurizer.fit_transform(batch)
+        featurizer = self._featurizer()
+        feats = featurizer.fit_transform(batch, y if self.fine_tune is not False else None)
         auto = AUTO_PRIORITY_CONTEXT if self.ordinal is not None else AUTO_CONTEXT
         ctx = ContextEncoder(ContextEncoder.resolve(self.context_columns, batch.frame, auto=auto))
         ctx.fit(batch.frame)
@@ -387,6 +408,17 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             self.n_features_in_ = 1 + len(ctx.categories_) if batch.frame is not None else 1
         self._fit_from(featurizer, feats, ctx, batch, y)
         return self
+
+    def _featurizer(self) -> TextFeaturizer:
+        """The (unfitted) featurizer these parameters describe (shared by :class:`Triage`)."""
+        return TextFeaturizer(self.features, self.encoder, clean_text=self.clean_text, fine_tune=self.fine_tune,
+                              fine_tune_budget=self.fine_tune_budget, random_state=self._seed())
+
+    @property
+    def fine_tune_(self) -> dict[str, Any] | None:
+        """What fine-tuning did (see the class docstring); None when it was not asked for."""
+        self._check_fitted()
+        return self.featurizer_.fine_tune_
 
     def _calibrated(self) -> CalibratedHead:
         return CalibratedHead(self.calibration, self.head_layout_.C, self.random_state)

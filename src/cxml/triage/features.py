@@ -27,6 +27,12 @@ from sklearn.preprocessing import normalize
 from cxml import encoders
 from cxml.persistence import ArtifactError, check_dimensions
 from cxml.schema import TicketBatch
+from cxml.triage.fine_tune import (
+    DEFAULT_FINE_TUNE_BUDGET_S,
+    fine_tune_encoder,
+    load_tuned_encoder,
+    save_tuned_encoder,
+)
 from cxml.triage.text_cleaning import chunks, clean_for_embedding
 
 logger = logging.getLogger(__name__)
@@ -203,12 +209,29 @@ class TextFeaturizer:
         means the input already is an embedding matrix).
     clean_text : bool, default=False
         Embed long tickets cleaned and chunked (:func:`embed_cleaned`).
+    fine_tune : {"auto", True, False}, default=False
+        Fine-tune the encoder on the labels given to :meth:`fit_transform` (:mod:`cxml.triage.fine_tune`).
+    fine_tune_budget : float
+        Seconds of fine-tuning.
+    random_state : int, default=0
+        Seed of the fine-tuning.
+
+    Attributes
+    ----------
+    fine_tune_ : dict or None
+        What fine-tuning did (None when not asked for); see :func:`~cxml.triage.fine_tune.fine_tune_encoder`.
     """
 
-    def __init__(self, features: str = "hybrid", encoder: str = "auto", *, clean_text: bool = False) -> None:
+    def __init__(self, features: str = "hybrid", encoder: str = "auto", *, clean_text: bool = False,
+                 fine_tune: bool | str = False, fine_tune_budget: float = DEFAULT_FINE_TUNE_BUDGET_S,
+                 random_state: int = 0) -> None:
         self.features = features
         self.encoder = encoder
         self.clean_text = clean_text
+        self.fine_tune = fine_tune
+        self.fine_tune_budget = fine_tune_budget
+        self.random_state = random_state
+        self.fine_tune_: dict[str, Any] | None = None
         self.encoder_spec_: str | None = None
         self.encoder_name_: str | None = None
         self.encoder_dim_: int | None = None
@@ -221,12 +244,18 @@ class TextFeaturizer:
         return self.features in ("embedding", "hybrid") or self.encoder == "precomputed"
 
     @property
+    def fine_tuned(self) -> bool:
+        """Whether the encoder was fine-tuned on the training labels (and is stored with the model)."""
+        return bool(self.fine_tune_ and self.fine_tune_.get("applied"))
+
+    @property
     def uses_tfidf(self) -> bool:
         return self.features in ("tfidf", "hybrid") and self.encoder != "precomputed"
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_encoder"] = None  # loaded models are not pickled: re-resolved from the spec
+        if not self.fine_tuned:
+            state["_encoder"] = None  # loaded models are not pickled: re-resolved from the spec
         state.pop("_unigram_idf", None)
         state.pop("_extra_vectors", None)
         return state
@@ -268,8 +297,21 @@ class TextFeaturizer:
         return batch.embed(self.get_encoder(), role="query")
 
     # -- fit / transform -------------------------------------------------------------
-    def fit_transform(self, batch: TicketBatch) -> TextFeatures:
+    def fit_transform(self, batch: TicketBatch, y: Any = None) -> TextFeatures:
+        """Fit on a training batch and return its features.
+
+        Parameters
+        ----------
+        batch : TicketBatch
+        y : array-like of shape (n,), optional
+            Labels the encoder is fine-tuned on (with ``fine_tune``); missing labels (None / NaN) are left out.
+
+        Returns
+        -------
+        TextFeatures
+        """
         self.__dict__.pop("_extra_vectors", None)
+        self.fine_tune_ = None
         if self.encoder == "precomputed":
             self.encoder_spec_ = "precomputed"
             self.encoder_name_ = "precomputed embeddings"
@@ -286,6 +328,8 @@ class TextFeaturizer:
             self._encoder = None
             self.encoder_dim_ = None
             enc = self.get_encoder()
+            if self.fine_tune is not False and y is not None:
+                enc = self._fine_tuned(enc, batch, y)
             self.encoder_name_ = str(enc.name)
             self.encoder_dim_ = int(enc.dim)
         else:
@@ -297,6 +341,19 @@ class TextFeaturizer:
         else:
             self.tfidf_ = None
         return self.transform(batch)
+
+    def _fine_tuned(self, enc: Any, batch: TicketBatch, y: Any) -> Any:
+        """The encoder fine-tuned on the labelled tickets of ``batch`` (or ``enc`` itself; see ``fine_tune_``)."""
+        labels = pd.Series(np.asarray(y, dtype=object))
+        rows = np.flatnonzero(labels.notna().to_numpy())
+        texts = [batch.texts[i] for i in rows]
+        if self.clean_text:  # as the head will read them: long tickets cleaned (and cut to the window)
+            texts = [clean_for_embedding(t) if len(t.split()) > CLEAN_MIN_WORDS else t for t in texts]
+        seed = int(self.random_state) if isinstance(self.random_state, (int, np.integer)) else 0
+        tuned, self.fine_tune_ = fine_tune_encoder(enc, texts, labels.to_numpy()[rows], mode=self.fine_tune,
+                                                   budget_s=float(self.fine_tune_budget), random_state=seed)
+        self._encoder = tuned
+        return tuned
 
     def transform(self, batch: TicketBatch) -> TextFeatures:
         if self.encoder == "precomputed" or self.encoder_spec_ == "precomputed":
@@ -330,7 +387,10 @@ class TextFeaturizer:
     def describe(self) -> dict[str, Any]:
         """Encoder entry of an artifact manifest: spec, name, dim (no weights)."""
         if self.encoder_spec_ is not None:
-            return {"spec": self.encoder_spec_, "name": self.encoder_name_, "dim": self.encoder_dim_}
+            out: dict[str, Any] = {"spec": self.encoder_spec_, "name": self.encoder_name_, "dim": self.encoder_dim_}
+            if self.fine_tuned:
+                out["fine_tuned"] = True
+            return out
         w, c = self.tfidf_dims
         return {"spec": "tfidf", "name": "tfidf (word 1-2 + char_wb 2-5)", "dim": w + c}
 
@@ -465,7 +525,10 @@ def save_featurizer(featurizer: TextFeaturizer, directory: Any) -> dict[str, Any
     meta: dict[str, Any] = {"features": featurizer.features, "encoder": featurizer.encoder,
                             "clean_text": bool(featurizer.clean_text),
                             "encoder_spec": featurizer.encoder_spec_, "encoder_name": featurizer.encoder_name_,
-                            "encoder_dim": featurizer.encoder_dim_, "tfidf": None}
+                            "encoder_dim": featurizer.encoder_dim_, "tfidf": None,
+                            "fine_tune": featurizer.fine_tune_, "fine_tuned_encoder": None}
+    if featurizer.fine_tuned:
+        meta["fine_tuned_encoder"] = save_tuned_encoder(featurizer.get_encoder(), directory)
     if featurizer.tfidf_ is not None:
         meta["tfidf"] = save_tfidf(featurizer.tfidf_, directory)
         meta["tfidf_dims"] = list(featurizer.tfidf_dims)
@@ -480,6 +543,11 @@ def load_featurizer(directory: Any, meta: dict[str, Any], encoder: dict[str, Any
     f.encoder_spec_ = meta.get("encoder_spec")
     f.encoder_name_ = meta.get("encoder_name")
     f.encoder_dim_ = meta.get("encoder_dim")
+    f.fine_tune_ = meta.get("fine_tune")  # absent in artifacts written before fine-tuning existed
+    if meta.get("fine_tuned_encoder"):
+        f._encoder = load_tuned_encoder(Path(directory), meta["fine_tuned_encoder"])
+        check_dimensions(encoder=int(f._encoder.dim), head=int(f.encoder_dim_ or 0),
+                         where=f"{directory} (fine-tuned encoder)")
     if f.encoder_spec_ is not None and encoder.get("dim") is not None:
         check_dimensions(encoder=int(encoder["dim"]), head=int(f.encoder_dim_ or 0), where=str(directory))
     if meta.get("tfidf"):

@@ -63,8 +63,11 @@ class Triage(BaseEstimator):
         Label columns of the ticket table; rows with a missing label are left out of that
         target's training only.
     encoder, features, C, calibration, min_confidence, cv, out_of_scope, unknown_language,
-    scrub_pii, text_columns, random_state
+    scrub_pii, text_columns, fine_tune_budget, random_state
         As for :class:`TicketClassifier`.
+    fine_tune : {"auto", True, False}, default=False
+        As for :class:`TicketClassifier`: the shared encoder is fine-tuned once, on the first target's labels
+        (its labelled tickets), and every head reads the fine-tuned embeddings.
     target_precision : float or dict, default=0.9
         A float for every target, or ``{target: float or {class: float}}``.
     context_columns : "auto", list or None, default="auto"
@@ -152,8 +155,12 @@ class Triage(BaseEstimator):
             raise TypeError(f"Triage.fit expects a ticket DataFrame, got {type(tickets).__name__}")
         targets = self._targets()
         batch = self._training_batch(tickets, columns, targets)
-        featurizer = TextFeaturizer(self.features, self.encoder, clean_text=self.clean_text)
-        feats = featurizer.fit_transform(batch)  # the one and only embedding pass over the training tickets
+        shared = TicketClassifier(**{**shared_params(self, TicketClassifier), "target_precision": 0.9,
+                                     "ordinal": None})
+        shared._check_params()  # before minutes of fine-tuning, not after
+        featurizer = shared._featurizer()
+        tune_on = None if self.fine_tune is False else batch.frame[targets[0]].to_numpy()  # type: ignore[index]
+        feats = featurizer.fit_transform(batch, tune_on)  # the one and only embedding pass over the training tickets
         self.estimators_: dict[str, TicketClassifier] = {}
         self.chained_: dict[str, list[str]] = {}
         cv_labels: dict[str, np.ndarray] = {}
@@ -211,6 +218,12 @@ class Triage(BaseEstimator):
         clf._fit_from(featurizer, feats.take(rows), ctx, sub, y.to_numpy()[rows], ctx_overrides=overrides)
         self.chained_[target] = chained
         return clf, rows
+
+    @property
+    def fine_tune_(self) -> dict[str, Any] | None:
+        """What fine-tuning did (see :class:`TicketClassifier`); None when it was not asked for."""
+        self._check_fitted()
+        return self.featurizer_.fine_tune_
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "estimators_"):
