@@ -40,5 +40,13 @@ def test_a_forced_recipe_wins_and_a_bad_one_is_named(monkeypatch):
 
 def test_recipes_differ_where_avx2_saturates():
     vnni, avx2 = int8_recipe.RECIPES["vnni"], int8_recipe.RECIPES["avx2"]
-    assert not vnni["reduce_range"] and not vnni["keep_ffn_output"]
-    assert avx2["reduce_range"] and avx2["keep_ffn_output"]
+    assert not vnni["reduce_range"] and vnni["fp32_ffn_output"] == (4,)
+    assert avx2["reduce_range"] and avx2["fp32_ffn_output"] == "all"
+
+
+def test_ffn_output_projections_are_told_from_attention_outputs():
+    layer = int8_recipe._ffn_output_layer
+    assert layer("/inner/encoder/layer.4/output/dense/MatMul") == 4
+    assert layer("/inner/encoder/layer.11/output/dense/MatMul") == 11
+    assert layer("/inner/encoder/layer.4/attention/output/dense/MatMul") is None
+    assert layer("/inner/encoder/layer.4/intermediate/dense/MatMul") is None
