@@ -521,10 +521,12 @@ class KnowledgeBase(tickets.TicketHistory):
             if not len(arts):
                 out.append({"group": np.zeros(0, np.int64)})
                 continue
-            feats = self._group_features(arts, qd[i], ls, cs, mapped[i], drop)
-            if tick is not None:
-                feats.update(history.ticket_features(tick[i], feats["group"]))
-            out.append(feats)
+            out.append(self._group_features(arts, qd[i], ls, cs, mapped[i], drop))
+        if tick is not None:  # past-ticket evidence of every query's candidates at once
+            done = [i for i, f in enumerate(out) if len(f["group"])]
+            found = history.ticket_features_many([tick[i] for i in done], [out[i]["group"] for i in done])
+            for i, t in zip(done, found, strict=True):
+                out[i].update(t)
         return out
 
     def _dense_candidates(self, qv: np.ndarray, langs: Sequence[str | None] | None, k: int,
