@@ -495,9 +495,10 @@ class KnowledgeBase(tickets.TicketHistory):
             k_dense = min(n_pass, k_dense + 32)
         qd, d_ids, mapped, extra = self._dense_candidates(qv, langs, k_dense, allowed_pids)
         assert self._lex is not None  # callers need articles, and every article has at least one passage
-        lex_scores, lex_norm = self._lex.score(texts)
+        toks = self._lex.tokenize_many(texts)  # once for BM25 and the code matches
+        lex_scores, lex_norm = self._lex.score(texts, toks)
         lex_scores = lex_scores / np.maximum(lex_norm, 1e-9)[:, None]
-        code_scores = self._lex.code_match(texts)
+        code_scores = self._lex.code_match(texts, toks)
         tick = self._ticket_neighbours(qv, exclude_tickets) if self._has_tickets() else None
         out = []
         k_lex = min(n_pass, max(32, 4 * n_groups))
