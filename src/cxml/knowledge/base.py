@@ -75,6 +75,8 @@ _RESULT_COLUMNS = ["query", "rank", "article_id", "title", "url", "score", "snip
 GATES = ("precision", "agent", "strict")
 #: Passages read (a seeded sample above this) for the language centres of ``language_map="centre"``.
 _MAX_CENTRE_PASSAGES = 20_000
+#: Passage vectors kept in memory for scoring up to this size (bytes); larger bases read them per query.
+_MAX_CACHED_BYTES = 64 * 2**20
 _RESULT_DTYPES = {"rank": "int64", "score": "float64", "similarity": "float64", "lexical": "float64"}
 
 
@@ -374,6 +376,7 @@ class KnowledgeBase(tickets.TicketHistory):
         self._p_snippet = self.passages_["snippet"].to_numpy(dtype=object)
         p = self.passages_
         self._p_pid = p["pid"].to_numpy(np.int64)
+        self._p_vectors: np.ndarray | None = None  # read again at the first query (_passage_vectors)
         self._p_art = np.asarray([self._art_pos[x] for x in p["article_id"]], np.int64)
         self._p_lang = self._art_lang[self._p_art] if len(self._p_art) else np.zeros(0, object)
         # passages of article i: _ap_order[_ap_bounds[i]:_ap_bounds[i + 1]] (in passage order);
@@ -586,7 +589,7 @@ class KnowledgeBase(tickets.TicketHistory):
         counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
         a_start = np.cumsum(counts) - counts
         prow = self._ap_order[_ranges(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
-        pvec = self.dense_.reconstruct(self._p_pid[prow])
+        pvec = self._passage_vectors(prow)
         centres = getattr(self, "_lang_centres", {})
         if centres:  # ``q`` is centred already (_score_batch)
             pvec = crosslingual.centre(pvec, list(self._p_lang[prow]), centres["passage"])
@@ -615,6 +618,14 @@ class KnowledgeBase(tickets.TicketHistory):
         return {"group": a_group[g_start].astype(np.int64), "sim": g_sim,
                 "foreign": np.minimum.reduceat(foreign, g_start), "lex": g_lex, "code": g_code, "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
                 "art_sim": a_sim, "art_lex": a_lex}
+
+    def _passage_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """Stored vectors of passages (rows of ``passages_``): of a base up to ``_MAX_CACHED_BYTES`` of vectors,
+        read from the index once (after each change) and kept, not once per query."""
+        cache = getattr(self, "_p_vectors", None)
+        if cache is None and len(self._p_pid) * self.dense_.dim * 4 <= _MAX_CACHED_BYTES:
+            cache = self._p_vectors = self.dense_.reconstruct(self._p_pid)
+        return cache[rows] if cache is not None else self.dense_.reconstruct(self._p_pid[rows])
 
     def _combine_passage(self, sim: np.ndarray, lex: np.ndarray) -> np.ndarray:
         return fusion.standardised(sim, lex, self.calib_, float(self.dense_weight))
