@@ -75,6 +75,8 @@ _RESULT_COLUMNS = ["query", "rank", "article_id", "title", "url", "score", "snip
 GATES = ("precision", "agent", "strict")
 #: Passages read (a seeded sample above this) for the language centres of ``language_map="centre"``.
 _MAX_CENTRE_PASSAGES = 20_000
+#: Passage vectors kept in memory for scoring up to this size (bytes); larger bases read them per query.
+_MAX_CACHED_BYTES = 64 * 2**20
 _RESULT_DTYPES = {"rank": "int64", "score": "float64", "similarity": "float64", "lexical": "float64"}
 
 
@@ -374,6 +376,7 @@ class KnowledgeBase(tickets.TicketHistory):
         self._p_snippet = self.passages_["snippet"].to_numpy(dtype=object)
         p = self.passages_
         self._p_pid = p["pid"].to_numpy(np.int64)
+        self._p_vectors: np.ndarray | None = None  # read again at the first query (_passage_vectors)
         self._p_art = np.asarray([self._art_pos[x] for x in p["article_id"]], np.int64)
         self._p_lang = self._art_lang[self._p_art] if len(self._p_art) else np.zeros(0, object)
         # passages of article i: _ap_order[_ap_bounds[i]:_ap_bounds[i + 1]] (in passage order);
@@ -495,9 +498,10 @@ class KnowledgeBase(tickets.TicketHistory):
             k_dense = min(n_pass, k_dense + 32)
         qd, d_ids, mapped, extra = self._dense_candidates(qv, langs, k_dense, allowed_pids)
         assert self._lex is not None  # callers need articles, and every article has at least one passage
-        lex_scores, lex_norm = self._lex.score(texts)
+        toks = self._lex.tokenize_many(texts)  # once for BM25 and the code matches
+        lex_scores, lex_norm = self._lex.score(texts, toks)
         lex_scores = lex_scores / np.maximum(lex_norm, 1e-9)[:, None]
-        code_scores = self._lex.code_match(texts)
+        code_scores = self._lex.code_match(texts, toks)
         tick = self._ticket_neighbours(qv, exclude_tickets) if self._has_tickets() else None
         out = []
         k_lex = min(n_pass, max(32, 4 * n_groups))
@@ -521,10 +525,12 @@ class KnowledgeBase(tickets.TicketHistory):
             if not len(arts):
                 out.append({"group": np.zeros(0, np.int64)})
                 continue
-            feats = self._group_features(arts, qd[i], ls, cs, mapped[i], drop)
-            if tick is not None:
-                feats.update(history.ticket_features(tick[i], feats["group"]))
-            out.append(feats)
+            out.append(self._group_features(arts, qd[i], ls, cs, mapped[i], drop))
+        if tick is not None:  # past-ticket evidence of every query's candidates at once
+            done = [i for i, f in enumerate(out) if len(f["group"])]
+            found = history.ticket_features_many([tick[i] for i in done], [out[i]["group"] for i in done])
+            for i, t in zip(done, found, strict=True):
+                out[i].update(t)
         return out
 
     def _dense_candidates(self, qv: np.ndarray, langs: Sequence[str | None] | None, k: int,
@@ -583,7 +589,7 @@ class KnowledgeBase(tickets.TicketHistory):
         counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
         a_start = np.cumsum(counts) - counts
         prow = self._ap_order[_ranges(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
-        pvec = self.dense_.reconstruct(self._p_pid[prow])
+        pvec = self._passage_vectors(prow)
         centres = getattr(self, "_lang_centres", {})
         if centres:  # ``q`` is centred already (_score_batch)
             pvec = crosslingual.centre(pvec, list(self._p_lang[prow]), centres["passage"])
@@ -594,21 +600,32 @@ class KnowledgeBase(tickets.TicketHistory):
             if other.any():
                 psim[other] = pvec[other] @ v
         psim[prow == drop] = -np.inf
-        # per article: best passage by sim, lex and code (max aggregation; every article has a passage)
-        a_sim = np.maximum.reduceat(psim, a_start).astype(np.float64)
-        a_lex = np.maximum.reduceat(plex, a_start).astype(np.float64)
-        a_code = np.maximum.reduceat(cs[prow], a_start).astype(np.float64)
+        # per article: best passage by sim, lex and code (max aggregation, exact in one call; every article
+        # has a passage)
+        a_sim, a_lex, a_code = np.maximum.reduceat(np.vstack([psim, plex, cs[prow]]), a_start,
+                                                   axis=1).astype(np.float64)
         # snippet: the passage with the best combined evidence (the first one on a tie)
         comb = self._combine_passage(psim, plex)
         aj = np.repeat(np.arange(len(arts)), counts)
         a_best = prow[np.lexsort((-comb, aj))[a_start]]
-        groups_, g_start, gj = np.unique(self._art_group[arts], return_index=True, return_inverse=True)
+        # the articles come grouped, groups ascending (_score_batch): runs of one group, no sort needed
+        a_group = self._art_group[arts]
+        first = np.r_[True, a_group[1:] != a_group[:-1]]
+        g_start, gj = np.flatnonzero(first), np.cumsum(first) - 1
         # 1 where no version of the group is in the query's language (known only through ``mapped``)
-        foreign = np.minimum.reduceat(np.isin(self._art_lang[arts], list(mapped or {})).astype(np.float64), g_start)
-        return {"group": groups_.astype(np.int64), "sim": np.maximum.reduceat(a_sim, g_start), "foreign": foreign,
-                "lex": np.maximum.reduceat(a_lex, g_start), "code": np.maximum.reduceat(a_code, g_start),
-                "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
+        foreign = np.isin(self._art_lang[arts], list(mapped or {})).astype(np.float64)
+        g_sim, g_lex, g_code = np.maximum.reduceat(np.vstack([a_sim, a_lex, a_code]), g_start, axis=1)
+        return {"group": a_group[g_start].astype(np.int64), "sim": g_sim,
+                "foreign": np.minimum.reduceat(foreign, g_start), "lex": g_lex, "code": g_code, "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
                 "art_sim": a_sim, "art_lex": a_lex}
+
+    def _passage_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """Stored vectors of passages (rows of ``passages_``): of a base up to ``_MAX_CACHED_BYTES`` of vectors,
+        read from the index once (after each change) and kept, not once per query."""
+        cache = getattr(self, "_p_vectors", None)
+        if cache is None and len(self._p_pid) * self.dense_.dim * 4 <= _MAX_CACHED_BYTES:
+            cache = self._p_vectors = self.dense_.reconstruct(self._p_pid)
+        return cache[rows] if cache is not None else self.dense_.reconstruct(self._p_pid[rows])
 
     def _combine_passage(self, sim: np.ndarray, lex: np.ndarray) -> np.ndarray:
         return fusion.standardised(sim, lex, self.calib_, float(self.dense_weight))

@@ -7,7 +7,7 @@ features and logit of the logistic ranker that :meth:`~cxml.knowledge.KnowledgeB
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,8 +15,8 @@ import pandas as pd
 
 from cxml.checks import is_missing
 
-__all__ = ["RANKER_FEATURES", "ticket_frame", "feedback_frame", "ticket_features", "neutral_lexical", "ranker_matrix",
-           "ranker_logit", "fit_ranker"]
+__all__ = ["RANKER_FEATURES", "ticket_frame", "feedback_frame", "ticket_features", "ticket_features_many",
+           "neutral_lexical", "ranker_matrix", "ranker_logit", "fit_ranker"]
 
 #: The learned ranker's features; ``foreign``: no version of the candidate is in the query's language (its
 #: cosine is depressed by the language bias, its lexical evidence neutral).
@@ -114,25 +114,63 @@ def ticket_features(nb: Mapping[str, Any], groups: np.ndarray) -> dict[str, np.n
         ``t_sim`` (best cosine of a ticket the group solved), ``vote`` and ``dismiss`` (cosine-weighted
         shares of the neighbours).
     """
-    sims, grp, lab = nb["sims"], nb["grp"], nb["lab"]
-    floor = float(sims.min()) if len(sims) else 0.0
-    total = float(np.clip(sims, 1e-6, None).sum()) if len(sims) else 1.0
-    t_sim = np.full(len(groups), floor)
-    vote = np.zeros(len(groups))
-    dis = np.zeros(len(groups))
-    voted = np.unique(grp[lab != 0])  # only the neighbours' groups (at most k_neighbours) get evidence
-    at = np.searchsorted(groups, voted)
-    for j, g in zip(at, voted, strict=True):
-        if j >= len(groups) or groups[j] != g:
+    return ticket_features_many([nb], [groups])[0]
+
+
+def ticket_features_many(nbs: Sequence[Mapping[str, Any]],
+                         groups: Sequence[np.ndarray]) -> list[dict[str, np.ndarray]]:
+    """:func:`ticket_features` of many queries at once (one pass of array operations for the whole batch).
+
+    Sums and maxima run over each query's neighbours in their own order and precision (segment
+    reductions), so every value equals the one query computation.
+    """
+    n_q = len(nbs)
+    sims = np.concatenate([np.asarray(nb["sims"]) for nb in nbs]) if n_q else np.zeros(0, np.float32)
+    grp = np.concatenate([np.asarray(nb["grp"], np.int64) for nb in nbs]) if n_q else np.zeros(0, np.int64)
+    lab = np.concatenate([np.asarray(nb["lab"]) for nb in nbs]) if n_q else np.zeros(0, np.int64)
+    n_nb = np.array([len(nb["sims"]) for nb in nbs], np.int64)
+    qid = np.repeat(np.arange(n_q), n_nb)
+    clipped = np.clip(sims, 1e-6, None)
+    has = np.flatnonzero(n_nb)
+    starts = (np.cumsum(n_nb) - n_nb)[has]
+    floor = np.zeros(n_q, sims.dtype)
+    total = np.ones(n_q, clipped.dtype)
+    if len(has):
+        floor[has] = np.minimum.reduceat(sims, starts)
+        total[has] = _segment_sums(clipped, starts)
+    n_g = np.array([len(g) for g in groups], np.int64)
+    g_off = np.cumsum(n_g) - n_g
+    t_sim = np.repeat(floor.astype(np.float64), n_g)
+    vote, dis = np.zeros(len(t_sim)), np.zeros(len(t_sim))
+    cand = np.concatenate([np.asarray(g, np.int64) for g in groups]) if n_q else np.zeros(0, np.int64)
+    span = int(max(cand.max(initial=-1), grp.max(initial=-1))) + 2  # keys (query, group + 1) in one integer
+    cand_key = np.repeat(np.arange(n_q), n_g) * span + cand + 1
+    for sign, out in ((1, vote), (-1, dis)):
+        rows = np.flatnonzero(lab * sign > 0)
+        rows = rows[np.lexsort((grp[rows], qid[rows]))]  # by query, then group; neighbour order kept
+        key = qid[rows] * span + grp[rows] + 1
+        seg = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(rows) else np.zeros(0, np.int64)
+        at = np.searchsorted(cand_key, key[seg])
+        found = at < len(cand_key)
+        found[found] = cand_key[at[found]] == key[seg][found]
+        if not found.any():
             continue
-        pos = (grp == g) & (lab > 0)
-        neg = (grp == g) & (lab < 0)
-        if pos.any():
-            t_sim[j] = sims[pos].max()
-            vote[j] = np.clip(sims[pos], 1e-6, None).sum() / total
-        if neg.any():
-            dis[j] = np.clip(sims[neg], 1e-6, None).sum() / total
-    return {"t_sim": t_sim, "vote": vote, "dismiss": dis}
+        share = _segment_sums(clipped[rows], seg) / total[qid[rows[seg]]]
+        out[at[found]] = share[found]
+        if sign > 0:
+            t_sim[at[found]] = np.maximum.reduceat(sims[rows], seg)[found]
+    return [{"t_sim": t_sim[o:o + n], "vote": vote[o:o + n], "dismiss": dis[o:o + n]}
+            for o, n in zip(g_off.tolist(), n_g.tolist(), strict=True)]
+
+
+def _segment_sums(x: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sums of ``x[starts[i]:starts[i + 1]]`` (the last to the end), each exactly as ``ndarray.sum`` adds it.
+
+    ``np.add.reduceat`` adds in another order (its float32 sums differ in the last bit), hence one ``sum``
+    per segment (a few per query).
+    """
+    ends = np.r_[starts[1:], len(x)].tolist()
+    return np.array([x[a:b].sum() for a, b in zip(starts.tolist(), ends, strict=True)], x.dtype)
 
 
 def neutral_lexical(f: Mapping[str, np.ndarray], calib: Mapping[str, Any]) -> np.ndarray:

@@ -122,19 +122,30 @@ class LexicalIndex:
                                          dtype=np.float32).T.tocsr()
         return self
 
-    def _query_terms(self, query: str) -> tuple[list[int], float]:
-        """Known term ids of a query (each once) and its coverage normaliser."""
-        toks = set(tokenize(query, self.stem))
+    def tokenize_many(self, texts: Sequence[str]) -> list[list[str]]:
+        """The tokens of each text as this index reads them (for :meth:`score` and :meth:`code_match`)."""
+        return [tokenize(text, self.stem) for text in texts]
+
+    def _query_terms(self, tokens: list[str]) -> tuple[list[int], float]:
+        """Known term ids of a query's tokens (each once) and its coverage normaliser."""
+        toks = set(tokens)
         ids = [self.vocabulary_[t] for t in toks if t in self.vocabulary_]
         unknown = len(toks) - len(ids)
         return ids, float(self.idf_[ids].sum()) + unknown * getattr(self, "_max_idf", 1.0)
 
-    def score(self, queries: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def score(self, queries: Sequence[str],
+              tokens: Sequence[list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores of every query against every indexed text.
 
         Each query term adds its postings (a row of the term-major weight matrix) to the
         query's row: the sparse product, without scipy's per-call overhead (one query over
         10,000 passages: 0.22 ms instead of 0.39 ms), summed in the same order and precision.
+
+        Parameters
+        ----------
+        queries : sequence of str
+        tokens : sequence of list of str, optional
+            The queries' tokens from :meth:`tokenize_many`, when the caller has them already.
 
         Returns
         -------
@@ -147,27 +158,26 @@ class LexicalIndex:
         if self.n_docs_ == 0 or not self.vocabulary_:
             return scores, norms
         indptr, indices, data = self._wt.indptr, self._wt.indices, self._wt.data
-        for i, q in enumerate(queries):
-            ids, norms[i] = self._query_terms(q)
+        for i, toks in enumerate(self.tokenize_many(queries) if tokens is None else tokens):
+            ids, norms[i] = self._query_terms(toks)
             row = scores[i]
             for j in ids:  # a term's postings name each text once: no duplicate indices
                 row[indices[indptr[j]:indptr[j + 1]]] += data[indptr[j]:indptr[j + 1]]
         return scores, norms
 
-    def code_match(self, queries: Sequence[str]) -> np.ndarray:
+    def code_match(self, queries: Sequence[str], tokens: Sequence[list[str]] | None = None) -> np.ndarray:
         """Share of each query's known *codes* that a text contains (idf-weighted), in [0, 1].
 
         Codes are tokens with a digit (``e-402``, ``px-12345``, ``404``) that occur in a few
         indexed texts (at most 3, or 0.2 % of them): error, product and article codes. Dense encoders barely see them and
         BM25 drowns them among the query's ordinary words, so the fusion gets them as a signal
-        of their own. Zero for queries without a known code.
+        of their own. Zero for queries without a known code. ``tokens``: as in :meth:`score`.
         """
         out = np.zeros((len(queries), self.n_docs_), np.float32)
         if self.n_docs_ == 0 or not self.vocabulary_:
             return out
-        for i, text in enumerate(queries):
-            ids = sorted({self.vocabulary_[t] for t in tokenize(text, self.stem)
-                          if _DIGIT.search(t) and t in self.vocabulary_})
+        for i, toks in enumerate(self.tokenize_many(queries) if tokens is None else tokens):
+            ids = sorted({self.vocabulary_[t] for t in toks if _DIGIT.search(t) and t in self.vocabulary_})
             ids = [j for j in ids if self._df[j] <= self._rare]
             if not ids:
                 continue
