@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from cxml.knowledge import lexical
 
 
@@ -23,3 +25,27 @@ def test_code_match_only_rare_codes():
     m = lex.code_match(["why E-402 within 14 days?", "no codes here"])
     assert m[0, 0] == 1.0 and m[0, 1] == 0.0 and m[0, 2] == 0.0  # "14" is in 4 texts: not a code
     assert not m[1].any()
+
+
+def test_scores_are_the_same_bits_whatever_the_string_hash_seed(tmp_path):
+    """BM25 sums its query terms in one order (sorted ids), not in the order of a set of strings."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "score.py"
+    script.write_text(
+        "import hashlib\n"
+        "import cxml\n"
+        "shop = cxml.make_webshop(n_tickets=120, seed=3)\n"
+        "kb = cxml.KnowledgeBase(encoder='hash', random_state=0).add(shop.articles)\n"
+        "out = kb.suggest_many(shop.tickets.head(60), k=3, gate='agent')\n"
+        "assert len(out) == 180, len(out)\n"
+        "print(hashlib.sha256(out.to_csv(float_format='%.17g').encode()).hexdigest())\n",
+        encoding="utf-8")
+    digests = set()
+    for seed in ("0", "1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONWARNINGS": "ignore", "OMP_NUM_THREADS": "1"}
+        run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+        assert run.returncode == 0, run.stderr[-2000:]
+        digests.add(run.stdout.strip().splitlines()[-1])
+    assert len(digests) == 1

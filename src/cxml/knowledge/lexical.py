@@ -127,9 +127,13 @@ class LexicalIndex:
         return [tokenize(text, self.stem) for text in texts]
 
     def _query_terms(self, tokens: list[str]) -> tuple[list[int], float]:
-        """Known term ids of a query's tokens (each once) and its coverage normaliser."""
+        """Known term ids of a query's tokens (each once, in ascending order) and its coverage normaliser.
+
+        The ids are sorted so that the float32 sums over them run in one order whatever the process's
+        string-hash seed (``PYTHONHASHSEED``): the same query scores to the same bits in every run.
+        """
         toks = set(tokens)
-        ids = [self.vocabulary_[t] for t in toks if t in self.vocabulary_]
+        ids = sorted(self.vocabulary_[t] for t in toks if t in self.vocabulary_)
         unknown = len(toks) - len(ids)
         return ids, float(self.idf_[ids].sum()) + unknown * getattr(self, "_max_idf", 1.0)
 
