@@ -9,7 +9,7 @@ import pytest
 
 from cxml.serve.holder import load_serving_model
 from cxml.serve.queue import WebhookQueue
-from cxml.serve.worker import VendorConfig, WebhookWorker
+from cxml.serve.worker import VendorConfig, WebhookWorker, _record
 
 from ._support import FakeHelpdesk
 
@@ -53,6 +53,40 @@ def test_in_doubt_write_back_is_read_back_not_resent(tmp_path: Path, served, lan
         assert worker2.process(ev2) == "done"
         assert desk.writes_per_ticket() == {"42": 1}
         assert q2.counts()["done"] == 1
+        q2.close()
+
+
+def test_in_doubt_event_checks_what_it_committed_not_a_new_decision(tmp_path: Path, served, monkeypatch) -> None:
+    """After a crash the write-back committed with 'sending' is the one checked (and found), even when deciding
+    again would word the note differently (a confidence that rounds the other way, another batch)."""
+    path = tmp_path / "q.sqlite"
+    with FakeHelpdesk() as desk:
+        q = WebhookQueue(path)
+        q.enqueue("zendesk", "e1", "created", _ticket("42"))
+        worker = _worker(q, served, desk)
+        ev = q.claim()
+        _, wbs = worker._decide(ev)
+        q.mark_sending(ev.row, [_record(wb, dry_run=False) for wb in wbs])
+        worker._client("zendesk").send(wbs[0])  # it landed, then the process died
+        del q, worker
+        q2 = WebhookQueue(path)
+        assert q2.recover()["in_doubt"] == 1
+        worker2 = _worker(q2, served, desk)
+        original = worker2._decide_many
+
+        def reworded(events, **kwargs):  # the same decision, its note worded differently this time
+            out = original(events, **kwargs)
+            for _result, writebacks in out.values():
+                for wb in writebacks:
+                    wb.json["ticket"]["comment"]["body"] += " (decided again)"
+            return out
+
+        monkeypatch.setattr(worker2, "_decide_many", reworded)
+        ev2 = q2.claim()
+        assert ev2.in_doubt and ev2.intended
+        assert worker2.process(ev2) == "done"
+        assert desk.writes_per_ticket() == {"42": 1}
+        assert "(decided again)" not in q2.writebacks()["body"].iloc[0]
         q2.close()
 
 

@@ -16,6 +16,7 @@ sent (or, in dry-run mode, would have been), for :meth:`feedback_frame` and audi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -99,6 +100,9 @@ class QueuedEvent:
     attempts: int
     in_doubt: bool
     """True when a previous attempt crashed after committing ``sending``: the write-back may have arrived."""
+    intended: list[dict[str, Any]] | None = None
+    """For an in-doubt event: the write-backs committed with ``sending`` (as :meth:`WebhookQueue.mark_sending`
+    got them), the ones to check and send, never a decision made again (it may round differently)."""
 
 
 class WebhookQueue:
@@ -191,7 +195,7 @@ class WebhookQueue:
         now = time.time() if now is None else now
         with self._tx() as db:
             row = db.execute(
-                "SELECT id, vendor, event_id, event_type, payload, attempts, state FROM events "
+                "SELECT id, vendor, event_id, event_type, payload, attempts, state, result FROM events "
                 "WHERE state IN ('pending', 'sending') AND next_attempt_at <= ? "
                 "ORDER BY state = 'pending', next_attempt_at, id LIMIT 1", (now,)).fetchone()
             if row is None:
@@ -203,13 +207,27 @@ class WebhookQueue:
             else:  # keep 'sending' so a second crash still knows; push it back while we work on it
                 db.execute("UPDATE events SET attempts = attempts + 1, next_attempt_at = ?, updated_at = ? "
                            "WHERE id = ?", (now + 3600.0, now, row[0]))
+        intended = None
+        if in_doubt and row[7]:
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                intended = json.loads(row[7]).get("sending")
         return QueuedEvent(row=int(row[0]), vendor=row[1], event_id=row[2], event_type=row[3],
-                           payload=json.loads(row[4]), attempts=int(row[5]) + 1, in_doubt=in_doubt)
+                           payload=json.loads(row[4]), attempts=int(row[5]) + 1, in_doubt=in_doubt,
+                           intended=intended)
 
-    def mark_sending(self, row: int) -> None:
-        """Commit that the write-back of ``row`` is about to leave (see the module docstring)."""
+    def mark_sending(self, row: int, writebacks: list[dict[str, Any]] | None = None) -> None:
+        """Commit that the write-backs of ``row`` are about to leave (see the module docstring).
+
+        ``writebacks`` (records as :meth:`complete` takes them) are committed with the state: after a crash the
+        worker checks and sends exactly these, not a decision made again, which could differ in a rounded
+        confidence and so not be recognised on the helpdesk as the one that already landed.
+        """
         with self._tx() as db:
-            db.execute("UPDATE events SET state = 'sending', updated_at = ? WHERE id = ?", (time.time(), row))
+            if writebacks is None:
+                db.execute("UPDATE events SET state = 'sending', updated_at = ? WHERE id = ?", (time.time(), row))
+            else:
+                db.execute("UPDATE events SET state = 'sending', result = ?, updated_at = ? WHERE id = ?",
+                           (json.dumps({"sending": writebacks}, default=str, ensure_ascii=False), time.time(), row))
 
     def complete(self, row: int, result: Mapping[str, Any], writebacks: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
         """Mark ``row`` done, recording its result and the write-backs sent (or that would be sent)."""

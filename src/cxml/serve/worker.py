@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cxml.connectors import WriteBack
 from cxml.serve.holder import ServingModel
 from cxml.serve.metrics import ServiceMetrics
 from cxml.serve.queue import QueuedEvent, WebhookQueue
@@ -141,7 +142,9 @@ class WebhookWorker:
             self._count(event.vendor, "dry_run", len(writebacks))
             return "done"
         if not event.in_doubt:
-            self.queue.mark_sending(event.row)
+            self.queue.mark_sending(event.row, [_record(wb, dry_run=False) for wb in writebacks])
+        elif event.intended:  # what was committed before the crash, not what a new decision would send
+            writebacks = [_from_record(r) for r in event.intended]
         try:
             client = self._client(event.vendor)
             for wb in writebacks:
@@ -304,6 +307,16 @@ def _record(wb: Any, *, dry_run: bool) -> dict[str, Any]:
     body = asdict(wb)
     return {"vendor": wb.vendor, "ticket_id": wb.ticket_id, "method": wb.method, "path": wb.path,
             "json": {"json": body["json"], "also": body.get("also") or []}, "dry_run": dry_run}
+
+
+def _from_record(record: dict[str, Any]) -> Any:
+    """The write-back a :func:`_record` describes (with its follow-up requests)."""
+    def build(d: dict[str, Any], also: list[dict[str, Any]]) -> WriteBack:
+        return WriteBack(vendor=d["vendor"], ticket_id=str(d["ticket_id"]), method=d["method"], path=d["path"],
+                         json=d["json"], also=tuple(build(a, a.get("also") or []) for a in also))
+
+    inner = record["json"]
+    return build({**record, "json": inner["json"]}, inner.get("also") or [])
 
 
 def json_value(value: Any) -> Any:
