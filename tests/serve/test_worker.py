@@ -32,21 +32,27 @@ def _worker(queue: WebhookQueue, served, desk: FakeHelpdesk) -> WebhookWorker:
     return WebhookWorker(queue, lambda: served, connectors, cfg, writeback=True)
 
 
+def _crash_while_sending(path: Path, served, desk: FakeHelpdesk, *, landed: bool, record: bool) -> WebhookQueue:
+    """Ticket 42's event committed as 'sending' (its write-backs with it when ``record``), sent when ``landed``,
+    then the process gone as after SIGKILL: the queue reopened and recovered."""
+    q = WebhookQueue(path)
+    q.enqueue("zendesk", "e1", "created", _ticket("42"))
+    worker = _worker(q, served, desk)
+    ev = q.claim()
+    _, wbs = worker._decide(ev)
+    q.mark_sending(ev.row, [_record(wb, dry_run=False) for wb in wbs] if record else None)
+    if landed:  # the request reached the helpdesk, then the process died before recording it
+        worker._client("zendesk").send(wbs[0])
+    del q, worker
+    q2 = WebhookQueue(path)
+    assert q2.recover()["in_doubt"] == 1
+    return q2
+
+
 @pytest.mark.parametrize("landed", [True, False])
 def test_in_doubt_write_back_is_read_back_not_resent(tmp_path: Path, served, landed: bool) -> None:
-    path = tmp_path / "q.sqlite"
     with FakeHelpdesk() as desk:
-        q = WebhookQueue(path)
-        q.enqueue("zendesk", "e1", "created", _ticket("42"))
-        worker = _worker(q, served, desk)
-        ev = q.claim()
-        _, wbs = worker._decide(ev)
-        q.mark_sending(ev.row)
-        if landed:  # the request reached the helpdesk, then the process died before recording it
-            worker._client("zendesk").send(wbs[0])
-        del q, worker  # as after SIGKILL
-        q2 = WebhookQueue(path)
-        assert q2.recover()["in_doubt"] == 1
+        q2 = _crash_while_sending(tmp_path / "q.sqlite", served, desk, landed=landed, record=False)
         worker2 = _worker(q2, served, desk)
         ev2 = q2.claim()
         assert ev2.in_doubt
@@ -59,18 +65,8 @@ def test_in_doubt_write_back_is_read_back_not_resent(tmp_path: Path, served, lan
 def test_in_doubt_event_checks_what_it_committed_not_a_new_decision(tmp_path: Path, served, monkeypatch) -> None:
     """After a crash the write-back committed with 'sending' is the one checked (and found), even when deciding
     again would word the note differently (a confidence that rounds the other way, another batch)."""
-    path = tmp_path / "q.sqlite"
     with FakeHelpdesk() as desk:
-        q = WebhookQueue(path)
-        q.enqueue("zendesk", "e1", "created", _ticket("42"))
-        worker = _worker(q, served, desk)
-        ev = q.claim()
-        _, wbs = worker._decide(ev)
-        q.mark_sending(ev.row, [_record(wb, dry_run=False) for wb in wbs])
-        worker._client("zendesk").send(wbs[0])  # it landed, then the process died
-        del q, worker
-        q2 = WebhookQueue(path)
-        assert q2.recover()["in_doubt"] == 1
+        q2 = _crash_while_sending(tmp_path / "q.sqlite", served, desk, landed=True, record=True)
         worker2 = _worker(q2, served, desk)
         original = worker2._decide_many
 
