@@ -16,7 +16,7 @@ import pandas as pd
 from cxml.checks import is_missing
 
 __all__ = ["RANKER_FEATURES", "ticket_frame", "feedback_frame", "ticket_features", "ticket_features_many",
-           "neutral_lexical", "ranker_matrix", "ranker_logit", "fit_ranker"]
+           "no_article_share", "neutral_lexical", "ranker_matrix", "ranker_logit", "fit_ranker"]
 
 #: The learned ranker's features; ``foreign``: no version of the candidate is in the query's language (its
 #: cosine is depressed by the language bias, its lexical evidence neutral).
@@ -161,6 +161,18 @@ def ticket_features_many(nbs: Sequence[Mapping[str, Any]],
             t_sim[at[found]] = np.maximum.reduceat(sims[rows], seg)[found]
     return [{"t_sim": t_sim[o:o + n], "vote": vote[o:o + n], "dismiss": dis[o:o + n]}
             for o, n in zip(g_off.tolist(), n_g.tolist(), strict=True)]
+
+
+def no_article_share(nbs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Per query, the cosine-weighted share of its nearest past tickets that no article of the base answered
+    (resolved without one, or naming an article not in the base): evidence of a knowledge gap."""
+    out = np.zeros(len(nbs))
+    for i, nb in enumerate(nbs):
+        sims = np.clip(np.asarray(nb["sims"], np.float64), 1e-6, None)
+        if len(sims):
+            none = (np.asarray(nb["lab"]) == 0) | ((np.asarray(nb["grp"]) < 0) & (np.asarray(nb["lab"]) > 0))
+            out[i] = float(sims[none].sum() / sims.sum())
+    return out
 
 
 def _segment_sums(x: np.ndarray, starts: np.ndarray) -> np.ndarray:

@@ -1,0 +1,123 @@
+"""Answerability: is the answer to a ticket in the base at all? (the strict gate's evidence after feedback)
+
+The ranker learned by :meth:`~cxml.knowledge.KnowledgeBase.fit_feedback` orders the candidates of a ticket; it
+does not say whether any of them answers it. This module fits that second question on the feedback history, as
+a small logistic model over each candidate's evidence:
+
+- ``logit``: the ranker's logit (dense, lexical, code and past-ticket evidence together);
+- ``margin``: its lead over the best other candidate (negative for all but the first);
+- ``dense``: the best passage cosine, in calibration standard deviations;
+- ``vote``: the cosine-weighted share of the nearest past tickets that this article answered;
+- ``ticket_sim``: the cosine of the nearest past ticket it answered, in calibration standard deviations;
+- ``no_article``: the cosine-weighted share of the nearest past tickets that *no* article answered.
+
+Examples are feedback tickets, never the tickets a caller later asks about: answerable ones scored with their
+article in the base (the ticket itself out of the neighbours), and knowledge gaps simulated by leaving each
+ticket's whole article group out -- of the candidates *and* of the past tickets, as a real gap has no tickets
+answered by it -- plus the stored tickets that no article answered. The threshold maximises Youden's J on
+out-of-fold probabilities (folds by article group), so no ticket's threshold is set by a model that saw it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from cxml.knowledge import fusion
+
+__all__ = ["FEATURES", "candidate_matrix", "fit", "probability"]
+
+FEATURES = ["logit", "margin", "dense", "vote", "ticket_sim", "no_article"]
+
+
+def candidate_matrix(f: Mapping[str, np.ndarray], logit: np.ndarray, calib: Mapping[str, Any]) -> np.ndarray:
+    """The answerability features (:data:`FEATURES`) of each candidate group of one query.
+
+    Parameters
+    ----------
+    f : mapping of arrays
+        Candidate features of :meth:`~cxml.knowledge.KnowledgeBase._score_batch` with past-ticket evidence
+        (``sim``, ``t_sim``, ``vote`` and optionally ``no_article``).
+    logit : ndarray
+        The learned ranker's logit of each candidate.
+    calib : mapping
+        Calibration scales (``sim_mu``, ``sim_sd``).
+    """
+    logit = np.asarray(logit, np.float64)
+    n = len(logit)
+    none = np.asarray(f["no_article"], np.float64) if "no_article" in f else np.zeros(n)
+    return np.column_stack([logit, fusion.margins(logit), (np.asarray(f["sim"]) - calib["sim_mu"]) / calib["sim_sd"],
+                            np.asarray(f["vote"], np.float64),
+                            (np.asarray(f["t_sim"]) - calib["sim_mu"]) / calib["sim_sd"], none])
+
+
+def top_row(f: Mapping[str, np.ndarray], logit: np.ndarray, calib: Mapping[str, Any]) -> np.ndarray | None:
+    """The features of a query's first candidate (by ranker logit), or None when it has no candidate."""
+    if not len(logit):
+        return None
+    return candidate_matrix(f, logit, calib)[int(np.argmax(logit))]
+
+
+def fit(X: np.ndarray, y: np.ndarray, groups: Sequence[Any], random_state: int = 0,
+        n_folds: int = 5) -> dict[str, Any] | None:
+    """A balanced logistic model of "the query's answer is in the base", and its out-of-fold threshold.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, len(FEATURES))
+        The first candidate's features of each calibration query.
+    y : ndarray of bool
+        True where the query's article was in the base.
+    groups : sequence
+        The article group of each query (-1 for none): folds never split a group.
+    random_state : int, default=0
+    n_folds : int, default=5
+
+    Returns
+    -------
+    dict or None
+        ``features``, ``mean``, ``scale``, ``coef``, ``intercept``, ``threshold`` (Youden's J on the
+        out-of-fold probabilities), ``auc`` (out of fold), ``j`` and ``n``; None with fewer than 5 examples
+        of either class.
+    """
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import GroupKFold
+
+    X, y = np.asarray(X, np.float64), np.asarray(y, bool)
+    if min(int(y.sum()), int((~y).sum())) < 5:
+        return None
+    groups = np.asarray(groups)
+    oof = np.full(len(y), np.nan)
+    n_splits = min(n_folds, len(np.unique(groups)))
+    if n_splits >= 2:
+        for tr, te in GroupKFold(n_splits).split(X, y, groups):
+            if y[tr].min() != y[tr].max():
+                oof[te] = probability(X[te], _fit_one(X[tr], y[tr], random_state))
+    model = _fit_one(X, y, random_state)
+    done = ~np.isnan(oof)
+    if not done.any():  # too few groups to cross-fit: the in-sample probabilities
+        oof, done = probability(X, model), np.ones(len(y), bool)
+    pos, neg = oof[done & y], oof[done & ~y]
+    thr, j = fusion.youden_threshold(pos, neg, default=0.5)
+    auc = float(roc_auc_score(y[done], oof[done])) if len(pos) and len(neg) else float("nan")
+    model.update(threshold=float(thr), j=float(j), auc=auc, n=int(len(y)))
+    return model
+
+
+def _fit_one(X: np.ndarray, y: np.ndarray, random_state: int) -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = X.mean(axis=0), np.maximum(X.std(axis=0), 1e-6)
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000, random_state=random_state)
+    clf.fit((X - mean) / scale, y)
+    return {"features": FEATURES, "mean": mean.tolist(), "scale": scale.tolist(), "coef": clf.coef_[0].tolist(),
+            "intercept": float(clf.intercept_[0])}
+
+
+def probability(X: np.ndarray, model: Mapping[str, Any]) -> np.ndarray:
+    """The probability that each row's query is answerable (rows of :func:`candidate_matrix`)."""
+    X = np.atleast_2d(np.asarray(X, np.float64))
+    z = ((X - np.asarray(model["mean"])) / np.asarray(model["scale"])) @ np.asarray(model["coef"])
+    return 1.0 / (1.0 + np.exp(-(z + float(model["intercept"]))))
