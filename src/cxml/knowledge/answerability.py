@@ -30,6 +30,10 @@ from cxml.knowledge import fusion
 __all__ = ["FEATURES", "candidate_matrix", "fit", "probability"]
 
 FEATURES = ["logit", "margin", "dense", "vote", "ticket_sim", "no_article"]
+#: The direction each feature may push the probability: more evidence for the candidate never makes the query
+#: look less answerable, more neighbours answered by no article never make it look more (a slope fitted the
+#: other way -- features are correlated -- is dropped and the model refitted without it).
+SIGNS = np.array([1.0, 1.0, 1.0, 1.0, 1.0, -1.0])
 
 
 def candidate_matrix(f: Mapping[str, np.ndarray], logit: np.ndarray, calib: Mapping[str, Any]) -> np.ndarray:
@@ -110,10 +114,20 @@ def _fit_one(X: np.ndarray, y: np.ndarray, random_state: int) -> dict[str, Any]:
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = X.mean(axis=0), np.maximum(X.std(axis=0), 1e-6)
-    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000, random_state=random_state)
-    clf.fit((X - mean) / scale, y)
-    return {"features": FEATURES, "mean": mean.tolist(), "scale": scale.tolist(), "coef": clf.coef_[0].tolist(),
-            "intercept": float(clf.intercept_[0])}
+    Z = (X - mean) / scale
+    active = list(range(X.shape[1]))
+    coef, intercept = np.zeros(X.shape[1]), 0.0
+    while active:
+        clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000, random_state=random_state)
+        clf.fit(Z[:, active], y)
+        signed = clf.coef_[0] * SIGNS[active]
+        coef[:], intercept = 0.0, float(clf.intercept_[0])
+        coef[active] = clf.coef_[0]
+        if signed.min() >= 0:
+            break
+        active.pop(int(np.argmin(signed)))
+    return {"features": FEATURES, "mean": mean.tolist(), "scale": scale.tolist(), "coef": coef.tolist(),
+            "intercept": intercept}
 
 
 def probability(X: np.ndarray, model: Mapping[str, Any]) -> np.ndarray:

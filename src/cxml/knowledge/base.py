@@ -173,8 +173,8 @@ class KnowledgeBase(tickets.TicketHistory):
         article in the base; before, article pseudo-queries and held-out titles, half and half. Per call:
         ``suggest(..., target_precision=...)``. None (the default) keeps the strict gate of
         :meth:`gap_report` as :meth:`suggest`'s default: measured (benchmarks/RESULTS.md), a precision
-        target of 0.8 withholds more answerable tickets than it (StackFAQ 40 % vs 32 %, demo after
-        feedback 77 % vs 45 %), the zero-shot and ticket calibrations not yet separating well enough.
+        target of 0.8 withholds far more answerable tickets than it (StackFAQ 40 % vs 0 %, demo after
+        feedback 80 % vs 31-35 %), the zero-shot and ticket calibrations not yet separating well enough.
     language_map : {"none", "shift", "linear", "centre"}, default="centre"
         Cross-lingual retrieval in a base of several languages (:mod:`cxml.knowledge.crosslingual`): a
         query is compared with the articles of another language through its version moved into that
