@@ -38,6 +38,14 @@ def test_out_of_fold_auc_does_not_flatter_noise():
     assert m["auc"] < 0.6 < in_sample + 0.05
 
 
+def test_slopes_keep_their_direction():
+    X, y, groups = _sample()
+    X[:, 3] -= 1.5 * y  # the vote share falling with answerability: dropped, not learned
+    m = answerability.fit(X, y, groups, random_state=0)
+    assert m["coef"][3] == 0.0 and m["coef"][0] > 0
+    assert (np.asarray(m["coef"]) * answerability.SIGNS >= 0).all()
+
+
 def test_fit_needs_five_of_each_class():
     X, y, groups = _sample(n=40)
     y = np.zeros(len(y), bool)

@@ -212,9 +212,11 @@ class TicketHistory:
                  for f in feats]
         pos = np.array([s[f["group"] == g].max() for s, f, g in zip(logit, feats, self._t_group[cal], strict=True)
                         if (f["group"] == g).any()])
-        held = self._score_batch(t["text"].iloc[cal].tolist(), qv, n_groups=5,
-                                 exclude_groups=list(self._t_group[cal]), exclude_tickets=list(self._t_key[cal]),
-                                 langs=self._ticket_languages(cal), gap_history=True)
+        held_kw = {"n_groups": 5, "exclude_groups": list(self._t_group[cal]), "exclude_tickets": list(self._t_key[cal]),
+                   "langs": self._ticket_languages(cal)}
+        held = self._score_batch(t["text"].iloc[cal].tolist(), qv, **held_kw)
+        # the same with the group's tickets out of the neighbours too: a real gap has no answered tickets
+        gap = self._score_batch(t["text"].iloc[cal].tolist(), qv, gap_history=True, **held_kw)
         nulls = [history.ranker_logit(f, self.ranker_, self.calib_).max() for f in held if len(f["group"])]
         nogold = np.flatnonzero((self._t_label == 0) | ((self._t_label > 0) & (self._t_group < 0)))
         more: list[dict[str, np.ndarray]] = []
@@ -231,7 +233,7 @@ class TicketHistory:
                                                                 fusion.quantile_rank(null, null),
                                                                 default=1.0 - float(self.no_match_rate))
         negatives = held + (more if len(nogold) else [])
-        self._fit_answerability(logit, feats, cal, held, more, ng if len(nogold) else np.zeros(0, np.int64))
+        self._fit_answerability(logit, feats, cal, gap, more, ng if len(nogold) else np.zeros(0, np.int64))
         gates = logit + [history.ranker_logit(f, self.ranker_, self.calib_) for f in negatives if len(f["group"])]
         golds = ([f["group"] == g for f, g in zip(feats, self._t_group[cal], strict=True)]
                  + [np.zeros(len(f["group"]), bool) for f in negatives if len(f["group"])])
@@ -243,8 +245,8 @@ class TicketHistory:
         gate = self.calib_.get("answerable")
         how = (f"answerability model, out-of-fold AUC {gate['auc']:.2f}, Youden's J {gate['j']:.2f}" if gate
                else f"Youden's J {best_j:.2f}")
-        self.calibration_source_ = (f"{len(pos)} feedback tickets with their article, {len(null)} with its group "
-                                    f"and that group's tickets held out or with none (strict gate: {how})")
+        self.calibration_source_ = (f"{len(pos)} feedback tickets with their article, {len(null)} with it held "
+                                    f"out or with none (strict gate: {how}, its gaps without their tickets)")
 
     def _fit_answerability(self, logit: list[np.ndarray], feats: list[dict[str, np.ndarray]], cal: np.ndarray,
                            held: list[dict[str, np.ndarray]], more: list[dict[str, np.ndarray]],
