@@ -30,6 +30,14 @@ def test_fit_separates_and_sets_its_threshold_out_of_fold():
     assert np.mean(p[y] >= m["threshold"]) > 0.7 and np.mean(p[~y] < m["threshold"]) > 0.7
 
 
+@pytest.mark.parametrize("share", [0.2, 0.5, 0.9])
+def test_a_base_rate_of_answerable_tickets_only_lowers_the_threshold(share):
+    X, y, groups = _sample()
+    m = answerability.fit(X, y, groups, random_state=0, answerable_share=share)
+    assert m["threshold"] == pytest.approx(min(m["youden"], 1.0 - share))
+    assert m["youden"] == answerability.fit(X, y, groups, random_state=0)["threshold"]
+
+
 def test_out_of_fold_auc_does_not_flatter_noise():
     X, y, groups = _sample(signal=0.0)
     m = answerability.fit(X, y, groups, random_state=0)

@@ -23,8 +23,9 @@ Three gates (``suggest(..., gate=...)``): ``"strict"`` (the default, and what
 when the best match is below both most best matches of titles with no article (``no_match_rate``) and
 nearly all of pseudo-queries with one (``miss_rate``); after :meth:`KnowledgeBase.fit_feedback`, when the
 probability that the base answers the query (:mod:`cxml.knowledge.answerability`, fitted on the feedback
-history with simulated gaps; :meth:`KnowledgeBase.answerable_score`) is below the threshold of Youden's J on
-out-of-fold predictions; ``"precision"`` (the default once a
+history with simulated gaps; :meth:`KnowledgeBase.answerable_score`) is below both the threshold of Youden's J
+on out-of-fold predictions and the point where a gap becomes more likely than not at the history's share of
+answerable tickets; ``"precision"`` (the default once a
 ``target_precision`` is set) shows rows whose probability reaches the lowest threshold at which the
 first suggestions of the calibration sample reach ``target_precision``; ``"agent"`` always shows the
 top ``k`` with their probabilities. :attr:`threshold_` is the default gate's threshold. An empty

@@ -107,8 +107,10 @@ class TicketHistory:
         votes for itself), and the score is recalibrated on them. The strict gate becomes a small
         logistic model of answerability (:mod:`cxml.knowledge.answerability`) fitted on tickets scored
         with their own article present and with their article group held out of both the candidates
-        and the neighbours (tickets with no article count as such too); its threshold maximises
-        Youden's J on out-of-fold probabilities (folds by article group).
+        and the neighbours (tickets with no article count as such too); its threshold is the lower of
+        Youden's J's on out-of-fold probabilities (folds by article group) and the point below which a gap
+        is more likely than not at the share of resolved tickets that had an article (withheld only when
+        both say so).
 
         Parameters
         ----------
@@ -233,24 +235,25 @@ class TicketHistory:
                                                                 fusion.quantile_rank(null, null),
                                                                 default=1.0 - float(self.no_match_rate))
         negatives = held + (more if len(nogold) else [])
-        self._fit_answerability(logit, feats, cal, gap, more, ng if len(nogold) else np.zeros(0, np.int64))
+        resolved = self.tickets_["source"].to_numpy() == "resolved"
+        prior = float(np.mean(((self._t_label > 0) & (self._t_group >= 0))[resolved])) if resolved.any() else 0.5
+        self._fit_answerability(logit, feats, cal, gap, more, min(max(prior, 0.05), 0.95))
         gates = logit + [history.ranker_logit(f, self.ranker_, self.calib_) for f in negatives if len(f["group"])]
         golds = ([f["group"] == g for f, g in zip(feats, self._t_group[cal], strict=True)]
                  + [np.zeros(len(f["group"]), bool) for f in negatives if len(f["group"])])
-        resolved = self.tickets_["source"].to_numpy() == "resolved"
-        prior = float(np.mean(((self._t_label > 0) & (self._t_group >= 0))[resolved])) if resolved.any() else 0.5
         n_neg = len(gates) - len(logit)
         self._fit_probability(gates, golds, np.r_[np.ones(len(logit), bool), np.zeros(n_neg, bool)],
                               min(max(prior, 0.05), 0.95))
         gate = self.calib_.get("answerable")
-        how = (f"answerability model, out-of-fold AUC {gate['auc']:.2f}, Youden's J {gate['j']:.2f}" if gate
+        how = (f"answerability model, out-of-fold AUC {gate['auc']:.2f}, Youden's J {gate['j']:.2f} at "
+               f"{gate['youden']:.2f}, threshold {gate['threshold']:.2f}" if gate
                else f"Youden's J {best_j:.2f}")
         self.calibration_source_ = (f"{len(pos)} feedback tickets with their article, {len(null)} with it held "
                                     f"out or with none (strict gate: {how}, its gaps without their tickets)")
 
     def _fit_answerability(self, logit: list[np.ndarray], feats: list[dict[str, np.ndarray]], cal: np.ndarray,
                            held: list[dict[str, np.ndarray]], more: list[dict[str, np.ndarray]],
-                           nogold: np.ndarray) -> None:
+                           answerable_share: float) -> None:
         """The strict gate after feedback (:mod:`cxml.knowledge.answerability`): the first candidate's evidence
         of calibration tickets with their article present (answerable), with their group held out, and of the
         tickets no article answered; its threshold replaces the no-article quantile's."""
@@ -266,7 +269,8 @@ class TicketHistory:
                 rows.append(answerability.top_row(f, g, self.calib_))
                 ys.append(y)
                 grp.append(int(groups[j]))
-        model = answerability.fit(np.vstack(rows), np.asarray(ys), grp, int(self.random_state)) if rows else None
+        model = (answerability.fit(np.vstack(rows), np.asarray(ys), grp, int(self.random_state),
+                                   answerable_share=answerable_share) if rows else None)
         self.calib_.pop("answerable", None)
         if model is not None:
             self.calib_["answerable"] = model
