@@ -69,9 +69,14 @@ def test_ranker_of_an_older_artifact_reads_only_its_own_features():
     f = {"sim": np.array([0.5, 0.2]), "lex": np.array([1.0, 0.0]), "code": np.zeros(2), "t_sim": np.array([0.4, 0.1]),
          "vote": np.array([0.6, 0.0]), "dismiss": np.zeros(2), "foreign": np.array([0.0, 1.0])}
     calib = {"sim_mu": 0.0, "sim_sd": 1.0, "lex_mu": 0.0, "lex_sd": 1.0}
-    old_names = [n for n in history.RANKER_FEATURES if n != "foreign"]
+    old_names = [n for n in history.RANKER_FEATURES[:10] if n != "foreign"]
     old = {"features": old_names, "coef": [1.0] * 9, "intercept": 0.0, "mean": [0.0] * 9, "scale": [1.0] * 9}
-    new = {**old, "features": history.RANKER_FEATURES, "coef": [1.0] * 9 + [-5.0], "mean": [0.0] * 10,
-           "scale": [1.0] * 10}
+    ten = history.RANKER_FEATURES[:10]  # stored before the rank features
+    new = {**old, "features": ten, "coef": [1.0] * 9 + [-5.0], "mean": [0.0] * 10, "scale": [1.0] * 10}
     assert np.allclose(history.ranker_logit(f, old, calib), history.ranker_logit(f, new, calib) - [0.0, -5.0])
+    n = len(history.RANKER_FEATURES)
+    ranks = {**new, "features": history.RANKER_FEATURES, "coef": [0.0] * 10 + [1.0] * (n - 10), "mean": [0.0] * n,
+             "scale": [1.0] * n}
+    # candidate 0 leads on dense, lexical and answered-ticket similarity (and only it was voted for)
+    assert np.allclose(history.ranker_logit(f, ranks, calib), [3.0, 0.5 + 0.5 + 0.0])
 

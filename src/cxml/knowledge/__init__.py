@@ -9,6 +9,7 @@ indexes, past tickets, calibration) and delegates the work to its parts:
 - :mod:`cxml.knowledge.dense`: faiss indexes (exact, HNSW, IVF) addressed by int64 ids;
 - :mod:`cxml.knowledge.fusion`: dense, lexical and code evidence combined; the calibrated gate;
 - :mod:`cxml.knowledge.history`: past tickets, agents' feedback and the learned ranker;
+- :mod:`cxml.knowledge.answerability`: whether the base answers a ticket at all (the strict gate after feedback);
 - :mod:`cxml.knowledge.gaps`: unanswered tickets clustered into topics (c-TF-IDF keywords).
 
 :mod:`cxml.knowledge.retrieval` re-exports the retrieval parts under their former home.

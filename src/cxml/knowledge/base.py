@@ -19,8 +19,13 @@ came from: the answer is there) and refitted by :meth:`KnowledgeBase.fit_feedbac
 (scored with their article, and with it held out or with none), as many answerable as not.
 
 Three gates (``suggest(..., gate=...)``): ``"strict"`` (the default, and what
-:meth:`KnowledgeBase.gap_report` uses) asks the best match to beat most best matches of queries with
-no article (``no_match_rate``, or Youden's J on feedback tickets); ``"precision"`` (the default once a
+:meth:`KnowledgeBase.gap_report` uses) withholds only when no right answer seems to exist: before feedback,
+when the best match is below both most best matches of titles with no article (``no_match_rate``) and
+nearly all of pseudo-queries with one (``miss_rate``); after :meth:`KnowledgeBase.fit_feedback`, when the
+probability that the base answers the query (:mod:`cxml.knowledge.answerability`, fitted on the feedback
+history with simulated gaps; :meth:`KnowledgeBase.answerable_score`) is below both the threshold of Youden's J
+on out-of-fold predictions and the point where a gap becomes more likely than not at the history's share of
+answerable tickets; ``"precision"`` (the default once a
 ``target_precision`` is set) shows rows whose probability reaches the lowest threshold at which the
 first suggestions of the calibration sample reach ``target_precision``; ``"agent"`` always shows the
 top ``k`` with their probabilities. :attr:`threshold_` is the default gate's threshold. An empty
@@ -60,8 +65,19 @@ import pandas as pd
 
 from cxml.checks import is_missing, reject_single_string
 from cxml.exceptions import InputTypeError, NotFittedError, ValidationError
+from cxml.knowledge import (
+    answerability,
+    crosslingual,
+    dense,
+    fusion,
+    gaps,
+    history,
+    lexical,
+    passages,
+    store,
+    tickets,
+)
 from cxml.knowledge import articles as article_files
-from cxml.knowledge import crosslingual, dense, fusion, gaps, history, lexical, passages, store, tickets
 from cxml.persistence import register_artifact
 from cxml.schema import TicketBatch, ticket_batch
 
@@ -137,9 +153,17 @@ class KnowledgeBase(tickets.TicketHistory):
     n_calibration : int, default=300
         Queries used to calibrate the score (article titles, or feedback tickets).
     no_match_rate : float, default=0.1
-        Without feedback tickets, the threshold lets this share of held-out "no-article"
-        queries still get a suggestion. With feedback the threshold maximises
-        Youden's J on the tickets instead.
+        Without feedback tickets, the strict gate withholds a query only if its best match is below the
+        best matches of all but this share of held-out "no-article" queries (article titles, their own
+        group left out) -- and below ``miss_rate``'s bound too. After :meth:`fit_feedback` the
+        answerability model's threshold replaces both.
+    miss_rate : float, default=0.02
+        Without feedback tickets, the strict gate withholds a query only if its best match is also below
+        all but this share of the best matches of pseudo-queries whose article is in the base (noisy article
+        sentences). Titles are cleaner than tickets: on the demo help centre the title bound alone withheld
+        99 % of the training tickets, all with an article, and on StackFAQ 32 % of the queries; with this
+        bound 12 % and 0 % (benchmarks/RESULTS.md). Without history nothing says the base has gaps, so the
+        zero-shot gate is lenient; :meth:`fit_feedback` learns where they are.
     k_neighbours : int, default=10
         Past tickets consulted per query (feedback votes, macros).
     target_precision : float, optional
@@ -150,8 +174,8 @@ class KnowledgeBase(tickets.TicketHistory):
         article in the base; before, article pseudo-queries and held-out titles, half and half. Per call:
         ``suggest(..., target_precision=...)``. None (the default) keeps the strict gate of
         :meth:`gap_report` as :meth:`suggest`'s default: measured (benchmarks/RESULTS.md), a precision
-        target of 0.8 withholds more answerable tickets than it (StackFAQ 40 % vs 32 %, demo after
-        feedback 77 % vs 45 %), the zero-shot and ticket calibrations not yet separating well enough.
+        target of 0.8 withholds far more answerable tickets than it (StackFAQ 40 % vs 0 %, demo after
+        feedback 80 % vs 31-35 %), the zero-shot and ticket calibrations not yet separating well enough.
     language_map : {"none", "shift", "linear", "centre"}, default="centre"
         Cross-lingual retrieval in a base of several languages (:mod:`cxml.knowledge.crosslingual`): a
         query is compared with the articles of another language through its version moved into that
@@ -177,7 +201,8 @@ class KnowledgeBase(tickets.TicketHistory):
                  nprobe: int = 32, fusion: str = "crosscheck", dense_weight: float = 0.8, rrf_k: float = 60.0,
                  max_words: int = 200, collapse_translations: bool = True, random_state: int = 0,
                  n_calibration: int = 300, no_match_rate: float = 0.1, k_neighbours: int = 10,
-                 target_precision: float | None = None, language_map: str = "centre") -> None:
+                 target_precision: float | None = None, language_map: str = "centre",
+                 miss_rate: float = 0.02) -> None:
         self.encoder = encoder
         self.index = index
         self.ann_threshold = ann_threshold
@@ -193,6 +218,7 @@ class KnowledgeBase(tickets.TicketHistory):
         self.k_neighbours = k_neighbours
         self.target_precision = target_precision
         self.language_map = language_map
+        self.miss_rate = miss_rate
 
     # ------------------------------------------------------------------ state helpers
     def _check_params(self) -> None:
@@ -207,6 +233,8 @@ class KnowledgeBase(tickets.TicketHistory):
             raise ValueError(f"target_precision must be in (0, 1], got {self.target_precision!r}")
         if not 0.0 < float(self.no_match_rate) < 1.0:
             raise ValueError(f"no_match_rate must be in (0, 1), got {self.no_match_rate!r}")
+        if not 0.0 <= float(self.miss_rate) < 1.0:
+            raise ValueError(f"miss_rate must be in [0, 1), got {self.miss_rate!r}")
         if self.index not in dense.INDEX_KINDS:
             raise ValueError(f"index must be one of {', '.join(map(repr, dense.INDEX_KINDS))}, got {self.index!r}")
         if int(self.nprobe) < 1:
@@ -481,12 +509,14 @@ class KnowledgeBase(tickets.TicketHistory):
                      exclude_groups: Sequence[int | None] | None = None,
                      exclude_tickets: Sequence[str | None] | None = None,
                      langs: Sequence[str | None] | None = None,
-                     exclude_passages: Sequence[int] | None = None) -> list[dict[str, np.ndarray]]:
+                     exclude_passages: Sequence[int] | None = None,
+                     gap_history: bool = False) -> list[dict[str, np.ndarray]]:
         """Candidate groups and their features for each query.
 
         Returns, per query, a dict of arrays over candidate groups: ``group``, ``sim`` (best
         passage cosine), ``lex`` (best passage BM25 / coverage), ``art_best`` (best article of
-        the group by score, per member article: handled later), and ticket features.
+        the group by score, per member article: handled later), and ticket features. ``gap_history``: the past tickets
+        of ``exclude_groups`` are left out of the neighbours too (a simulated gap, as a real one, has none).
         """
         n_pass = len(self._p_pid)
         k_dense = min(n_pass, max(64, 8 * n_groups))
@@ -502,7 +532,8 @@ class KnowledgeBase(tickets.TicketHistory):
         lex_scores, lex_norm = self._lex.score(texts, toks)
         lex_scores = lex_scores / np.maximum(lex_norm, 1e-9)[:, None]
         code_scores = self._lex.code_match(texts, toks)
-        tick = self._ticket_neighbours(qv, exclude_tickets) if self._has_tickets() else None
+        tick = (self._ticket_neighbours(qv, exclude_tickets, exclude_groups if gap_history else None)
+                if self._has_tickets() else None)
         out = []
         k_lex = min(n_pass, max(32, 4 * n_groups))
         p_ok = allowed[self._p_art] if allowed is not None else None
@@ -529,8 +560,9 @@ class KnowledgeBase(tickets.TicketHistory):
         if tick is not None:  # past-ticket evidence of every query's candidates at once
             done = [i for i, f in enumerate(out) if len(f["group"])]
             found = history.ticket_features_many([tick[i] for i in done], [out[i]["group"] for i in done])
-            for i, t in zip(done, found, strict=True):
-                out[i].update(t)
+            none = history.no_article_share([tick[i] for i in done])
+            for i, t, s in zip(done, found, none, strict=True):
+                out[i].update(t, no_article=np.full(len(out[i]["group"]), s))
         return out
 
     def _dense_candidates(self, qv: np.ndarray, langs: Sequence[str | None] | None, k: int,
@@ -664,18 +696,35 @@ class KnowledgeBase(tickets.TicketHistory):
                            lex_mu=float(np.nanmean(top_lex)), lex_sd=float(max(np.nanstd(top_lex), 1e-2)))
         null = np.sort([self._fused(f)[1].max() for f in feats if len(f["group"])])
         self.calib_["null"] = null.tolist()
-        self.calib_["strict"] = 1.0 - float(self.no_match_rate)
         # the probability: the same titles (no answer in the base) and pseudo-queries whose article is there
         pq_texts, pq_groups, pq_langs, pq_rows = self._pseudo_queries(pick, rng)
         pq_feats = self._score_batch(pq_texts, self._encode_queries(pq_texts), n_groups=5, langs=pq_langs,
                                      exclude_passages=pq_rows) if pq_texts else []
         gates = [self._fused(f)[1] for f in feats] + [self._fused(f)[1] for f in pq_feats]
+        self._zero_shot_strict(null, np.sort([g.max() for g in gates[len(feats):] if len(g)]))
         golds = [np.zeros(len(f["group"]), bool) for f in feats] + [f["group"] == g for f, g in
                                                                      zip(pq_feats, pq_groups, strict=True)]
         self._fit_probability(gates, golds, np.r_[np.zeros(len(feats), bool), np.ones(len(pq_feats), bool)], 0.5)
         self.calibration_source_ = (f"{len(null)} article titles with their own article held out and "
                                     f"{len(pq_texts)} pseudo-queries (article sentences, words dropped) with it "
                                     "present")
+
+    def _zero_shot_strict(self, null: np.ndarray, pos: np.ndarray) -> None:
+        """The strict gate before feedback: a query is withheld when its best match is below both most titles'
+        with no article (the ``1 - no_match_rate`` quantile) and nearly all pseudo-queries' with their article
+        present (the ``miss_rate`` quantile). Read on the best matches of both samples together (``strict_ref``),
+        so that a match far below every title's is still told from one just below them.
+
+        Titles are cleaner than tickets (real tickets score far below them: on the demo help centre the title
+        rule alone withheld 89-99 % of the tickets whose article exists), and without history nothing says the
+        base has gaps, hence the pseudo-queries' bound.
+        """
+        ref = np.sort(np.r_[null, pos])
+        cut = float(np.quantile(null, 1.0 - float(self.no_match_rate))) if len(null) else np.inf
+        if len(pos):
+            cut = min(cut, float(np.quantile(pos, float(self.miss_rate))))
+        self.calib_["strict_ref"] = ref.tolist()
+        self.calib_["strict"] = float(fusion.quantile_rank(ref, np.array([cut]))[0]) if np.isfinite(cut) else 0.0
 
     def _pseudo_queries(self, pick: np.ndarray,
                         rng: np.random.Generator) -> tuple[list[str], list[int], list[str | None], list[int]]:
@@ -728,10 +777,19 @@ class KnowledgeBase(tickets.TicketHistory):
 
     def _strict_score(self, gate: np.ndarray) -> np.ndarray:
         """Share of "no-article" queries whose best match scored lower (what the strict gate reads)."""
-        null = np.asarray(self.calib_.get("null", []))
+        null = np.asarray(self.calib_.get("strict_ref", self.calib_.get("null", [])))
         if not len(null):
             return np.ones_like(gate, dtype=np.float64)
         return fusion.quantile_rank(null, gate)
+
+    def _strict_pass(self, f: dict[str, np.ndarray], gate: np.ndarray) -> np.ndarray:
+        """What the strict gate compares with its threshold, per candidate: after feedback the probability that
+        the query is answerable with that candidate first (:mod:`cxml.knowledge.answerability`), else the
+        no-article quantile of its gate value."""
+        model = self.calib_.get("answerable")
+        if model is not None and "t_sim" in f and getattr(self, "ranker_", None) is not None:
+            return answerability.probability(answerability.candidate_matrix(f, gate, self.calib_), model)
+        return self._strict_score(gate)
 
     def _score(self, gate: np.ndarray) -> np.ndarray:
         """The calibrated probability that each candidate answers the query."""
@@ -786,8 +844,9 @@ class KnowledgeBase(tickets.TicketHistory):
             else ``"strict"``. ``"precision"``: rows whose probability reaches the threshold of
             ``target_precision``;
             ``"agent"``: always the top ``k``, each with its probability, for an agent to judge;
-            ``"strict"``: the "no good article" gate of :meth:`gap_report` (the best match must beat
-            most matches of queries with no article: ``no_match_rate``, or Youden's J on feedback).
+            ``"strict"``: the "no good article" gate of :meth:`gap_report`: withheld only when the base
+            seems to hold no answer (:meth:`answerable_score` below ``calib_["strict"]``; before feedback,
+            ``no_match_rate`` and ``miss_rate``).
 
         Returns
         -------
@@ -851,6 +910,44 @@ class KnowledgeBase(tickets.TicketHistory):
         out.attrs["threshold"] = thr
         return out
 
+    def answerable_score(self, queries: Any, language: str | None = None, batch_size: int = 256) -> np.ndarray:
+        """What the strict gate reads for each query: how likely the base holds its answer at all.
+
+        After :meth:`fit_feedback`: the probability that the query is answerable, with its first suggestion
+        (:mod:`cxml.knowledge.answerability`: the ranker's logit and lead, the dense similarity, past tickets'
+        votes, their nearest cosine and the share of similar tickets that no article answered); before, the
+        quantile of its best match among the calibration queries' best matches. The strict gate (and
+        :meth:`gap_report`) withholds a query whose value is below ``calib_["strict"]``.
+
+        Parameters
+        ----------
+        queries : list of str, Series of str, DataFrame of tickets or list of dicts
+        language : str, optional
+            The queries' language; detected when None.
+        batch_size : int, default=256
+
+        Returns
+        -------
+        ndarray of float
+            One value per query (0 where the base has no candidate for it).
+        """
+        self._check_fitted()
+        _, batch, known = self._queries(queries)
+        out = np.zeros(len(batch))
+        if not len(batch):
+            return out
+        vectors = batch.embed(self.encoder_, role="query")
+        texts = batch.texts
+        for start in range(0, len(texts), batch_size):
+            part = texts[start:start + batch_size]
+            langs = self._query_languages(part, language, known[start:start + batch_size])
+            feats = self._score_batch(part, vectors[start:start + batch_size], n_groups=5, langs=langs)
+            for j, f in enumerate(feats):
+                if len(f["group"]):
+                    key, gate = self._fused(f)
+                    out[start + j] = float(self._strict_pass(f, gate)[int(np.argmax(key))])
+        return out
+
     def _queries(self, queries: Any) -> tuple[list[Any], TicketBatch, list[str | None]]:
         """Labels, the scrubbed ticket batch and known languages (a ticket's ``language`` field) of the queries.
 
@@ -886,7 +983,7 @@ class KnowledgeBase(tickets.TicketHistory):
             return []
         key, gate = self._fused(f)
         score = self._score(gate)
-        passes = self._strict_score(gate) if strict else score
+        passes = self._strict_pass(f, gate) if strict else score
         order = np.argsort(-key, kind="stable")
         order = order[passes[order] >= thr]  # the gate: groups below the threshold are never shown
         a = self._art_cols

@@ -63,11 +63,15 @@ def write_state(kb: Any, directory: Path) -> dict[str, Any]:
 
 def _gate(kb: Any) -> str:
     strict = float(kb.calib_.get("strict", kb.threshold_))
+    model = kb.calib_.get("answerable")
+    what = (f"probability that the base answers the query >= {strict:.3f} (answerability model, out-of-fold "
+            f"AUC {float(model['auc']):.2f})" if model else f"the best match above {strict:.3f} of the calibration "
+            "quantile")
     if kb.target_precision is None:
-        return (f"strict, the best match above {strict:.3f} of the no-article quantile (also gap_report's); "
+        return (f"strict, {what} (also gap_report's); "
                 "a precision gate on the probability per call (suggest(..., target_precision=...))")
     return (f"probability >= {kb.threshold_:.3f}, for a precision of {float(kb.target_precision):.0%} on the "
-            f"calibration sample; gap_report's strict gate {strict:.3f} on the no-article quantile")
+            f"calibration sample; gap_report's strict gate: {what}")
 
 
 def read_state(cls: type, directory: Path, manifest: dict[str, Any]) -> Any:

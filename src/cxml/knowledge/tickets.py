@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxml.checks import is_missing
 from cxml.exceptions import NotFittedError
-from cxml.knowledge import dense, fusion, history
+from cxml.knowledge import answerability, dense, fusion, history
 
 __all__ = ["TicketHistory", "check_k"]
 
@@ -104,9 +104,13 @@ class TicketHistory:
         query's nearest past tickets (:attr:`k_neighbours`) add evidence to the articles that
         solved them, dismissals subtract it. A logistic ranker over the dense, lexical and
         ticket-evidence features is fitted on the tickets (leave-one-out: a ticket never
-        votes for itself), and the score is recalibrated on them: the threshold maximises
-        Youden's J between tickets scored against their own article and tickets whose
-        article was held out (tickets with no article count as such too).
+        votes for itself), and the score is recalibrated on them. The strict gate becomes a small
+        logistic model of answerability (:mod:`cxml.knowledge.answerability`) fitted on tickets scored
+        with their own article present and with their article group held out of both the candidates
+        and the neighbours (tickets with no article count as such too); its threshold is the lower of
+        Youden's J's on out-of-fold probabilities (folds by article group) and the point below which a gap
+        is more likely than not at the share of resolved tickets that had an article (withheld only when
+        both say so).
 
         Parameters
         ----------
@@ -141,9 +145,14 @@ class TicketHistory:
         self._learn_from_tickets()
         return self
 
-    def _ticket_neighbours(self, qv: np.ndarray, exclude: Sequence[str | None] | None) -> list[dict[str, Any]]:
+    def _ticket_neighbours(self, qv: np.ndarray, exclude: Sequence[str | None] | None,
+                           exclude_groups: Sequence[int | None] | None = None) -> list[dict[str, Any]]:
+        """The ``k_neighbours`` nearest past tickets of each query, less ``exclude`` (a ticket key per query)
+        and the tickets of ``exclude_groups`` (a group per query: a simulated knowledge gap has no history)."""
         k = int(self.k_neighbours)
         extra = 8 if exclude is not None else 0
+        if exclude_groups is not None:
+            extra += 4 * k
         assert self.ticket_dense_ is not None  # only called when self._has_tickets()
         d, ids = self._search(self.ticket_dense_, qv, min(k + extra, self.ticket_dense_.ntotal))
         out = []
@@ -153,6 +162,9 @@ class TicketHistory:
             sims = d[i][ok]
             if exclude is not None and exclude[i] is not None:
                 keep = self._t_key[rows] != exclude[i]
+                rows, sims = rows[keep], sims[keep]
+            if exclude_groups is not None and exclude_groups[i] is not None:
+                keep = self._t_group[rows] != exclude_groups[i]
                 rows, sims = rows[keep], sims[keep]
             rows, sims = rows[:k], sims[:k]
             grp = self._t_group[rows]
@@ -202,9 +214,11 @@ class TicketHistory:
                  for f in feats]
         pos = np.array([s[f["group"] == g].max() for s, f, g in zip(logit, feats, self._t_group[cal], strict=True)
                         if (f["group"] == g).any()])
-        held = self._score_batch(t["text"].iloc[cal].tolist(), qv, n_groups=5,
-                                 exclude_groups=list(self._t_group[cal]), exclude_tickets=list(self._t_key[cal]),
-                                 langs=self._ticket_languages(cal))
+        held_kw = {"n_groups": 5, "exclude_groups": list(self._t_group[cal]), "exclude_tickets": list(self._t_key[cal]),
+                   "langs": self._ticket_languages(cal)}
+        held = self._score_batch(t["text"].iloc[cal].tolist(), qv, **held_kw)
+        # the same with the group's tickets out of the neighbours too: a real gap has no answered tickets
+        gap = self._score_batch(t["text"].iloc[cal].tolist(), qv, gap_history=True, **held_kw)
         nulls = [history.ranker_logit(f, self.ranker_, self.calib_).max() for f in held if len(f["group"])]
         nogold = np.flatnonzero((self._t_label == 0) | ((self._t_label > 0) & (self._t_group < 0)))
         more: list[dict[str, np.ndarray]] = []
@@ -216,20 +230,51 @@ class TicketHistory:
             nulls += [history.ranker_logit(f, self.ranker_, self.calib_).max() for f in more if len(f["group"])]
         null = np.sort(np.asarray(nulls))
         self.calib_["null"] = null.tolist()
+        self.calib_.pop("strict_ref", None)  # the zero-shot gate's reference: tickets replace it
         self.calib_["strict"], best_j = fusion.youden_threshold(fusion.quantile_rank(null, pos),
                                                                 fusion.quantile_rank(null, null),
                                                                 default=1.0 - float(self.no_match_rate))
         negatives = held + (more if len(nogold) else [])
+        resolved = self.tickets_["source"].to_numpy() == "resolved"
+        prior = float(np.mean(((self._t_label > 0) & (self._t_group >= 0))[resolved])) if resolved.any() else 0.5
+        self._fit_answerability(logit, feats, cal, gap, more, min(max(prior, 0.05), 0.95))
         gates = logit + [history.ranker_logit(f, self.ranker_, self.calib_) for f in negatives if len(f["group"])]
         golds = ([f["group"] == g for f, g in zip(feats, self._t_group[cal], strict=True)]
                  + [np.zeros(len(f["group"]), bool) for f in negatives if len(f["group"])])
-        resolved = self.tickets_["source"].to_numpy() == "resolved"
-        prior = float(np.mean(((self._t_label > 0) & (self._t_group >= 0))[resolved])) if resolved.any() else 0.5
         n_neg = len(gates) - len(logit)
         self._fit_probability(gates, golds, np.r_[np.ones(len(logit), bool), np.zeros(n_neg, bool)],
                               min(max(prior, 0.05), 0.95))
+        gate = self.calib_.get("answerable")
+        how = (f"answerability model, out-of-fold AUC {gate['auc']:.2f}, Youden's J {gate['j']:.2f} at "
+               f"{gate['youden']:.2f}, threshold {gate['threshold']:.2f}" if gate
+               else f"Youden's J {best_j:.2f}")
         self.calibration_source_ = (f"{len(pos)} feedback tickets with their article, {len(null)} with it held "
-                                    f"out or with none (strict gate: Youden's J {best_j:.2f})")
+                                    f"out or with none (strict gate: {how}, its gaps without their tickets)")
+
+    def _fit_answerability(self, logit: list[np.ndarray], feats: list[dict[str, np.ndarray]], cal: np.ndarray,
+                           held: list[dict[str, np.ndarray]], more: list[dict[str, np.ndarray]],
+                           answerable_share: float) -> None:
+        """The strict gate after feedback (:mod:`cxml.knowledge.answerability`): the first candidate's evidence
+        of calibration tickets with their article present (answerable), with their group held out, and of the
+        tickets no article answered; its threshold replaces the no-article quantile's."""
+        rows, ys, grp = [], [], []
+        sets = [(feats, logit, self._t_group[cal], True),
+                (held, None, self._t_group[cal], False),
+                (more, None, -1 - np.arange(len(more)), False)]
+        for fs, lg, groups, y in sets:
+            for j, f in enumerate(fs):
+                if not len(f["group"]):
+                    continue
+                g = lg[j] if lg is not None else history.ranker_logit(f, self.ranker_, self.calib_)
+                rows.append(answerability.top_row(f, g, self.calib_))
+                ys.append(y)
+                grp.append(int(groups[j]))
+        model = (answerability.fit(np.vstack(rows), np.asarray(ys), grp, int(self.random_state),
+                                   answerable_share=answerable_share) if rows else None)
+        self.calib_.pop("answerable", None)
+        if model is not None:
+            self.calib_["answerable"] = model
+            self.calib_["strict"] = float(model["threshold"])
 
     def similar_tickets(self, query: Any, k: int = 5) -> pd.DataFrame:
         """Past resolved tickets most similar to a query (dense search over scrubbed texts).
