@@ -61,7 +61,18 @@ import pandas as pd
 from cxml.checks import is_missing, reject_single_string
 from cxml.exceptions import InputTypeError, NotFittedError, ValidationError
 from cxml.knowledge import articles as article_files
-from cxml.knowledge import crosslingual, dense, fusion, gaps, history, lexical, passages, store, tickets
+from cxml.knowledge import (
+    candidates,
+    crosslingual,
+    dense,
+    fusion,
+    gaps,
+    history,
+    lexical,
+    passages,
+    store,
+    tickets,
+)
 from cxml.persistence import register_artifact
 from cxml.schema import TicketBatch, ticket_batch
 
@@ -77,11 +88,13 @@ GATES = ("precision", "agent", "strict")
 _MAX_CENTRE_PASSAGES = 20_000
 #: Passage vectors kept in memory for scoring up to this size (bytes); larger bases read them per query.
 _MAX_CACHED_BYTES = 64 * 2**20
+#: Queries scored together hold a few (queries x passages) arrays: at most this many cells each.
+_BATCH_CELLS = 2_000_000
 _RESULT_DTYPES = {"rank": "int64", "score": "float64", "similarity": "float64", "lexical": "float64"}
 
 
 @register_artifact("knowledge_base")
-class KnowledgeBase(tickets.TicketHistory):
+class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory):
     """Hybrid (dense + BM25) article suggestion over a help centre, with learning from history.
 
     Parameters
@@ -481,12 +494,15 @@ class KnowledgeBase(tickets.TicketHistory):
                      exclude_groups: Sequence[int | None] | None = None,
                      exclude_tickets: Sequence[str | None] | None = None,
                      langs: Sequence[str | None] | None = None,
-                     exclude_passages: Sequence[int] | None = None) -> list[dict[str, np.ndarray]]:
+                     exclude_passages: Sequence[int] | None = None,
+                     per_query: bool = False) -> list[dict[str, np.ndarray]]:
         """Candidate groups and their features for each query.
 
         Returns, per query, a dict of arrays over candidate groups: ``group``, ``sim`` (best
         passage cosine), ``lex`` (best passage BM25 / coverage), ``art_best`` (best article of
-        the group by score, per member article: handled later), and ticket features.
+        the group by score, per member article: handled later), and ticket features. The queries are
+        scored together (:mod:`cxml.knowledge.candidates`), to the same values as one at a time
+        (``per_query=True``, the reference the tests compare with).
         """
         n_pass = len(self._p_pid)
         k_dense = min(n_pass, max(64, 8 * n_groups))
@@ -503,10 +519,42 @@ class KnowledgeBase(tickets.TicketHistory):
         lex_scores = lex_scores / np.maximum(lex_norm, 1e-9)[:, None]
         code_scores = self._lex.code_match(texts, toks)
         tick = self._ticket_neighbours(qv, exclude_tickets) if self._has_tickets() else None
-        out = []
         k_lex = min(n_pass, max(32, 4 * n_groups))
         p_ok = allowed[self._p_art] if allowed is not None else None
-        for i in range(len(texts)):
+        if per_query or not self._batchable():
+            out = self._features_per_query(qd, d_ids, mapped, extra, lex_scores, code_scores, tick, k_lex=k_lex,
+                                           allowed=allowed, p_ok=p_ok, exclude_groups=exclude_groups,
+                                           exclude_passages=exclude_passages)
+        else:
+            out = []
+            step = max(1, _BATCH_CELLS // max(n_pass, 1))
+            for a in range(0, len(texts), step):
+                b = slice(a, a + step)
+                out += self._features_batched(
+                    qd[b], d_ids[b], mapped[b], extra[b], lex_scores[b], code_scores[b],
+                    None if tick is None else tick[b], k_lex=k_lex, allowed=allowed, p_ok=p_ok,
+                    exclude_groups=None if exclude_groups is None else exclude_groups[b],
+                    exclude_passages=None if exclude_passages is None else exclude_passages[b])
+        if tick is not None:  # past-ticket evidence of every query's candidates at once
+            done = [i for i, f in enumerate(out) if len(f["group"])]
+            found = history.ticket_features_many([tick[i] for i in done], [out[i]["group"] for i in done])
+            for i, t in zip(done, found, strict=True):
+                out[i].update(t)
+        return out
+
+    def _batchable(self) -> bool:
+        """Whether :mod:`cxml.knowledge.candidates` applies: every article and group has a passage / article."""
+        return bool(len(self._ap_bounds) > 1 and (np.diff(self._ap_bounds) > 0).all()
+                    and len(self._ga_bounds) > 1 and (np.diff(self._ga_bounds) > 0).all())
+
+    def _features_per_query(self, qd: np.ndarray, d_ids: np.ndarray, mapped: list[dict[str, np.ndarray]],
+                            extra: list[np.ndarray], lex_scores: np.ndarray, code_scores: np.ndarray,
+                            tick: list[dict[str, Any]] | None, *, k_lex: int, allowed: np.ndarray | None,
+                            p_ok: np.ndarray | None, exclude_groups: Sequence[int | None] | None,
+                            exclude_passages: Sequence[int] | None) -> list[dict[str, np.ndarray]]:
+        """Candidate groups and their features, one query at a time (the reference of the batched path)."""
+        out = []
+        for i in range(len(qd)):
             ls = lex_scores[i] if p_ok is None else np.where(p_ok, lex_scores[i], -1.0)
             cs = code_scores[i] if p_ok is None else np.where(p_ok, code_scores[i], 0.0)
             drop = -1 if exclude_passages is None else int(exclude_passages[i])
@@ -519,18 +567,13 @@ class KnowledgeBase(tickets.TicketHistory):
             if exclude_groups is not None and exclude_groups[i] is not None:
                 groups = groups[groups != exclude_groups[i]]
             # member articles of the candidate groups, group by group (so grouped and sorted by group)
-            arts = self._ga_order[_ranges(self._ga_bounds[groups], self._ga_bounds[groups + 1])]
+            arts = self._ga_order[candidates.spans(self._ga_bounds[groups], self._ga_bounds[groups + 1])]
             if allowed is not None:
                 arts = arts[allowed[arts]]
             if not len(arts):
                 out.append({"group": np.zeros(0, np.int64)})
                 continue
             out.append(self._group_features(arts, qd[i], ls, cs, mapped[i], drop))
-        if tick is not None:  # past-ticket evidence of every query's candidates at once
-            done = [i for i, f in enumerate(out) if len(f["group"])]
-            found = history.ticket_features_many([tick[i] for i in done], [out[i]["group"] for i in done])
-            for i, t in zip(done, found, strict=True):
-                out[i].update(t)
         return out
 
     def _dense_candidates(self, qv: np.ndarray, langs: Sequence[str | None] | None, k: int,
@@ -588,11 +631,8 @@ class KnowledgeBase(tickets.TicketHistory):
         # their passages, article by article: segment j (from a_start[j]) holds article j's
         counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
         a_start = np.cumsum(counts) - counts
-        prow = self._ap_order[_ranges(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
-        pvec = self._passage_vectors(prow)
-        centres = getattr(self, "_lang_centres", {})
-        if centres:  # ``q`` is centred already (_score_batch)
-            pvec = crosslingual.centre(pvec, list(self._p_lang[prow]), centres["passage"])
+        prow = self._ap_order[candidates.spans(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
+        pvec = self._compared_vectors(prow)  # ``q`` is centred already when the base has centres (_score_batch)
         psim = pvec @ q
         plex = ls[prow].clip(0, None)
         for lang, v in (mapped or {}).items():
@@ -626,6 +666,26 @@ class KnowledgeBase(tickets.TicketHistory):
         if cache is None and len(self._p_pid) * self.dense_.dim * 4 <= _MAX_CACHED_BYTES:
             cache = self._p_vectors = self.dense_.reconstruct(self._p_pid)
         return cache[rows] if cache is not None else self.dense_.reconstruct(self._p_pid[rows])
+
+    def _compared_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The passage vectors queries are compared with: stored, or centred with the base's language centres.
+
+        Centring is row by row (:func:`cxml.knowledge.crosslingual.centre`), so the centred vectors of a cached
+        base are computed once per change of the vectors or the centres and indexed per query: the same values
+        as centring each query's candidate rows, without the per-query cost.
+        """
+        centres = getattr(self, "_lang_centres", {})
+        if not centres:
+            return self._passage_vectors(rows)
+        means = centres["passage"]
+        self._passage_vectors(rows[:0])  # fills the cache of a small base
+        stored = self._p_vectors
+        if stored is None:  # a base too large to cache: centre the rows asked for
+            return crosslingual.centre(self._passage_vectors(rows), list(self._p_lang[rows]), means)
+        memo = getattr(self, "_p_centred", None)
+        if memo is None or memo[0] is not means or memo[1] is not stored:
+            memo = self._p_centred = (means, stored, crosslingual.centre(stored, list(self._p_lang), means))
+        return memo[2][rows]
 
     def _combine_passage(self, sim: np.ndarray, lex: np.ndarray) -> np.ndarray:
         return fusion.standardised(sim, lex, self.calib_, float(self.dense_weight))
@@ -979,14 +1039,6 @@ class KnowledgeBase(tickets.TicketHistory):
     def _load_artifact(cls, directory: Path, manifest: dict[str, Any], *, allow_pickle: bool,
                        trusted: Sequence[str]) -> KnowledgeBase:
         return store.read_state(cls, directory, manifest)
-
-
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(a, b) for a, b in zip(starts, ends)])`` without a Python loop."""
-    lens = ends - starts
-    if not len(lens):
-        return np.zeros(0, np.int64)
-    return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
 
 
 def _snippet(text: str, n: int = 300) -> str:

@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import warnings
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -274,9 +275,7 @@ class TextFeaturizer:
             out.embedding = (np.vstack([memo[t] for t in texts]).astype(np.float32) if len(texts)
                              else np.zeros((0, dim), dtype=np.float32))
         if self.tfidf_ is not None:
-            word_vec, char_vec = (v for _, v in self.tfidf_.transformer_list)
-            out.word = word_vec.transform(list(texts)).astype(np.float32).tocsr()
-            out.char = char_vec.transform(list(texts)).astype(np.float32).tocsr()
+            out.word, out.char = tfidf_blocks(self.tfidf_, list(texts))
         return out
 
     def get_encoder(self) -> Any:
@@ -364,9 +363,7 @@ class TextFeaturizer:
         if self.encoder_spec_ is not None:
             out.embedding = self._encode(batch)
         if self.tfidf_ is not None:
-            word_vec, char_vec = (v for _, v in self.tfidf_.transformer_list)
-            out.word = word_vec.transform(batch.texts).astype(np.float32).tocsr()
-            out.char = char_vec.transform(batch.texts).astype(np.float32).tocsr()
+            out.word, out.char = tfidf_blocks(self.tfidf_, batch.texts)
         return out
 
     def unigram_idf(self) -> dict[str, float]:
@@ -436,6 +433,65 @@ _TFIDF_PARAMS = {
     "word": {"ngram_range": (1, 2), "analyzer": "word"},
     "char": {"ngram_range": (2, 5), "analyzer": "char_wb"},
 }
+
+
+def tfidf_blocks(union: Any, texts: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The word and character TF-IDF blocks of ``texts`` (float32 CSR), as the fitted union's vectorizers
+    compute them; the character block counted word by word (:func:`char_wb_counts`)."""
+    word_vec, char_vec = (v for _, v in union.transformer_list)
+    word = word_vec.transform(texts).astype(np.float32).tocsr()
+    if _counts_by_word(char_vec):
+        char = char_vec._tfidf.transform(char_wb_counts(char_vec, texts), copy=False)
+    else:
+        char = char_vec.transform(texts)
+    return word, char.astype(np.float32).tocsr()
+
+
+#: Words whose n-gram columns are memoised per character vectorizer (cleared when full: memory stays flat).
+_MAX_MEMO_WORDS = 100_000
+_NGRAM_MEMO: weakref.WeakKeyDictionary[Any, dict[str, list[int]]] = weakref.WeakKeyDictionary()
+
+
+def _counts_by_word(vec: Any) -> bool:
+    """Whether ``vec`` is a fitted ``char_wb`` TF-IDF vectorizer whose counts :func:`char_wb_counts` reproduces."""
+    return (isinstance(vec, TfidfVectorizer) and vec.analyzer == "char_wb" and vec.input == "content"
+            and not vec.binary and hasattr(vec, "vocabulary_") and hasattr(vec, "_tfidf"))
+
+
+def char_wb_counts(vec: Any, texts: Sequence[str]) -> sp.csr_matrix:
+    """The n-gram count matrix of a fitted ``char_wb`` vectorizer, equal to the one its ``transform`` counts.
+
+    ``char_wb`` n-grams never cross a space: a text's n-grams are those of its words, one after the other. So
+    each distinct word is analysed once (with the vectorizer's own preprocessing and n-gram code, memoised
+    across calls) and the counts are the product of a text-by-word count matrix and a word-by-n-gram one:
+    integers, exact in float32, with sorted indices as scikit-learn leaves them.
+    """
+    vocab = vec.vocabulary_
+    memo = _NGRAM_MEMO.setdefault(vec, {})
+    if len(memo) > _MAX_MEMO_WORDS:
+        memo.clear()
+    decode, preprocess, spaces = vec.decode, vec.build_preprocessor(), vec._white_spaces
+    words: dict[str, int] = {}
+    cols: list[int] = []
+    indptr = [0]
+    for doc in texts:
+        cols += [words.setdefault(w, len(words)) for w in spaces.sub(" ", preprocess(decode(doc))).split()]
+        indptr.append(len(cols))
+    by_word = sp.csr_matrix((np.ones(len(cols), np.float32), np.asarray(cols, np.int64), np.asarray(indptr)),
+                            shape=(len(texts), len(words)))
+    grams: list[int] = []
+    g_ptr = [0]
+    for w in words:
+        ids = memo.get(w)
+        if ids is None:
+            ids = memo[w] = [vocab[g] for g in vec._char_wb_ngrams(w) if g in vocab]
+        grams += ids
+        g_ptr.append(len(grams))
+    word_grams = sp.csr_matrix((np.ones(len(grams), np.float32), np.asarray(grams, np.int64), np.asarray(g_ptr)),
+                               shape=(len(words), len(vocab)))
+    counts = (by_word @ word_grams).tocsr().astype(vec.dtype)
+    counts.sum_duplicates()  # canonical: indices sorted, no duplicates
+    return counts
 
 
 def _tfidf_vectorizer(kind: str, min_df: int) -> Any:
