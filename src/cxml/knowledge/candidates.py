@@ -162,6 +162,7 @@ class BatchCandidates:
         """Each query's cosines with its candidate passages (layout order; -inf elsewhere and at its dropped
         passage): one matrix-vector product per query on exactly the rows ``_group_features`` multiplies."""
         out: np.ndarray | None = None
+        by_lang: dict[str, np.ndarray] = {}  # passages (layout order) of each language a query is mapped to
         self._compared_vectors(rows[:0])  # fills the vector cache of a base small enough to hold one
         full = self._compared_vectors(np.arange(len(self._p_pid))) if self._vectors_cached() else None
         for i in range(len(qd)):
@@ -169,7 +170,9 @@ class BatchCandidates:
             pvec = full[prow] if full is not None else self._compared_vectors(prow)
             sim = pvec @ qd[i]
             for lang, v in mapped[i].items():
-                other = layout["p_lang"][in_pass[i]] == lang
+                if lang not in by_lang:
+                    by_lang[lang] = layout["p_lang"] == lang
+                other = by_lang[lang][in_pass[i]]
                 if other.any():
                     sim[other] = pvec[other] @ v
             sim[prow == drops[i]] = -np.inf

@@ -13,8 +13,8 @@ import logging
 import math
 import warnings
 import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +150,15 @@ class TextFeatures:
     word: sp.csr_matrix | None = None
     char: sp.csr_matrix | None = None
     raw: np.ndarray | None = None  # precomputed input, as given
+    #: work the heads reading these features share (see :meth:`shared`); never compared or shown
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def shared(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once for these features whichever head asks first (the heads of a
+        :class:`~cxml.triage.Triage` read one ``TextFeatures``); ``key`` names what it computes."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def n(self) -> int:
@@ -171,19 +180,31 @@ class TextFeatures:
         """
         if self.raw is not None:
             return self.raw
-        parts: list[Any] = []
         use_emb = self.embedding is not None and blocks != "tfidf"
         use_tfidf = self.word is not None and self.char is not None and blocks != "embedding"
+        has_context = context is not None and context.shape[1]
+        if use_emb and not use_tfidf and not has_context:
+            return self.embedding
+        w = embedding_weight if use_tfidf else 1.0
+        key = (use_emb, use_tfidf, float(w), id(self.embedding), id(self.word), id(self.char))
+        if self._memo.get("text_blocks_key") != key:  # one layout kept (a head search tries many in turn)
+            self._memo["text_blocks"] = self._text_blocks(use_emb, use_tfidf, w)
+            self._memo["text_blocks_key"] = key
+        text = self._memo["text_blocks"]
+        if not has_context:
+            return text
+        # the text blocks stacked once for all heads, then the head's context: the same rows as one stack
+        return sp.hstack([text, context * np.float32(CONTEXT_WEIGHT)], format="csr", dtype=np.float32)
+
+    def _text_blocks(self, use_emb: bool, use_tfidf: bool, w: float) -> sp.csr_matrix:
+        parts: list[Any] = []
         if use_emb:
-            w = embedding_weight if use_tfidf else 1.0
             parts.append(sp.csr_matrix(self.embedding * np.float32(w)))
         if use_tfidf:
             s = np.float32(1.0 / math.sqrt(2.0))
             parts += [self.word * s, self.char * s]
-        if context is not None and context.shape[1]:
-            parts.append(context * np.float32(CONTEXT_WEIGHT))
-        if len(parts) == 1 and use_emb:
-            return self.embedding
+        if not parts:
+            return sp.csr_matrix((self.n, 0), dtype=np.float32)
         return sp.hstack(parts, format="csr", dtype=np.float32)
 
     def oos_matrix(self) -> Any:
