@@ -2,9 +2,11 @@
 
 :class:`BatchCandidates` is the part of :class:`cxml.knowledge.KnowledgeBase` that turns a batch of queries'
 dense hits, BM25 and code scores into the per-query candidate features that fusion reads (the same dicts as
-``KnowledgeBase._group_features``, one query at a time). It relies on the base's passage layout (``_p_pid``,
+``_group_features``, one query at a time). It relies on the base's passage layout (``_p_pid``,
 ``_p_art``, ``_p_lang``, ``_art_group``, ``_art_lang``, ``_ap_order`` / ``_ap_bounds``, ``_ga_order`` /
-``_ga_bounds``) and its ``_compared_vectors`` / ``_combine_passage``.
+``_ga_bounds``), its ``_passage_vectors`` and ``_combine_passage``. The one-query-at-a-time path
+(``_features_per_query``, ``_candidate_groups``, ``_group_features``) is here too: the reference the batched
+one is tested against, and the path of a base where an article has no passage.
 
 Every candidate set is a union of whole groups (less the articles a filter leaves out), so the articles in
 group order and their passages in article order form one fixed layout: a query's candidates are a mask over
@@ -20,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from cxml.knowledge import crosslingual
 
 __all__ = ["BatchCandidates"]
 
@@ -37,11 +41,116 @@ class BatchCandidates:
     _ga_order: np.ndarray
     _ga_bounds: np.ndarray
 
-    def _compared_vectors(self, rows: np.ndarray) -> np.ndarray:  # pragma: no cover - KnowledgeBase's
+    def _passage_vectors(self, rows: np.ndarray) -> np.ndarray:  # pragma: no cover - KnowledgeBase's
         raise NotImplementedError
 
     def _combine_passage(self, sim: np.ndarray, lex: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
+
+    def _batchable(self) -> bool:
+        """Whether :mod:`cxml.knowledge.candidates` applies: every article and group has a passage / article."""
+        return bool(len(self._ap_bounds) > 1 and (np.diff(self._ap_bounds) > 0).all()
+                    and len(self._ga_bounds) > 1 and (np.diff(self._ga_bounds) > 0).all())
+
+    def _features_per_query(self, qd: np.ndarray, d_ids: np.ndarray, mapped: list[dict[str, np.ndarray]],
+                            extra: list[np.ndarray], lex_scores: np.ndarray, code_scores: np.ndarray,
+                            tick: list[dict[str, Any]] | None, *, k_lex: int, allowed: np.ndarray | None,
+                            p_ok: np.ndarray | None, exclude_groups: Sequence[int | None] | None,
+                            exclude_passages: Sequence[int] | None) -> list[dict[str, np.ndarray]]:
+        """Candidate groups and their features, one query at a time (the reference of the batched path)."""
+        out = []
+        for i in range(len(qd)):
+            ls = lex_scores[i] if p_ok is None else np.where(p_ok, lex_scores[i], -1.0)
+            cs = code_scores[i] if p_ok is None else np.where(p_ok, code_scores[i], 0.0)
+            drop = -1 if exclude_passages is None else int(exclude_passages[i])
+            if drop >= 0:  # a pseudo-query is not compared with the passage it was cut from
+                ls, cs = ls.copy(), cs.copy()
+                ls[drop], cs[drop] = -1.0, 0.0
+            groups = self._candidate_groups(np.concatenate([d_ids[i], extra[i]]), ls, cs, k_lex)
+            if tick is not None:
+                groups = np.union1d(groups, tick[i]["groups"])
+            if exclude_groups is not None and exclude_groups[i] is not None:
+                groups = groups[groups != exclude_groups[i]]
+            # member articles of the candidate groups, group by group (so grouped and sorted by group)
+            arts = self._ga_order[spans(self._ga_bounds[groups], self._ga_bounds[groups + 1])]
+            if allowed is not None:
+                arts = arts[allowed[arts]]
+            if not len(arts):
+                out.append({"group": np.zeros(0, np.int64)})
+                continue
+            out.append(self._group_features(arts, qd[i], ls, cs, mapped[i], drop))
+        return out
+
+    def _candidate_groups(self, dense_ids: np.ndarray, ls: np.ndarray, cs: np.ndarray, k_lex: int) -> np.ndarray:
+        """Groups of the passages found by the dense search, the ``k_lex`` best BM25 and the code matches."""
+        n_pass = len(self._p_pid)
+        rows_d = np.searchsorted(self._p_pid, dense_ids[dense_ids >= 0])
+        rows_l = np.argpartition(-ls, k_lex - 1)[:k_lex] if k_lex < n_pass else np.arange(n_pass)
+        rows_l = rows_l[ls[rows_l] > 0]
+        rows_c = np.flatnonzero(cs > 0)
+        if len(rows_c) > k_lex:
+            rows_c = rows_c[np.argsort(-cs[rows_c], kind="stable")[:k_lex]]
+        return np.unique(self._art_group[self._p_art[np.concatenate([rows_d, rows_l, rows_c])]])
+
+    def _group_features(self, arts: np.ndarray, q: np.ndarray, ls: np.ndarray, cs: np.ndarray,
+                        mapped: Mapping[str, np.ndarray] | None = None, drop: int = -1) -> dict[str, Any]:
+        """Evidence of candidate articles (sorted by group) aggregated by max: passage -> article -> group.
+
+        ``mapped`` holds the query's version in other languages: passages of those languages are compared
+        with it. ``foreign`` marks the groups with no version in the query's language: the fusions count their
+        missing lexical evidence (a query shares few words with a translation) as neutral
+        (:func:`cxml.knowledge.history.neutral_lexical`).
+        """
+        # their passages, article by article: segment j (from a_start[j]) holds article j's
+        counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
+        a_start = np.cumsum(counts) - counts
+        prow = self._ap_order[spans(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
+        pvec = self._compared_vectors(prow)  # ``q`` is centred already when the base has centres (_score_batch)
+        psim = pvec @ q
+        plex = ls[prow].clip(0, None)
+        for lang, v in (mapped or {}).items():
+            other = self._p_lang[prow] == lang
+            if other.any():
+                psim[other] = pvec[other] @ v
+        psim[prow == drop] = -np.inf
+        # per article: best passage by sim, lex and code (max aggregation, exact in one call; every article
+        # has a passage)
+        a_sim, a_lex, a_code = np.maximum.reduceat(np.vstack([psim, plex, cs[prow]]), a_start,
+                                                   axis=1).astype(np.float64)
+        # snippet: the passage with the best combined evidence (the first one on a tie)
+        comb = self._combine_passage(psim, plex)
+        aj = np.repeat(np.arange(len(arts)), counts)
+        a_best = prow[np.lexsort((-comb, aj))[a_start]]
+        # the articles come grouped, groups ascending (_score_batch): runs of one group, no sort needed
+        a_group = self._art_group[arts]
+        first = np.r_[True, a_group[1:] != a_group[:-1]]
+        g_start, gj = np.flatnonzero(first), np.cumsum(first) - 1
+        # 1 where no version of the group is in the query's language (known only through ``mapped``)
+        foreign = np.isin(self._art_lang[arts], list(mapped or {})).astype(np.float64)
+        g_sim, g_lex, g_code = np.maximum.reduceat(np.vstack([a_sim, a_lex, a_code]), g_start, axis=1)
+        return {"group": a_group[g_start].astype(np.int64), "sim": g_sim,
+                "foreign": np.minimum.reduceat(foreign, g_start), "lex": g_lex, "code": g_code, "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
+                "art_sim": a_sim, "art_lex": a_lex}
+
+    def _compared_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The passage vectors queries are compared with: stored, or centred with the base's language centres.
+
+        Centring is row by row (:func:`cxml.knowledge.crosslingual.centre`), so the centred vectors of a cached
+        base are computed once per change of the vectors or the centres and indexed per query: the same values
+        as centring each query's candidate rows, without the per-query cost.
+        """
+        centres = getattr(self, "_lang_centres", {})
+        if not centres:
+            return self._passage_vectors(rows)
+        means = centres["passage"]
+        self._passage_vectors(rows[:0])  # fills the cache of a small base
+        stored = self._p_vectors
+        if stored is None:  # a base too large to cache: centre the rows asked for
+            return crosslingual.centre(self._passage_vectors(rows), list(self._p_lang[rows]), means)
+        memo = getattr(self, "_p_centred", None)
+        if memo is None or memo[0] is not means or memo[1] is not stored:
+            memo = self._p_centred = (means, stored, crosslingual.centre(stored, list(self._p_lang), means))
+        return memo[2][rows]
 
     def _vectors_cached(self) -> bool:
         """Whether the base keeps its passage vectors in memory (``KnowledgeBase._passage_vectors``)."""
