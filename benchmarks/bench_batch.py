@@ -107,7 +107,7 @@ def child_score(args: argparse.Namespace) -> dict[str, object]:
         client = distributed.Client(cluster)
     cpu0 = _cpu()
     with _PeakRss(children=args.engine == "dask") as sampler:
-        report = score_file(args.model, args.input, args.output, chunk_size=args.chunk_size, quiet=True,
+        report = score_file(args.model, args.input, args.output, chunk_size=args.chunk_size, quiet=True, overwrite=True,
                             engine=args.engine, scheduler=client)
     cpu = _cpu() - cpu0
     if client is not None:
@@ -295,8 +295,9 @@ def neural_section(args: argparse.Namespace, workdir: Path, inputs: dict[int, Pa
                       output=workdir / f"scored_{spec.replace(':', '_')}.parquet", chunk_size=min(args.chunk_size, n))
         share = r["rows_per_cpu_s"] / enc["rows_per_cpu_s"]
         results[spec] = {"score": r, "encoder": enc, "share": share, "n": n}
-        print(f"{spec} {n:,}: {r['rows_per_s']:.1f} tickets/s end to end, encoder alone {enc['rows_per_s']:.1f} "
-              f"texts/s ({100 * share:.0f} % per CPU second)", flush=True)
+        print(f"{spec} {n:,}: {r['rows_per_s']:.1f} tickets/s end to end ({r['rows_per_cpu_s']:.1f} per CPU second, "
+              f"peak RSS {r['peak_rss_mb']:,.0f} MB), encoder alone {enc['rows_per_s']:.1f} texts/s "
+              f"({100 * share:.0f} % per CPU second)", flush=True)
         table.append(f"| `{spec}` | {n:,} | {enc['rows_per_s']:.1f} | {r['rows_per_s']:.1f} | "
                      f"{100 * share:.0f} % | {100 * r['rows_per_s'] / enc['rows_per_s']:.0f} % | "
                      f"{1_000_000 / r['rows_per_s'] / 3600:.2f} h | {_fmt(r['peak_rss_mb'])} | {r['load']:.1f} |")
@@ -323,7 +324,8 @@ def _fmt(x: float) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000", help="tfidf backlog sizes")
+    parser.add_argument("--sizes", default="10000,100000,1000000",
+                        help="tfidf backlog sizes (\"\": no tfidf section, e.g. for --neural-engines e5-static)")
     parser.add_argument("--chunk-size", type=int, default=10_000)
     parser.add_argument("--neural-size", type=int, default=1000, help="neural backlog size (0: skip)")
     parser.add_argument("--neural-train", type=int, default=600, help="tickets to train the neural model on")
@@ -364,13 +366,15 @@ def main(argv: list[str] | None = None) -> None:
                         *([args.dask_size] if args.dask_size and not args.no_dask else []),
                         *([args.kill_size] if args.kills else [])})
     inputs = make_inputs(workdir, all_sizes, args.seed)
-    tfidf = train(workdir, args.seed, neural=False, n_train=args.tfidf_train)
+    tfidf = train(workdir, args.seed, neural=False, n_train=args.tfidf_train) if sizes or args.kills or (
+        args.dask_size and not args.no_dask) else None
     lines: list[str] = []
     results: dict[str, object] = {}
 
-    # tfidf throughput and memory per size
+    # tfidf throughput and memory per size (none with --sizes "")
     rows = []
-    ceiling = run_child("predict", model=tfidf, input=inputs[min(sizes)], n=min(args.chunk_size, min(sizes)))
+    ceiling = (run_child("predict", model=tfidf, input=inputs[min(sizes)], n=min(args.chunk_size, min(sizes)))
+               if sizes else {})
     for n in sizes:
         out = workdir / f"scored_tfidf_{n}.parquet"
         r = run_child("score", model=tfidf, input=inputs[n], output=out, chunk_size=args.chunk_size)
@@ -378,7 +382,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"tfidf {n:>9,}: {r['rows_per_s']:,.0f} tickets/s, peak RSS {r['peak_rss_mb']:,.0f} MB "
               f"(after load {r['baseline_rss_mb']:,.0f} MB)", flush=True)
     results["tfidf"] = {str(n): r for n, r in rows}
-    lines += ["### features=\"tfidf\" triage (reason, priority, team), local engine", "",
+    lines += [] if not sizes else ["### features=\"tfidf\" triage (reason, priority, team), local engine", "",
               f"`score_file` Parquet -> Parquet, chunk_size {args.chunk_size:,}; each size in a fresh process. "
               f"Ceiling: the model's own `Triage.predict` on one in-memory chunk of {ceiling['rows']:,} tickets: "
               f"{_fmt(ceiling['rows_per_s'])} tickets/s wall, {_fmt(ceiling['rows_per_cpu_s'])} tickets per CPU "

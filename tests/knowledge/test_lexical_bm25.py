@@ -49,3 +49,22 @@ def test_scores_are_the_same_bits_whatever_the_string_hash_seed(tmp_path):
         assert run.returncode == 0, run.stderr[-2000:]
         digests.add(run.stdout.strip().splitlines()[-1])
     assert len(digests) == 1
+
+
+def test_batch_scores_equal_one_query_at_a_time(webshop):
+    """All queries' postings added at once give each cell the bits of adding one query's terms in order."""
+    import numpy as np
+
+    a = webshop.articles
+    index = lexical.LexicalIndex().fit((a["title"] + "\n" + a["body"]).tolist())
+    t = webshop.tickets.iloc[:120]
+    queries = (t["subject"] + "\n" + t["body"]).tolist() + ["", "zzz unknown", "E-402 E-402 refund"]
+    scores, norms = index.score(queries)
+    w = index._wt
+    for i, toks in enumerate(index.tokenize_many(queries)):
+        ids, norm = index._query_terms(toks)
+        row = np.zeros(index.n_docs_, np.float32)
+        for j in ids:
+            row[w.indices[w.indptr[j]:w.indptr[j + 1]]] += w.data[w.indptr[j]:w.indptr[j + 1]]
+        assert row.tobytes() == scores[i].tobytes() and np.float32(norm) == norms[i]
+    assert (scores > 0).sum() > 10 * len(t)

@@ -67,6 +67,7 @@ from cxml.checks import is_missing, reject_single_string
 from cxml.exceptions import InputTypeError, NotFittedError, ValidationError
 from cxml.knowledge import (
     answerability,
+    candidates,
     crosslingual,
     dense,
     fusion,
@@ -76,6 +77,7 @@ from cxml.knowledge import (
     passages,
     store,
     tickets,
+    zero_shot,
 )
 from cxml.knowledge import articles as article_files
 from cxml.persistence import register_artifact
@@ -93,11 +95,13 @@ GATES = ("precision", "agent", "strict")
 _MAX_CENTRE_PASSAGES = 20_000
 #: Passage vectors kept in memory for scoring up to this size (bytes); larger bases read them per query.
 _MAX_CACHED_BYTES = 64 * 2**20
+#: Queries scored together hold a few (queries x passages) arrays: at most this many cells each.
+_BATCH_CELLS = 2_000_000
 _RESULT_DTYPES = {"rank": "int64", "score": "float64", "similarity": "float64", "lexical": "float64"}
 
 
 @register_artifact("knowledge_base")
-class KnowledgeBase(tickets.TicketHistory):
+class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot.ZeroShotCalibration):
     """Hybrid (dense + BM25) article suggestion over a help centre, with learning from history.
 
     Parameters
@@ -510,13 +514,15 @@ class KnowledgeBase(tickets.TicketHistory):
                      exclude_tickets: Sequence[str | None] | None = None,
                      langs: Sequence[str | None] | None = None,
                      exclude_passages: Sequence[int] | None = None,
-                     gap_history: bool = False) -> list[dict[str, np.ndarray]]:
+                     gap_history: bool = False, per_query: bool = False) -> list[dict[str, np.ndarray]]:
         """Candidate groups and their features for each query.
 
         Returns, per query, a dict of arrays over candidate groups: ``group``, ``sim`` (best
         passage cosine), ``lex`` (best passage BM25 / coverage), ``art_best`` (best article of
         the group by score, per member article: handled later), and ticket features. ``gap_history``: the past tickets
-        of ``exclude_groups`` are left out of the neighbours too (a simulated gap, as a real one, has none).
+        of ``exclude_groups`` are left out of the neighbours too (a simulated gap, as a real one, has none). The
+        queries are scored together (:mod:`cxml.knowledge.candidates`), to the same values as one at a time
+        (``per_query=True``, the reference the tests compare with).
         """
         n_pass = len(self._p_pid)
         k_dense = min(n_pass, max(64, 8 * n_groups))
@@ -534,29 +540,22 @@ class KnowledgeBase(tickets.TicketHistory):
         code_scores = self._lex.code_match(texts, toks)
         tick = (self._ticket_neighbours(qv, exclude_tickets, exclude_groups if gap_history else None)
                 if self._has_tickets() else None)
-        out = []
         k_lex = min(n_pass, max(32, 4 * n_groups))
         p_ok = allowed[self._p_art] if allowed is not None else None
-        for i in range(len(texts)):
-            ls = lex_scores[i] if p_ok is None else np.where(p_ok, lex_scores[i], -1.0)
-            cs = code_scores[i] if p_ok is None else np.where(p_ok, code_scores[i], 0.0)
-            drop = -1 if exclude_passages is None else int(exclude_passages[i])
-            if drop >= 0:  # a pseudo-query is not compared with the passage it was cut from
-                ls, cs = ls.copy(), cs.copy()
-                ls[drop], cs[drop] = -1.0, 0.0
-            groups = self._candidate_groups(np.concatenate([d_ids[i], extra[i]]), ls, cs, k_lex)
-            if tick is not None:
-                groups = np.union1d(groups, tick[i]["groups"])
-            if exclude_groups is not None and exclude_groups[i] is not None:
-                groups = groups[groups != exclude_groups[i]]
-            # member articles of the candidate groups, group by group (so grouped and sorted by group)
-            arts = self._ga_order[_ranges(self._ga_bounds[groups], self._ga_bounds[groups + 1])]
-            if allowed is not None:
-                arts = arts[allowed[arts]]
-            if not len(arts):
-                out.append({"group": np.zeros(0, np.int64)})
-                continue
-            out.append(self._group_features(arts, qd[i], ls, cs, mapped[i], drop))
+        if per_query or not self._batchable():
+            out = self._features_per_query(qd, d_ids, mapped, extra, lex_scores, code_scores, tick, k_lex=k_lex,
+                                           allowed=allowed, p_ok=p_ok, exclude_groups=exclude_groups,
+                                           exclude_passages=exclude_passages)
+        else:
+            out = []
+            step = max(1, _BATCH_CELLS // max(n_pass, 1))
+            for a in range(0, len(texts), step):
+                b = slice(a, a + step)
+                out += self._features_batched(
+                    qd[b], d_ids[b], mapped[b], extra[b], lex_scores[b], code_scores[b],
+                    None if tick is None else tick[b], k_lex=k_lex, allowed=allowed, p_ok=p_ok,
+                    exclude_groups=None if exclude_groups is None else exclude_groups[b],
+                    exclude_passages=None if exclude_passages is None else exclude_passages[b])
         if tick is not None:  # past-ticket evidence of every query's candidates at once
             done = [i for i, f in enumerate(out) if len(f["group"])]
             found = history.ticket_features_many([tick[i] for i in done], [out[i]["group"] for i in done])
@@ -597,60 +596,6 @@ class KnowledgeBase(tickets.TicketHistory):
                 parts.append(self._search(self.dense_, qv, min(k, len(pids)), pids)[1])
         return np.hstack(parts) if parts else np.full((len(qv), 1), -1, np.int64)
 
-    def _candidate_groups(self, dense_ids: np.ndarray, ls: np.ndarray, cs: np.ndarray, k_lex: int) -> np.ndarray:
-        """Groups of the passages found by the dense search, the ``k_lex`` best BM25 and the code matches."""
-        n_pass = len(self._p_pid)
-        rows_d = np.searchsorted(self._p_pid, dense_ids[dense_ids >= 0])
-        rows_l = np.argpartition(-ls, k_lex - 1)[:k_lex] if k_lex < n_pass else np.arange(n_pass)
-        rows_l = rows_l[ls[rows_l] > 0]
-        rows_c = np.flatnonzero(cs > 0)
-        if len(rows_c) > k_lex:
-            rows_c = rows_c[np.argsort(-cs[rows_c], kind="stable")[:k_lex]]
-        return np.unique(self._art_group[self._p_art[np.concatenate([rows_d, rows_l, rows_c])]])
-
-    def _group_features(self, arts: np.ndarray, q: np.ndarray, ls: np.ndarray, cs: np.ndarray,
-                        mapped: Mapping[str, np.ndarray] | None = None, drop: int = -1) -> dict[str, Any]:
-        """Evidence of candidate articles (sorted by group) aggregated by max: passage -> article -> group.
-
-        ``mapped`` holds the query's version in other languages: passages of those languages are compared
-        with it. ``foreign`` marks the groups with no version in the query's language: the fusions count their
-        missing lexical evidence (a query shares few words with a translation) as neutral
-        (:func:`cxml.knowledge.history.neutral_lexical`).
-        """
-        # their passages, article by article: segment j (from a_start[j]) holds article j's
-        counts = self._ap_bounds[arts + 1] - self._ap_bounds[arts]
-        a_start = np.cumsum(counts) - counts
-        prow = self._ap_order[_ranges(self._ap_bounds[arts], self._ap_bounds[arts + 1])]
-        pvec = self._passage_vectors(prow)
-        centres = getattr(self, "_lang_centres", {})
-        if centres:  # ``q`` is centred already (_score_batch)
-            pvec = crosslingual.centre(pvec, list(self._p_lang[prow]), centres["passage"])
-        psim = pvec @ q
-        plex = ls[prow].clip(0, None)
-        for lang, v in (mapped or {}).items():
-            other = self._p_lang[prow] == lang
-            if other.any():
-                psim[other] = pvec[other] @ v
-        psim[prow == drop] = -np.inf
-        # per article: best passage by sim, lex and code (max aggregation, exact in one call; every article
-        # has a passage)
-        a_sim, a_lex, a_code = np.maximum.reduceat(np.vstack([psim, plex, cs[prow]]), a_start,
-                                                   axis=1).astype(np.float64)
-        # snippet: the passage with the best combined evidence (the first one on a tie)
-        comb = self._combine_passage(psim, plex)
-        aj = np.repeat(np.arange(len(arts)), counts)
-        a_best = prow[np.lexsort((-comb, aj))[a_start]]
-        # the articles come grouped, groups ascending (_score_batch): runs of one group, no sort needed
-        a_group = self._art_group[arts]
-        first = np.r_[True, a_group[1:] != a_group[:-1]]
-        g_start, gj = np.flatnonzero(first), np.cumsum(first) - 1
-        # 1 where no version of the group is in the query's language (known only through ``mapped``)
-        foreign = np.isin(self._art_lang[arts], list(mapped or {})).astype(np.float64)
-        g_sim, g_lex, g_code = np.maximum.reduceat(np.vstack([a_sim, a_lex, a_code]), g_start, axis=1)
-        return {"group": a_group[g_start].astype(np.int64), "sim": g_sim,
-                "foreign": np.minimum.reduceat(foreign, g_start), "lex": g_lex, "code": g_code, "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
-                "art_sim": a_sim, "art_lex": a_lex}
-
     def _passage_vectors(self, rows: np.ndarray) -> np.ndarray:
         """Stored vectors of passages (rows of ``passages_``): of a base up to ``_MAX_CACHED_BYTES`` of vectors,
         read from the index once (after each change) and kept, not once per query."""
@@ -666,114 +611,6 @@ class KnowledgeBase(tickets.TicketHistory):
         """(ranking key, gate value) per candidate group (see :func:`cxml.knowledge.fusion.fuse`)."""
         return fusion.fuse(f, fusion=self.fusion, dense_weight=float(self.dense_weight), rrf_k=float(self.rrf_k),
                            calib=self.calib_, ranker=getattr(self, "ranker_", None))
-
-    # ------------------------------------------------------------------ calibration
-    def _calibrate_articles(self) -> None:
-        """Zero-shot calibration: article titles as queries, their own article held out.
-
-        The best match of a title whose article group is excluded is a sample of what a
-        query with no article gets ("null"); feature scales (mean / sd of the null top match)
-        and the score's reference distribution come from it. Per encoder, never hard-coded.
-        """
-        a = self.articles_
-        rng = np.random.default_rng(self.random_state)
-        n = min(len(a), int(self.n_calibration))
-        pick = np.sort(rng.choice(len(a), size=n, replace=False)) if len(a) > n else np.arange(len(a))
-        self.calib_ = {"sim_mu": 0.0, "sim_sd": 1.0, "lex_mu": 0.0, "lex_sd": 1.0}
-        if len(self._group_names) < 2:
-            self.calib_["null"] = []
-            self.calib_["strict"] = 0.0
-            self.threshold_ = 0.0
-            self.calibration_source_ = "none (one article group)"
-            return
-        texts = a["title"].iloc[pick].astype(str).tolist()
-        qv = self._encode_queries(texts)
-        feats = self._score_batch(texts, qv, n_groups=5, exclude_groups=list(self._art_group[pick]),
-                                  langs=list(self._art_lang[pick]))
-        top_sim = np.array([f["sim"].max() if len(f["group"]) else np.nan for f in feats])
-        top_lex = np.array([f["lex"].max() if len(f["group"]) else np.nan for f in feats])
-        self.calib_.update(sim_mu=float(np.nanmean(top_sim)), sim_sd=float(max(np.nanstd(top_sim), 1e-3)),
-                           lex_mu=float(np.nanmean(top_lex)), lex_sd=float(max(np.nanstd(top_lex), 1e-2)))
-        null = np.sort([self._fused(f)[1].max() for f in feats if len(f["group"])])
-        self.calib_["null"] = null.tolist()
-        # the probability: the same titles (no answer in the base) and pseudo-queries whose article is there
-        pq_texts, pq_groups, pq_langs, pq_rows = self._pseudo_queries(pick, rng)
-        pq_feats = self._score_batch(pq_texts, self._encode_queries(pq_texts), n_groups=5, langs=pq_langs,
-                                     exclude_passages=pq_rows) if pq_texts else []
-        gates = [self._fused(f)[1] for f in feats] + [self._fused(f)[1] for f in pq_feats]
-        self._zero_shot_strict(null, np.sort([g.max() for g in gates[len(feats):] if len(g)]))
-        golds = [np.zeros(len(f["group"]), bool) for f in feats] + [f["group"] == g for f, g in
-                                                                     zip(pq_feats, pq_groups, strict=True)]
-        self._fit_probability(gates, golds, np.r_[np.zeros(len(feats), bool), np.ones(len(pq_feats), bool)], 0.5)
-        self.calibration_source_ = (f"{len(null)} article titles with their own article held out and "
-                                    f"{len(pq_texts)} pseudo-queries (article sentences, words dropped) with it "
-                                    "present")
-
-    def _zero_shot_strict(self, null: np.ndarray, pos: np.ndarray) -> None:
-        """The strict gate before feedback: a query is withheld when its best match is below both most titles'
-        with no article (the ``1 - no_match_rate`` quantile) and nearly all pseudo-queries' with their article
-        present (the ``miss_rate`` quantile). Read on the best matches of both samples together (``strict_ref``),
-        so that a match far below every title's is still told from one just below them.
-
-        Titles are cleaner than tickets (real tickets score far below them: on the demo help centre the title
-        rule alone withheld 89-99 % of the tickets whose article exists), and without history nothing says the
-        base has gaps, hence the pseudo-queries' bound.
-        """
-        ref = np.sort(np.r_[null, pos])
-        cut = float(np.quantile(null, 1.0 - float(self.no_match_rate))) if len(null) else np.inf
-        if len(pos):
-            cut = min(cut, float(np.quantile(pos, float(self.miss_rate))))
-        self.calib_["strict_ref"] = ref.tolist()
-        self.calib_["strict"] = float(fusion.quantile_rank(ref, np.array([cut]))[0]) if np.isfinite(cut) else 0.0
-
-    def _pseudo_queries(self, pick: np.ndarray,
-                        rng: np.random.Generator) -> tuple[list[str], list[int], list[str | None], list[int]]:
-        """A noisy partial sentence of each picked article, and the passage it was cut from (-1: kept).
-
-        A window of a passage's text with a third of the words dropped, scored with that passage excluded
-        (when the article has another):
-        a zero-shot stand-in for a ticket whose article is in the base, sharing the topic with the rest of
-        the article but not its words verbatim, as real questions do.
-        """
-        texts, groups, langs, source = [], [], [], []
-        for ai in pick:
-            rows = self._ap_order[self._ap_bounds[ai]:self._ap_bounds[ai + 1]]
-            row = int(rng.choice(rows))
-            words = str(self._p_snippet[row]).split()
-            if len(words) < 3:
-                continue
-            start = int(rng.integers(0, max(1, len(words) - 12)))
-            window = words[start:start + 12]
-            keep = rng.random(len(window)) >= 1 / 3
-            kept = [w for w, k in zip(window, keep, strict=True) if k]
-            texts.append(" ".join(kept if len(kept) >= 3 else window))
-            groups.append(int(self._art_group[ai]))
-            langs.append(self._art_lang[ai])
-            source.append(row if len(rows) > 1 else -1)  # the article keeps another passage to be found by
-        return texts, groups, langs, source
-
-    def _fit_probability(self, gates: list[np.ndarray], golds: list[np.ndarray], answerable: np.ndarray,
-                         prior: float) -> None:
-        """Fit the probability model, the precision curve of the first suggestions and the default threshold.
-
-        ``answerable`` marks the calibration queries whose article is in the base; in the precision curve
-        they weigh ``prior`` together (the expected share of tickets the base can answer), the others the rest.
-        """
-        model = fusion.fit_probability(gates, golds)
-        p_top, correct, weight = [], [], []
-        n_ans = max(int(np.sum(answerable)), 1)
-        n_not = max(int(len(answerable) - np.sum(answerable)), 1)
-        for g, y, ans in zip(gates, golds, answerable, strict=True):
-            if len(g):
-                top = int(np.argmax(g))
-                p_top.append(float(fusion.probability(g, model)[top]))
-                correct.append(bool(np.asarray(y)[top]))
-                weight.append(prior / n_ans if ans else (1.0 - prior) / n_not)
-        self.calib_["prob"] = model
-        self.calib_["answerable_share"] = float(prior)
-        self.calib_["curve"] = fusion.precision_curve(np.asarray(p_top), np.asarray(correct, bool),
-                                                      np.asarray(weight))
-        self.threshold_ = self._threshold(None, None, None)[0]
 
     def _strict_score(self, gate: np.ndarray) -> np.ndarray:
         """Share of "no-article" queries whose best match scored lower (what the strict gate reads)."""
@@ -1076,14 +913,6 @@ class KnowledgeBase(tickets.TicketHistory):
     def _load_artifact(cls, directory: Path, manifest: dict[str, Any], *, allow_pickle: bool,
                        trusted: Sequence[str]) -> KnowledgeBase:
         return store.read_state(cls, directory, manifest)
-
-
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(a, b) for a, b in zip(starts, ends)])`` without a Python loop."""
-    lens = ends - starts
-    if not len(lens):
-        return np.zeros(0, np.int64)
-    return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
 
 
 def _snippet(text: str, n: int = 300) -> str:

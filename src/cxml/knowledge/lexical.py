@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from cxml.knowledge.candidates import spans
+
 __all__ = ["STOP_WORDS", "tokenize", "LexicalIndex"]
 
 # Function words of English and Finnish: BM25's idf already discounts them, but they make
@@ -162,11 +164,18 @@ class LexicalIndex:
         if self.n_docs_ == 0 or not self.vocabulary_:
             return scores, norms
         indptr, indices, data = self._wt.indptr, self._wt.indices, self._wt.data
+        ids: list[int] = []
+        n_ids = np.zeros(len(queries), np.int64)
         for i, toks in enumerate(self.tokenize_many(queries) if tokens is None else tokens):
-            ids, norms[i] = self._query_terms(toks)
-            row = scores[i]
-            for j in ids:  # a term's postings name each text once: no duplicate indices
-                row[indices[indptr[j]:indptr[j + 1]]] += data[indptr[j]:indptr[j + 1]]
+            terms, norms[i] = self._query_terms(toks)
+            ids += terms
+            n_ids[i] = len(terms)
+        # every query's postings, query by query and its terms in ascending order; ``np.add.at`` adds them one
+        # after the other, so each (query, text) cell sums its terms in that order, as one query at a time does
+        term = np.asarray(ids, np.int64)
+        starts, ends = indptr[term], indptr[term + 1]
+        at = spans(starts, ends)
+        np.add.at(scores, (np.repeat(np.repeat(np.arange(len(queries)), n_ids), ends - starts), indices[at]), data[at])
         return scores, norms
 
     def code_match(self, queries: Sequence[str], tokens: Sequence[list[str]] | None = None) -> np.ndarray:

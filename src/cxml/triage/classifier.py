@@ -674,7 +674,9 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
                                         empty=batch.empty, unknown_language=unknown, out_of_scope=oos)
         labels = self.classes_.tolist()
         order = np.argsort(-P, axis=1, kind="stable")[:, :3]
-        top3 = [[(labels[j], float(P[i, j])) for j in row] for i, row in enumerate(order)]
+        top_labels = np.asarray(labels, dtype=object)[order].tolist()  # the same objects, by rows at once
+        top3 = [list(zip(lab, p, strict=True))
+                for lab, p in zip(top_labels, np.take_along_axis(P, order, axis=1).tolist(), strict=True)]
         index = batch.index if batch.index is not None else pd.RangeIndex(len(P))
         return pd.DataFrame({
             "label": pd.Series(np.asarray(labels, dtype=object)[idx] if len(idx) else [], dtype=object,

@@ -12,8 +12,9 @@ import json
 import logging
 import math
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,15 @@ class TextFeatures:
     word: sp.csr_matrix | None = None
     char: sp.csr_matrix | None = None
     raw: np.ndarray | None = None  # precomputed input, as given
+    #: work the heads reading these features share (see :meth:`shared`); never compared or shown
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def shared(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once for these features whichever head asks first (the heads of a
+        :class:`~cxml.triage.Triage` read one ``TextFeatures``); ``key`` names what it computes."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def n(self) -> int:
@@ -170,19 +180,31 @@ class TextFeatures:
         """
         if self.raw is not None:
             return self.raw
-        parts: list[Any] = []
         use_emb = self.embedding is not None and blocks != "tfidf"
         use_tfidf = self.word is not None and self.char is not None and blocks != "embedding"
+        has_context = context is not None and context.shape[1]
+        if use_emb and not use_tfidf and not has_context:
+            return self.embedding
+        w = embedding_weight if use_tfidf else 1.0
+        key = (use_emb, use_tfidf, float(w), id(self.embedding), id(self.word), id(self.char))
+        if self._memo.get("text_blocks_key") != key:  # one layout kept (a head search tries many in turn)
+            self._memo["text_blocks"] = self._text_blocks(use_emb, use_tfidf, w)
+            self._memo["text_blocks_key"] = key
+        text = self._memo["text_blocks"]
+        if not has_context:
+            return text
+        # the text blocks stacked once for all heads, then the head's context: the same rows as one stack
+        return sp.hstack([text, context * np.float32(CONTEXT_WEIGHT)], format="csr", dtype=np.float32)
+
+    def _text_blocks(self, use_emb: bool, use_tfidf: bool, w: float) -> sp.csr_matrix:
+        parts: list[Any] = []
         if use_emb:
-            w = embedding_weight if use_tfidf else 1.0
             parts.append(sp.csr_matrix(self.embedding * np.float32(w)))
         if use_tfidf:
             s = np.float32(1.0 / math.sqrt(2.0))
             parts += [self.word * s, self.char * s]
-        if context is not None and context.shape[1]:
-            parts.append(context * np.float32(CONTEXT_WEIGHT))
-        if len(parts) == 1 and use_emb:
-            return self.embedding
+        if not parts:
+            return sp.csr_matrix((self.n, 0), dtype=np.float32)
         return sp.hstack(parts, format="csr", dtype=np.float32)
 
     def oos_matrix(self) -> Any:
@@ -274,9 +296,7 @@ class TextFeaturizer:
             out.embedding = (np.vstack([memo[t] for t in texts]).astype(np.float32) if len(texts)
                              else np.zeros((0, dim), dtype=np.float32))
         if self.tfidf_ is not None:
-            word_vec, char_vec = (v for _, v in self.tfidf_.transformer_list)
-            out.word = word_vec.transform(list(texts)).astype(np.float32).tocsr()
-            out.char = char_vec.transform(list(texts)).astype(np.float32).tocsr()
+            out.word, out.char = tfidf_blocks(self.tfidf_, list(texts))
         return out
 
     def get_encoder(self) -> Any:
@@ -364,9 +384,7 @@ class TextFeaturizer:
         if self.encoder_spec_ is not None:
             out.embedding = self._encode(batch)
         if self.tfidf_ is not None:
-            word_vec, char_vec = (v for _, v in self.tfidf_.transformer_list)
-            out.word = word_vec.transform(batch.texts).astype(np.float32).tocsr()
-            out.char = char_vec.transform(batch.texts).astype(np.float32).tocsr()
+            out.word, out.char = tfidf_blocks(self.tfidf_, batch.texts)
         return out
 
     def unigram_idf(self) -> dict[str, float]:
@@ -436,6 +454,65 @@ _TFIDF_PARAMS = {
     "word": {"ngram_range": (1, 2), "analyzer": "word"},
     "char": {"ngram_range": (2, 5), "analyzer": "char_wb"},
 }
+
+
+def tfidf_blocks(union: Any, texts: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The word and character TF-IDF blocks of ``texts`` (float32 CSR), as the fitted union's vectorizers
+    compute them; the character block counted word by word (:func:`char_wb_counts`)."""
+    word_vec, char_vec = (v for _, v in union.transformer_list)
+    word = word_vec.transform(texts).astype(np.float32).tocsr()
+    if _counts_by_word(char_vec):
+        char = char_vec._tfidf.transform(char_wb_counts(char_vec, texts), copy=False)
+    else:
+        char = char_vec.transform(texts)
+    return word, char.astype(np.float32).tocsr()
+
+
+#: Words whose n-gram columns are memoised per character vectorizer (cleared when full: memory stays flat).
+_MAX_MEMO_WORDS = 100_000
+_NGRAM_MEMO: weakref.WeakKeyDictionary[Any, dict[str, list[int]]] = weakref.WeakKeyDictionary()
+
+
+def _counts_by_word(vec: Any) -> bool:
+    """Whether ``vec`` is a fitted ``char_wb`` TF-IDF vectorizer whose counts :func:`char_wb_counts` reproduces."""
+    return (isinstance(vec, TfidfVectorizer) and vec.analyzer == "char_wb" and vec.input == "content"
+            and not vec.binary and hasattr(vec, "vocabulary_") and hasattr(vec, "_tfidf"))
+
+
+def char_wb_counts(vec: Any, texts: Sequence[str]) -> sp.csr_matrix:
+    """The n-gram count matrix of a fitted ``char_wb`` vectorizer, equal to the one its ``transform`` counts.
+
+    ``char_wb`` n-grams never cross a space: a text's n-grams are those of its words, one after the other. So
+    each distinct word is analysed once (with the vectorizer's own preprocessing and n-gram code, memoised
+    across calls) and the counts are the product of a text-by-word count matrix and a word-by-n-gram one:
+    integers, exact in float32, with sorted indices as scikit-learn leaves them.
+    """
+    vocab = vec.vocabulary_
+    memo = _NGRAM_MEMO.setdefault(vec, {})
+    if len(memo) > _MAX_MEMO_WORDS:
+        memo.clear()
+    decode, preprocess, spaces = vec.decode, vec.build_preprocessor(), vec._white_spaces
+    words: dict[str, int] = {}
+    cols: list[int] = []
+    indptr = [0]
+    for doc in texts:
+        cols += [words.setdefault(w, len(words)) for w in spaces.sub(" ", preprocess(decode(doc))).split()]
+        indptr.append(len(cols))
+    by_word = sp.csr_matrix((np.ones(len(cols), np.float32), np.asarray(cols, np.int64), np.asarray(indptr)),
+                            shape=(len(texts), len(words)))
+    grams: list[int] = []
+    g_ptr = [0]
+    for w in words:
+        ids = memo.get(w)
+        if ids is None:
+            ids = memo[w] = [vocab[g] for g in vec._char_wb_ngrams(w) if g in vocab]
+        grams += ids
+        g_ptr.append(len(grams))
+    word_grams = sp.csr_matrix((np.ones(len(grams), np.float32), np.asarray(grams, np.int64), np.asarray(g_ptr)),
+                               shape=(len(words), len(vocab)))
+    counts = (by_word @ word_grams).tocsr().astype(vec.dtype)
+    counts.sum_duplicates()  # canonical: indices sorted, no duplicates
+    return counts
 
 
 def _tfidf_vectorizer(kind: str, min_df: int) -> Any:

@@ -279,7 +279,8 @@ def detector_scores(thresholds: dict[str, float] | None, prototypes: np.ndarray 
     out: dict[str, np.ndarray] = {}
     for method in thresholds or {}:
         if method == "coverage":
-            out[method] = vocabulary_coverage(batch.texts, featurizer.unigram_idf())
+            idf = featurizer.unigram_idf()
+            out[method] = feats.shared(("coverage", id(idf)), lambda idf=idf: vocabulary_coverage(batch.texts, idf))
         elif prototypes is not None:
             out[method] = max_similarity(feats.oos_matrix(), prototypes)
     return out

@@ -1,0 +1,77 @@
+"""The TF-IDF blocks of :mod:`cxml.triage.features`: the fast character counts equal scikit-learn's, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from cxml.triage import features
+
+TEXTS = ["My card payment fails with E-402", "Où est ma commande ? Numéro 12345", "  tabs\tand\n\nnew  lines  ",
+         "", "x", "Tilaus ei ole saapunut, missä paketti on?", "İstanbul ÄÖ ß ﬁ", "refund refund refund please"]
+
+
+def _assert_same(got, want) -> None:
+    assert type(got) is type(want) and got.dtype == want.dtype and got.shape == want.shape
+    assert got.has_sorted_indices and want.has_sorted_indices
+    for part in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(got, part), getattr(want, part), err_msg=part)
+
+
+@pytest.mark.parametrize("params", [{}, {"lowercase": False}, {"strip_accents": "unicode", "ngram_range": (1, 3)}])
+def test_char_wb_counts_equal_sklearn(params):
+    """Counts per word, multiplied out, are scikit-learn's counts; twice (the second from the memo)."""
+    train = TEXTS * 3 + [t.upper() for t in TEXTS]
+    vec = features._tfidf_vectorizer("char", 1).set_params(**params).fit(train)
+    docs = TEXTS + ["unseen wörds here", "payment payment E-402 e-402"]
+    for _ in range(2):
+        _assert_same(vec._tfidf.transform(features.char_wb_counts(vec, docs), copy=False), vec.transform(docs))
+
+
+def test_tfidf_blocks_equal_the_vectorizers(webshop_texts):
+    """Both blocks of a fitted featurizer union, as its vectorizers' own transform gives them."""
+    union = features._fit_tfidf(webshop_texts[:300])
+    word, char = features.tfidf_blocks(union, webshop_texts[300:])
+    want_word, want_char = (v.transform(webshop_texts[300:]).astype(np.float32).tocsr()
+                            for _, v in union.transformer_list)
+    _assert_same(word, want_word)
+    _assert_same(char, want_char)
+    assert char.nnz > 10 * len(webshop_texts[300:])
+
+
+def test_other_vectorizers_fall_back():
+    """A vectorizer the word-by-word count does not model (word analyzer, binary counts) is left to sklearn."""
+    assert not features._counts_by_word(TfidfVectorizer(analyzer="word").fit(TEXTS))
+    assert not features._counts_by_word(TfidfVectorizer(analyzer="char_wb", binary=True).fit(TEXTS))
+    assert not features._counts_by_word(TfidfVectorizer(analyzer="char_wb"))  # not fitted
+    assert features._counts_by_word(TfidfVectorizer(analyzer="char_wb").fit(TEXTS))
+
+
+@pytest.fixture(scope="module")
+def webshop_texts() -> list[str]:
+    from cxml.datasets import make_webshop
+
+    t = make_webshop(n_tickets=500, seed=3).tickets
+    return (t["subject"] + "\n" + t["body"]).tolist()
+
+
+def test_head_matrix_shares_the_text_blocks(webshop_texts):
+    """Heads with different contexts and layouts read one TextFeatures: each matrix is the full stack of its blocks."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    n = 40
+    feats = features.TextFeatures(embedding=rng.standard_normal((n, 8)).astype(np.float32))
+    feats.word, feats.char = features.tfidf_blocks(features._fit_tfidf(webshop_texts[:200]), webshop_texts[:n])
+    contexts = [sp.random(n, k, density=0.3, format="csr", dtype=np.float32, random_state=k) for k in (3, 5, 0)]
+    s = np.float32(1 / np.sqrt(2.0))
+    for blocks, weight in (("all", 0.5), ("all", 0.5), ("all", 2.0), ("tfidf", 1.0), ("all", 0.5)):
+        for ctx in contexts:
+            parts = [sp.csr_matrix(feats.embedding * np.float32(weight))] if blocks == "all" else []
+            parts += [feats.word * s, feats.char * s]
+            if ctx.shape[1]:
+                parts.append(ctx * np.float32(features.CONTEXT_WEIGHT))
+            want = sp.hstack(parts, format="csr", dtype=np.float32)
+            _assert_same(feats.head_matrix(ctx, blocks=blocks, embedding_weight=weight), want)
+    assert feats.head_matrix(None, blocks="embedding") is feats.embedding
