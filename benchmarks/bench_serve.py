@@ -253,6 +253,45 @@ def crash(model: Path, work: Path, n_events: int) -> dict[str, Any]:
             "recovered": re.findall(r"(\d+) events requeued, (\d+) in doubt", srv.output())}
 
 
+def batch_stats(url: str) -> tuple[float, float]:
+    """(triage calls, triaged tickets) so far, from the service's ``/metrics``."""
+    lines = [line for line in httpx.get(url + "/metrics").text.splitlines()
+             if line.startswith("cxml_triage_batch_size_") and ("_sum" in line or "_count" in line)]
+    total = float(next(b for b in lines if "_sum" in b).split()[-1])
+    calls = float(next(b for b in lines if "_count" in b).split()[-1])
+    return calls, total
+
+
+def english_only(args: argparse.Namespace) -> None:
+    """``--english-only``: the English-only model's ``/v1/triage`` rows alone (no demo model, webhooks or crash),
+    with the in-process baselines of the service's own path (``ServingModel.triage_rows``, one record) and of
+    ``predict`` on a bare text; prints, never writes RESULTS.md."""
+    import os
+
+    from cxml.serve.holder import load_serving_model
+
+    work = Path(tempfile.mkdtemp(prefix="cxml-bench-serve-en-"))
+    load_before = os.getloadavg()
+    en_dir = Path(args.english_model_dir) if args.english_model_dir else build_english_model(
+        work / "model-en", n_tickets=args.n_tickets, spec=args.english_encoder)
+    levels = [int(x) for x in args.levels.split(",")]
+    n_req = args.requests
+    en = fresh_tickets(max(4000, 3 * n_req * (len(levels) + 1)))["en"]
+    held = len(levels) * n_req
+    served = load_serving_model(en_dir)
+    rows_base = baseline(lambda t: served.triage_rows([t]), en[held:], n_req, args.max_seconds)
+    text_base = baseline(lambda t: served.triage.predict([t["subject"] + "\n" + t["body"]]), en[held + n_req:],
+                         n_req, args.max_seconds)
+    print(f"in-process triage_rows([record]) p50 {rows_base['p50']:.1f} p99 {rows_base['p99']:.1f} ms; "
+          f"predict([text]) p50 {text_base['p50']:.1f} p99 {text_base['p99']:.1f} ms", flush=True)
+    srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), log=work / "serve-en.log").start(timeout=600)
+    measure(srv.url, {"triage en": ("/v1/triage", [{"ticket": t} for t in en])}, levels, n_req, args.max_seconds)
+    calls, total = batch_stats(srv.url)
+    srv.stop()
+    print(f"micro-batching: {calls:.0f} triage calls for {total:.0f} tickets (mean batch {total / max(calls, 1):.2f}); "
+          f"load average (1 min) {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--encoder", default="auto", help="encoder of the served demo model (default auto)")
@@ -269,7 +308,13 @@ def main() -> None:
                     help="skip the English-only model (encoder auto -> minilm) for the English triage target")
     ap.add_argument("--note", default="", help="a line added to the RESULTS section (e.g. machine load)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    ap.add_argument("--english-only", action="store_true",
+                    help="measure only /v1/triage on the English-only model (prints; RESULTS.md untouched)")
+    ap.add_argument("--english-model-dir", default=None, help="with --english-only: reuse this model directory")
     args = ap.parse_args()
+    if args.english_only:
+        english_only(args)
+        return
 
     import os
     import warnings

@@ -89,3 +89,40 @@ def test_one_bad_request_fails_alone() -> None:
         await b.stop()
 
     asyncio.run(main())
+
+
+def test_a_models_own_limit_cuts_the_batches_and_answers_the_first_requests_first() -> None:
+    calls: list[int] = []
+    gate = threading.Event()
+    answered: list[int] = []
+
+    def fn(key, records):
+        if not calls:
+            gate.wait(10)
+        calls.append(len(records))
+        return [r["x"] for r in records]
+
+    async def main():
+        b = MicroBatcher(fn, max_batch=64, key_limit=lambda key: 4 if key == "small" else None)
+        await b.start()
+
+        async def one(i: int, key: str = "small") -> list[int]:
+            out = await b.submit(key, [{"x": i}])
+            answered.append(i)
+            return out
+
+        first = asyncio.create_task(one(0))
+        await asyncio.sleep(0.05)
+        rest = [asyncio.create_task(one(i)) for i in range(1, 11)]
+        await asyncio.sleep(0.05)
+        gate.set()
+        out = [await first] + [await r for r in rest]
+        big = await asyncio.gather(*(b.submit("big", [{"x": i}]) for i in range(6)))
+        await b.stop()
+        return out, big
+
+    out, big = asyncio.run(main())
+    assert out == [[i] for i in range(11)]
+    assert calls[:4] == [1, 4, 4, 2]  # 10 queued requests in calls of at most 4, in arrival order
+    assert answered[:5] == [0, 1, 2, 3, 4]
+    assert big == [[i] for i in range(6)] and max(calls[4:]) <= 6

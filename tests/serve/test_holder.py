@@ -28,3 +28,49 @@ def test_a_served_model_loads_without_torch_or_dask_and_with_a_warm_language_det
     assert got["modules"] == []
     # lingua's models were loaded during the load (seconds when cold), not by the first request
     assert got["first_detection_s"] < 0.5
+
+
+def _held_out_records() -> list[dict]:
+    """Web-shop tickets the served model never saw, with the fields a request may or may not carry."""
+    import cxml
+
+    tickets = cxml.make_webshop(n_tickets=60, seed=11).tickets
+    records = []
+    for i, t in enumerate(tickets.itertuples()):
+        r = {"subject": t.subject, "body": t.body}
+        if i % 3:
+            r["language"] = t.language
+        if i % 4 == 0:
+            r["channel"] = t.channel
+        if i % 7 == 0:
+            r["error_code"] = "CARD_DECLINED"
+        records.append({k: v for k, v in r.items() if isinstance(v, str)})
+    return records + [{"subject": "Lasku", "body": "Laskussa on virhe"},
+                      {"body": "What is a good recipe for banana bread with walnuts?", "language": "en"},
+                      {"subject": "", "body": " "}]
+
+
+def test_triage_rows_are_each_tickets_own_decisions_whatever_the_batch(model_dir: Path) -> None:
+    """A ticket gets the decisions of the library called on it alone, whether it is triaged alone, with requests
+    of the same fields or with requests of other fields (micro-batching must not change a prediction)."""
+    import pandas as pd
+    import pytest
+
+    from cxml.serve.holder import load_serving_model
+
+    served = load_serving_model(model_dir)
+    records = _held_out_records()
+    alone = [served.triage.predict(pd.DataFrame.from_records([r])).to_dict("records")[0] for r in records]
+    one_by_one = [served.triage_rows([r])[0] for r in records]
+    together = served.triage_rows(records)
+    assert served.triage_rows(records[::-1]) == together[::-1]
+    for want, *got in zip(alone, one_by_one, together, strict=True):
+        for row in got:
+            assert list(row) == list(want)
+            for key, value in want.items():
+                if key.endswith("_confidence"):
+                    assert row[key] == pytest.approx(value, rel=1e-9, abs=1e-12)
+                elif key.endswith("_top3"):
+                    assert [lbl for lbl, _ in row[key]] == [lbl for lbl, _ in value]
+                else:
+                    assert row[key] == value, key

@@ -1,12 +1,16 @@
-"""The TF-IDF blocks of :mod:`cxml.triage.features`: the fast character counts equal scikit-learn's, bit for bit."""
+"""The blocks of :mod:`cxml.triage.features`: the fast character counts equal scikit-learn's, bit for bit, and the
+context one-hots built in one pass equal the matrix stacked block by block."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from cxml.triage import features
+from cxml.triage.features import ContextEncoder
 
 TEXTS = ["My card payment fails with E-402", "Où est ma commande ? Numéro 12345", "  tabs\tand\n\nnew  lines  ",
          "", "x", "Tilaus ei ole saapunut, missä paketti on?", "İstanbul ÄÖ ß ﬁ", "refund refund refund please"]
@@ -58,7 +62,6 @@ def webshop_texts() -> list[str]:
 
 def test_head_matrix_shares_the_text_blocks(webshop_texts):
     """Heads with different contexts and layouts read one TextFeatures: each matrix is the full stack of its blocks."""
-    import scipy.sparse as sp
 
     rng = np.random.default_rng(0)
     n = 40
@@ -75,3 +78,41 @@ def test_head_matrix_shares_the_text_blocks(webshop_texts):
             want = sp.hstack(parts, format="csr", dtype=np.float32)
             _assert_same(feats.head_matrix(ctx, blocks=blocks, embedding_weight=weight), want)
     assert feats.head_matrix(None, blocks="embedding") is feats.embedding
+
+
+def _blockwise(enc: ContextEncoder, frame: pd.DataFrame, n: int, overrides: dict | None = None) -> sp.csr_matrix:
+    """One sparse block per column, stacked (the construction the one-pass build replaced)."""
+    blocks = []
+    for c, cats in enc.categories_.items():
+        if overrides and c in overrides and c not in frame.columns:
+            values = list(overrides[c])
+        elif c in frame.columns:
+            values = frame[c].tolist()
+        else:
+            values = [None] * n
+        rows, cols = [], []
+        for i, v in enumerate(values):
+            if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+                continue
+            if str(v) in cats:
+                rows.append(i)
+                cols.append(cats.index(str(v)))
+        blocks.append(sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, len(cats))))
+    return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+
+def test_context_one_hot_equals_the_stacked_blocks():
+    train = pd.DataFrame({"channel": ["email", "chat", "phone"] * 4, "segment": ["b2b", "b2c"] * 6,
+                          "language": ["en", "fi", "sv", "en"] * 3})
+    enc = ContextEncoder(["channel", "segment", "language", "reason"]).fit(train)
+    frame = pd.DataFrame({"channel": ["chat", None, "fax", "email", np.nan],
+                          "segment": ["b2c", "b2b", pd.NA, "b2c", "b2b"]}, dtype=object)
+    overrides = {"language": ["fi", "en", None, "xx", "sv"]}
+    for ov in (None, overrides):
+        got = enc.transform(frame, 5, ov)
+        want = _blockwise(enc, frame, 5, ov)
+        assert got.shape == want.shape == (5, enc.dim) and got.dtype == np.float32
+        assert np.array_equal(got.toarray(), want.toarray())
+        assert np.array_equal(got.indices, want.indices) and np.array_equal(got.indptr, want.indptr)
+    empty = ContextEncoder(["channel"]).fit(None).transform(frame, 5)
+    assert empty.shape == (5, 0)

@@ -85,3 +85,23 @@ def test_triage_save_load_round_trip(triage, split, tmp_path):
     assert Triage.load(path).encoder_spec_ == "hash"
 
 
+
+
+def test_predict_records_are_the_predict_frames_records(triage, split):
+    _, test = split
+    frame = triage.predict(test)
+    records = triage.predict_records(test)
+    assert records == frame.to_dict("records")
+    assert [list(r) for r in records] == [list(frame.columns)] * len(test)
+    assert all(type(r["reason_confidence"]) is float for r in records)
+
+
+def test_triage_decisions_are_each_heads_own(triage, split):
+    """The shared path (one featurizer pass, columns built once) decides as the reason head does alone."""
+    _, test = split
+    out = triage.predict(test)
+    alone = triage.estimators_["reason"].decide(test)
+    for col in ("label", "confidence", "action", "abstain_reason", "top3"):
+        mine = out["reason" if col == "label" else f"reason_{col}"]
+        assert mine.tolist() == alone[col].tolist(), col
+        assert mine.dtype == alone[col].dtype

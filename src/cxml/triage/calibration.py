@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
+from sklearn.utils.extmath import safe_sparse_dot
 
 from cxml.evaluate import top_label_ece
 
@@ -41,7 +43,7 @@ DEFAULT_C = {"svm": 0.5, "logreg": 10.0}
 def head_logits(head: Any, F: Any, k: int) -> np.ndarray:
     """Decision values of a linear head as ``(n, k)`` logits (classes the head never saw get a
     logit far below the others; binary scores ``d`` become ``(-d, d)``)."""
-    d = np.asarray(head.decision_function(F), dtype=np.float64)
+    d = np.asarray(_linear_scores(head, F), dtype=np.float64)
     seen = np.asarray(head.classes_)
     if d.ndim == 1:
         d = np.column_stack([-d, d])
@@ -51,6 +53,20 @@ def head_logits(head: Any, F: Any, k: int) -> np.ndarray:
     out[:, seen] = d
     floor = np.nanmin(d, axis=1, keepdims=True) - 10.0
     return np.where(np.isnan(out), floor, out)
+
+
+def _linear_scores(head: Any, F: Any) -> np.ndarray:
+    """``head.decision_function(F)`` for a fitted LinearSVC / LogisticRegression, without scikit-learn's input
+    validation when ``F`` is already what it would pass on (a finite CSR matrix or 2-D float array of the fitted
+    width): the same arithmetic, a fraction of the time for the one-ticket batches of a service. Anything else
+    goes through ``decision_function`` itself (and its checks and errors)."""
+    if type(head) in (LinearSVC, LogisticRegression) and F.ndim == 2 and F.shape[1] == head.n_features_in_:
+        data = F.data if sp.issparse(F) and F.format == "csr" else F if isinstance(F, np.ndarray) else None
+        if data is not None and data.dtype.kind == "f" and np.isfinite(data).all():
+            coef_t = head.coef_.T if head.coef_.ndim == 2 else head.coef_
+            scores = safe_sparse_dot(F, coef_t, dense_output=True) + head.intercept_
+            return scores.reshape(-1) if (scores.ndim > 1 and scores.shape[1] == 1) else scores
+    return head.decision_function(F)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

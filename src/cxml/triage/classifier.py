@@ -133,6 +133,13 @@ def without_empty_texts(batch: TicketBatch, what: str) -> tuple[TicketBatch, np.
     return batch, rows
 
 
+def decision_frame(columns: dict[str, Any], index: pd.Index) -> pd.DataFrame:
+    """Decision columns (:meth:`TicketClassifier._decision_columns`, possibly renamed) as a DataFrame:
+    confidences as float, everything else as object, on ``index``."""
+    return pd.DataFrame({name: pd.Series(values, dtype=float if name.endswith("confidence") else object,
+                                         index=index) for name, values in columns.items()}, index=index)
+
+
 def _py(v: Any) -> Any:
     """A numpy scalar as the Python scalar (JSON-able)."""
     return v.item() if isinstance(v, np.generic) else v
@@ -667,7 +674,9 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         """In-scope scores of each ticket per detector (see :mod:`cxml.triage.out_of_scope`)."""
         return detector_scores(self.oos_thresholds_, self.prototypes_, self.featurizer_, batch, feats)
 
-    def _decisions(self, P: np.ndarray, batch: TicketBatch, feats: TextFeatures) -> pd.DataFrame:
+    def _decision_columns(self, P: np.ndarray, batch: TicketBatch, feats: TextFeatures) -> dict[str, Any]:
+        """The decisions as plain columns (no pandas): ``label`` (object array), ``confidence`` (float array),
+        ``action``, ``abstain_reason`` (object arrays) and ``top3`` (list), one entry per row of ``P``."""
         idx, conf = self._decide_idx(P)
         oos, unknown = self._flags(batch, feats)
         action, reason = assign_actions(conf, self.thresholds_[idx], min_confidence=self.min_confidence,
@@ -677,14 +686,13 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         top_labels = np.asarray(labels, dtype=object)[order].tolist()  # the same objects, by rows at once
         top3 = [list(zip(lab, p, strict=True))
                 for lab, p in zip(top_labels, np.take_along_axis(P, order, axis=1).tolist(), strict=True)]
+        label = np.asarray(labels, dtype=object)[idx] if len(idx) else np.empty(0, dtype=object)
+        return {"label": label, "confidence": np.asarray(conf, dtype=float), "action": action,
+                "abstain_reason": reason, "top3": top3}
+
+    def _decisions(self, P: np.ndarray, batch: TicketBatch, feats: TextFeatures) -> pd.DataFrame:
         index = batch.index if batch.index is not None else pd.RangeIndex(len(P))
-        return pd.DataFrame({
-            "label": pd.Series(np.asarray(labels, dtype=object)[idx] if len(idx) else [], dtype=object,
-                               index=index),
-            "confidence": pd.Series(conf, dtype=float, index=index),
-            "action": pd.Series(action, dtype=object, index=index),
-            "abstain_reason": pd.Series(reason, dtype=object, index=index),
-            "top3": pd.Series(top3, dtype=object, index=index)}, index=index)
+        return decision_frame(self._decision_columns(P, batch, feats), index)
 
     # ------------------------------------------------------------------ reports
     def coverage_report(self) -> pd.DataFrame:

@@ -8,6 +8,7 @@ linear head. :class:`ContextEncoder` one-hot encodes structured columns (channel
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -103,27 +104,29 @@ class ContextEncoder:
     def transform(self, frame: pd.DataFrame | None, n: int,
                   overrides: dict[str, Sequence[Any]] | None = None) -> sp.csr_matrix:
         """Sparse one-hot matrix ``(n, dim)``; ``overrides`` supplies columns absent from ``frame``."""
-        blocks = []
+        # built as one CSR matrix (each row's columns in block order, at most one per block): the same matrix as
+        # stacking one block per column, without a sparse construction per block (a service's one-ticket calls)
+        per_row: list[list[int]] = [[] for _ in range(n)]
+        offset = 0
         for c, cats in self.categories_.items():
-            lookup = {v: j for j, v in enumerate(cats)}
+            lookup = {v: offset + j for j, v in enumerate(cats)}
+            offset += len(cats)
             if overrides and c in overrides and (frame is None or c not in frame.columns):
                 values = list(overrides[c])
             elif frame is not None and c in frame.columns:
                 values = frame[c].tolist()
             else:
-                values = [None] * n
-            rows, cols = [], []
+                continue
             for i, v in enumerate(values):
                 if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
                     continue
                 j = lookup.get(str(v))
                 if j is not None:
-                    rows.append(i)
-                    cols.append(j)
-            blocks.append(sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, len(cats))))
-        if not blocks:
-            return sp.csr_matrix((n, 0), dtype=np.float32)
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+                    per_row[i].append(j)
+        indptr = np.zeros(n + 1, dtype=np.int32)
+        indptr[1:] = np.cumsum([len(r) for r in per_row])
+        indices = np.fromiter((j for r in per_row for j in r), dtype=np.int32, count=int(indptr[-1]))
+        return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(n, offset))
 
     def missing_in(self, frame: pd.DataFrame | None, overrides: dict[str, Any] | None = None) -> list[str]:
         """Fitted context columns that ``frame`` lacks."""
@@ -584,6 +587,7 @@ def _fit_tfidf(texts: list[str]) -> Any:
 
 
 # --------------------------------------------------------------------------- vocabulary
+@functools.lru_cache(maxsize=1)
 def unigram_analyzer() -> Any:
     """The word analyzer of the TF-IDF features, single words only."""
     return _tfidf_vectorizer("word", 1).set_params(ngram_range=(1, 1)).build_analyzer()
