@@ -217,13 +217,19 @@ def bench_fewshot(args: argparse.Namespace) -> None:
             X, y = sample["text"].tolist(), sample["label"].to_numpy()
             models = {"TF-IDF word 1-2 + char 2-5 + LinearSVC": baseline(True),
                       "cxml fast profile (tfidf)": cxml_model("reason", features="tfidf", random_state=seed),
-                      "cxml default (MiniLM hybrid)": cxml_model("reason", encoder=args.encoder, random_state=seed)}
+                      "cxml, `head_search=False` (the default layout: hybrid, linear SVM)":
+                          cxml_model("reason", encoder=args.encoder, head_search=False, random_state=seed),
+                      "cxml default (`head_search=\"auto\"`: head chosen by CV)":
+                          cxml_model("reason", encoder=args.encoder, random_state=seed)}
             for name, m in models.items():
                 fit = timed_fit(m, X, y)
                 acc = metrics(yt, timed_predict(m, Xt)[0])["accuracy"]
                 res.setdefault((name, shots), []).append(acc)
                 times.setdefault((name, shots), []).append(fit)
-                log(f"{shots}-shot draw {seed} {name}: {acc:.4f} ({fit:.1f} s)")
+                layout = getattr(m, "head_layout_", None)
+                chose = (f"; head {layout.label}, CV {layout.cv_accuracy:.3f} (default {layout.default_cv_accuracy:.3f}),"
+                         f" {layout.tried}/{len(layout.grid)} tried" if layout is not None and layout.tried else "")
+                log(f"{shots}-shot draw {seed} {name}: {acc:.4f} ({fit:.1f} s{chose})")
     lines = ["| model | 5 per class | 10 per class | train (10-shot) |", "|---|---|---|---|"]
     for name in dict.fromkeys(k[0] for k in res):
         a5, a10 = np.array(res[(name, 5)]), np.array(res[(name, 10)])
@@ -233,7 +239,8 @@ def bench_fewshot(args: argparse.Namespace) -> None:
         f"**Banking77 few-shot**: 5 or 10 training queries per intent (385 / 770), {args.fewshot_draws} random "
         "draws each (mean ± sd of test accuracy on all 3,080 test queries). Target at 10 per class: >= 89.8 % "
         "(best published few-shot result 89.79 %). Training times after the first draw read test and training "
-        "embeddings from the in-process cache.\n\n" + "\n".join(lines))
+        f"embeddings from the in-process cache. Encoder `{args.encoder}`; load average at the end "
+        f"{load_average():.1f}.\n\n" + "\n".join(lines))
 
 
 # --------------------------------------------------------------------------- out of scope

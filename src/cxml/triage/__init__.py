@@ -5,7 +5,8 @@ Parts, in the order a ticket meets them:
 - :mod:`cxml.triage.text_cleaning` cleans long, noisy tickets for the encoder (quoted replies, signatures,
   code, markdown) and chunks texts longer than its window;
 - :mod:`cxml.triage.features` turns a validated ticket batch into features (embedding, TF-IDF, context);
-- :mod:`cxml.triage.head_search` chooses the head's feature blocks, embedding weight and C by CV (opt-in);
+- :mod:`cxml.triage.head_search` chooses the head's feature blocks, linear model, embedding weight and C by CV
+  (by default on small training sets);
 - :mod:`cxml.triage.calibration` turns a linear head's scores into calibrated probabilities;
 - :mod:`cxml.triage.out_of_scope` flags tickets unlike the training tickets or in an unknown language;
 - :mod:`cxml.triage.decisions` turns probabilities into ``auto`` / ``suggest`` / ``abstain`` with a reason;

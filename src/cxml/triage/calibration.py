@@ -91,14 +91,21 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 @dataclass
 class CalibratedHead:
-    """How a head's probabilities are computed: its method, regularisation and seed."""
+    """How a head's probabilities are computed: its method, regularisation, seed and linear model
+    (``linear``: "svm", a linear SVM, or "logreg", a logistic regression whose scores are calibrated
+    the same way; chosen by :mod:`cxml.triage.head_search`)."""
 
     calibration: str | None = "temperature"
     C: float | None = None
     random_state: int | None = 0
+    linear: str = "svm"
 
     def svm(self) -> Any:
-        """A linear SVM with the configured ``C`` (default 0.5)."""
+        """The linear model whose scores are calibrated: a linear SVM with the configured ``C``
+        (default 0.5) or, with ``linear="logreg"``, a logistic regression (default C 10)."""
+        if self.linear == "logreg":
+            C = self.C if self.C is not None else DEFAULT_C["logreg"]
+            return LogisticRegression(C=C, max_iter=2000)
         C = self.C if self.C is not None else DEFAULT_C["svm"]
         return LinearSVC(C=C, random_state=self.random_state)
 

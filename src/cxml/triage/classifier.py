@@ -80,7 +80,7 @@ from cxml.triage.features import (
     save_featurizer,
 )
 from cxml.triage.fine_tune import DEFAULT_FINE_TUNE_BUDGET_S
-from cxml.triage.head_search import DEFAULT_BUDGET_S, HeadLayout, search_head
+from cxml.triage.head_search import HEAD_SEARCH_MODES, HeadLayout, search_budget, search_head
 from cxml.triage.model_card import card_sections
 from cxml.triage.out_of_scope import (
     DEFAULT_OOS_QUANTILE,
@@ -162,10 +162,12 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     C : float, optional
         Regularisation of the linear head (default 0.5 for the calibrated linear SVM; 10
         for the logistic regression used when ``calibration=None``).
-    head_search : bool or float, default=False
-        Choose the head's feature blocks (embedding + TF-IDF, either alone), the embedding block's
-        weight and ``C`` (unless given) by cross-validation on the training folds, within a time
-        budget (True: 120 s; a number: that many seconds). The choice and its CV accuracy are in
+    head_search : {"auto", True, False} or float, default="auto"
+        Choose the head's feature blocks (embedding + TF-IDF, either alone), its linear model (SVM, or
+        logistic regression on the embedding), the embedding block's weight and ``C`` (unless given)
+        by cross-validation on the training folds, within a time budget (True: 120 s; a number: that
+        many seconds; "auto": 60 s when there are fewer than 50 training tickets per class, else the
+        default layout). Not with ``calibration=None``. The choice and its CV accuracy are in
         ``head_layout_`` and the model card (see :mod:`cxml.triage.head_search`).
     calibration : {"temperature", "sigmoid", "isotonic"} or None, default="temperature"
         How the SVM's scores become probabilities. "temperature": one softmax temperature
@@ -266,7 +268,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, *, encoder: str = "auto", features: str = "hybrid", C: float | None = None,
-                 head_search: bool | float = False, calibration: str | None = "temperature", target_precision: float | dict[Any, float] = 0.9,
+                 head_search: bool | float | str = "auto", calibration: str | None = "temperature", target_precision: float | dict[Any, float] = 0.9,
                  min_confidence: float = 0.3, cv: int = 5, out_of_scope: bool | float = True,
                  oos_by_length: bool | str = "auto", unknown_language: bool = True, scrub_pii: bool = True, clean_text: bool = True,
                  text_columns: Sequence[str] | None = None, context_columns: Any = "auto",
@@ -317,8 +319,9 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         if not isinstance(self.cv, (int, np.integer)) or self.cv < 2:
             raise ValueError(f"{name}: cv must be an integer >= 2, got {self.cv!r}")
         hs = self.head_search
-        if not (isinstance(hs, bool) or (isinstance(hs, (int, float)) and hs > 0)):
-            raise ValueError(f"{name}: head_search must be True, False or a time budget in seconds (> 0), "
+        if not (isinstance(hs, bool) or (isinstance(hs, str) and hs in HEAD_SEARCH_MODES)
+                or (isinstance(hs, (int, float)) and hs > 0)):
+            raise ValueError(f"{name}: head_search must be 'auto', True, False or a time budget in seconds (> 0), "
                              f"got {hs!r}")
         if self.C is not None and not (isinstance(self.C, (int, float)) and self.C > 0):
             raise ValueError(f"{name}: C must be a positive number or None, got {self.C!r}")
@@ -428,13 +431,13 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         return self.featurizer_.fine_tune_
 
     def _calibrated(self) -> CalibratedHead:
-        return CalibratedHead(self.calibration, self.head_layout_.C, self.random_state)
+        return self.head_layout_.head(self.calibration, self.random_state)
 
     def _choose_layout(self, feats: TextFeatures, context: Any, y_idx: np.ndarray, splits: list[Any]) -> HeadLayout:
         """The head's layout: the defaults, or the best one ``head_search`` finds within its budget."""
-        if self.head_search is False or feats.raw is not None:
+        budget = search_budget(self.head_search, np.bincount(y_idx))
+        if budget is None or feats.raw is not None or self.calibration is None:
             return HeadLayout(C=self.C)
-        budget = DEFAULT_BUDGET_S if self.head_search is True else float(self.head_search)
         return search_head(feats, context, y_idx, splits, C=self.C, budget_s=budget, random_state=self.random_state)
 
     def _target_precisions(self, classes: np.ndarray) -> np.ndarray:

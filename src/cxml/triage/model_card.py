@@ -112,7 +112,8 @@ def _layout_line(clf: Any) -> str:
     if layout is None or not layout.tried:
         return ""
     blocks = {"all": "embedding + TF-IDF", "embedding": "embedding only", "tfidf": "TF-IDF only"}[layout.blocks]
+    linear = {"svm": "linear SVM", "logreg": "logistic regression"}.get(layout.linear, layout.linear)
     return (f" Head chosen by cross-validation on the training folds ({layout.tried} of {len(layout.grid)} "
-            f"layouts tried in {layout.seconds:.0f} s, budget {layout.budget_s:.0f} s): {blocks}, embedding "
+            f"layouts tried in {layout.seconds:.0f} s, budget {layout.budget_s:.0f} s): {blocks}, {linear}, embedding "
             f"weight {layout.embedding_weight:g}, C {layout.C:g}; CV accuracy {layout.cv_accuracy:.3f} "
             f"(default layout {layout.default_cv_accuracy:.3f}).")
