@@ -203,11 +203,13 @@ def bench_demo(args: argparse.Namespace) -> str:
     for label, spec, env in runs:
         code = ("import json, sys; from cxml.cli.demo import run_demo; "
                 f"r = run_demo(n_tickets={args.demo_tickets}, n_backlog={args.demo_backlog}, encoder={spec!r}, "
-                "out=sys.argv[1]); "
+                "out=sys.argv[1], overwrite=True); "
                 "print('@@' + json.dumps({'total_s': r['total_s'], 'encoder': r['encoder'], "
                 "'acc': {k: v['accuracy'] for k, v in r['backlog'].items()}}))")
         out = subprocess.run([sys.executable, "-c", code, f"/tmp/cxml-bench-demo-{os.getpid()}"],
-                             env={**os.environ, **env}, capture_output=True, text=True, check=True)
+                             env={**os.environ, **env}, capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"cxml demo with {label} failed:\n{out.stderr[-3000:]}")
         result = json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("@@")][-1][2:])
         totals[label] = result["total_s"]
         acc = result["acc"]
