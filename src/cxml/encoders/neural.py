@@ -186,7 +186,7 @@ class E5OnnxEncoder(BatchedEncoder):
     precision : {"int8", "fp32"}, default="int8"
     num_threads : int, optional
         ONNX Runtime threads, set once (default: all cores).
-    recipe : {"vnni", "avx2"}, optional
+    recipe : {"outliers", "vnni", "avx2"}, optional
         int8 recipe (default: the one that suits this CPU, then the safer one; see
         :mod:`cxml.encoders.int8_recipe`).
 
