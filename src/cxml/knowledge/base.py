@@ -11,12 +11,14 @@ knowledge gaps: clusters of tickets that no article answers.
 Scores
 ------
 ``score`` in every result is the *calibrated probability that the article answers the query*
-(:func:`cxml.knowledge.fusion.probability`: a logistic model of the candidate's fused evidence and
-its lead over the other candidates); ``similarity`` keeps the raw cosine. The probability is fitted
-at :meth:`KnowledgeBase.add` on the articles themselves (titles queried with their own article group
-held out: no answer in the base; noisy sentences cut from an article, scored without the passage they
-came from: the answer is there) and refitted by :meth:`KnowledgeBase.fit_feedback` on real tickets
-(scored with their article, and with it held out or with none), as many answerable as not.
+(:mod:`cxml.knowledge.calibration`: a weighted logistic model of the candidate's evidence and its lead
+over the other candidates); ``similarity`` keeps the raw cosine. The probability is fitted at
+:meth:`KnowledgeBase.add` on the articles themselves (titles queried with their own article group held
+out: no answer in the base; titles with it present and noisy sentences cut from an article, scored
+without the passage they came from: the answer is there, half and half) and refitted by
+:meth:`KnowledgeBase.fit_feedback` on real tickets (scored with their article, and as gaps: their group
+held out of the candidates and of the past tickets), weighted by the history's share of tickets with an
+article; the precision gate reads its out-of-fold values.
 
 Three gates (``suggest(..., gate=...)``): ``"strict"`` (the default, and what
 :meth:`KnowledgeBase.gap_report` uses) withholds only when no right answer seems to exist: before feedback,
@@ -67,6 +69,7 @@ from cxml.checks import is_missing, reject_single_string
 from cxml.exceptions import InputTypeError, NotFittedError, ValidationError
 from cxml.knowledge import (
     answerability,
+    calibration,
     candidates,
     crosslingual,
     dense,
@@ -172,14 +175,14 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         Past tickets consulted per query (feedback votes, macros).
     target_precision : float, optional
         Set, the default gate of :meth:`suggest` is the precision gate: the lowest probability threshold at
-        which the shown first
-        suggestions reach this precision on the calibration sample: after :meth:`fit_feedback`, tickets
-        scored with their article and without it, weighted by the share of resolved tickets that had an
-        article in the base; before, article pseudo-queries and held-out titles, half and half. Per call:
-        ``suggest(..., target_precision=...)``. None (the default) keeps the strict gate of
-        :meth:`gap_report` as :meth:`suggest`'s default: measured (benchmarks/RESULTS.md), a precision
-        target of 0.8 withholds far more answerable tickets than it (StackFAQ 40 % vs 0 %, demo after
-        feedback 80 % vs 31-35 %), the zero-shot and ticket calibrations not yet separating well enough.
+        which the shown first suggestions reach this precision on the calibration sample's out-of-fold
+        probabilities, read where at least 5 % of it is shown (:mod:`cxml.knowledge.calibration`): after
+        :meth:`fit_feedback`, tickets scored with their article and as gaps, weighted by the share of
+        resolved tickets that had an article in the base (tickets resolved without a linked article are
+        left out: many were answerable); before, held-out titles against titles and pseudo-queries with
+        their article, half and half. Per call: ``suggest(..., target_precision=...)``. None (the default)
+        keeps the strict gate of :meth:`gap_report` as :meth:`suggest`'s default: a precision target still
+        withholds many more answerable tickets than it (benchmarks/RESULTS.md).
     language_map : {"none", "shift", "linear", "centre"}, default="centre"
         Cross-lingual retrieval in a base of several languages (:mod:`cxml.knowledge.crosslingual`): a
         query is compared with the articles of another language through its version moved into that
@@ -561,7 +564,9 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
             found = history.ticket_features_many([tick[i] for i in done], [out[i]["group"] for i in done])
             none = history.no_article_share([tick[i] for i in done])
             for i, t, s in zip(done, found, none, strict=True):
-                out[i].update(t, no_article=np.full(len(out[i]["group"]), s))
+                near = float(np.max(tick[i]["sims"])) if len(tick[i]["sims"]) else 0.0  # any past ticket
+                out[i].update(t, no_article=np.full(len(out[i]["group"]), s),
+                              nearest=np.full(len(out[i]["group"]), near))
         return out
 
     def _dense_candidates(self, qv: np.ndarray, langs: Sequence[str | None] | None, k: int,
@@ -628,12 +633,14 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
             return answerability.probability(answerability.candidate_matrix(f, gate, self.calib_), model)
         return self._strict_score(gate)
 
-    def _score(self, gate: np.ndarray) -> np.ndarray:
-        """The calibrated probability that each candidate answers the query."""
+    def _score(self, f: dict[str, np.ndarray], gate: np.ndarray) -> np.ndarray:
+        """The calibrated probability that each candidate answers the query (:mod:`cxml.knowledge.calibration`)."""
         model = self.calib_.get("prob")
         if model is None:  # an artifact written before the probability: its quantile score
             return self._strict_score(gate)
-        return fusion.probability(gate, model)
+        if "features" not in model:  # an artifact written before the calibration module
+            return fusion.probability(gate, model)
+        return calibration.probability(self._prob_matrix(f, gate, model["features"]), model)
 
     def _threshold(self, gate: str | None, min_score: float | None,
                    target_precision: float | None) -> tuple[float, bool]:
@@ -651,7 +658,8 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         if gate == "strict" or "curve" not in self.calib_:
             return float(self.calib_.get("strict", self.threshold_)), True
         target = target_precision if target_precision is not None else self.target_precision
-        return fusion.threshold_for_precision(self.calib_["curve"], float(0.8 if target is None else target)), False
+        target = float(0.8 if target is None else target)
+        return calibration.threshold_for_precision(self.calib_["curve"], target), False
 
     # ------------------------------------------------------------------ suggest
     def suggest(self, query: Any, k: int = 5, language: str | None = None,
@@ -819,7 +827,7 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         if not len(f["group"]):
             return []
         key, gate = self._fused(f)
-        score = self._score(gate)
+        score = self._score(f, gate)
         passes = self._strict_pass(f, gate) if strict else score
         order = np.argsort(-key, kind="stable")
         order = order[passes[order] >= thr]  # the gate: groups below the threshold are never shown
