@@ -431,11 +431,13 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         """
         self._lang_maps: dict[tuple[str, str], dict[str, Any]] = {}
         self._lang_centres: dict[str, dict[str, Any]] = {}
+        self._lang_fb_maps: dict[tuple[str, str], np.ndarray] = {}
+        self._fb_passages: dict[tuple[str, str], np.ndarray] = {}
         if self.language_map == "none" or len(self.languages_) < 2:
             return
         a = self.articles_
         titles = self._encode_queries(a["title"].astype(str).tolist())
-        if self.language_map != "centre":
+        if self.language_map not in ("centre", "feedback"):
             self._lang_maps = crosslingual.fit_language_maps(titles, list(self._art_lang), list(a["group_id"]),
                                                              self.language_map)
             return
@@ -450,10 +452,33 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
             rows = np.sort(np.random.default_rng(self.random_state).choice(rows, _MAX_CENTRE_PASSAGES, replace=False))
         self._lang_centres = crosslingual.fit_language_centres(self.dense_.reconstruct(self._p_pid[rows]),
                                                                list(self._p_lang[rows]), np.vstack(q_vecs), q_langs)
+        if (self.language_map == "feedback" and self._lang_centres and self._has_tickets()
+                and len(self._p_pid) <= _MAX_CENTRE_PASSAGES):
+            self._fit_feedback_maps(titles, q_vecs[1], q_langs[len(titles):])
+
+    def _fit_feedback_maps(self, titles: np.ndarray, tickets: np.ndarray, t_langs: list[str | None]) -> None:
+        """After feedback, a linear map between each pair of languages (:func:`cxml.knowledge.crosslingual.
+        fit_feedback_map`) from the feedback tickets and the articles that exist in both; the query's version in
+        the other language is its centred vector moved by it."""
+        c = self._lang_centres
+        tc = crosslingual.centre(titles, list(self._art_lang), c["query"])
+        pc = crosslingual.centre(self.dense_.reconstruct(self._p_pid), list(self._p_lang), c["passage"])
+        tk = crosslingual.centre(tickets, t_langs, c["query"])
+        art_passages = [self._ap_order[self._ap_bounds[i]:self._ap_bounds[i + 1]] for i in range(len(self._art_lang))]
+        for a in self.languages_:
+            for b in self.languages_:
+                if a != b:
+                    x, y = crosslingual.feedback_map_pairs(tc, list(self._art_lang), self._art_group, pc, art_passages,
+                                                           tk, t_langs, self._t_group, a, b)
+                    m = crosslingual.fit_feedback_map(x, y)
+                    lacks = ~np.isin(np.arange(len(self._group_names)), self._art_group[self._art_lang == a])
+                    if m is not None and lacks.any():  # only for b's articles of groups with no version in a
+                        self._lang_fb_maps[(a, b)] = m
+                        self._fb_passages[(a, b)] = (self._p_lang == b) & lacks[self._art_group[self._p_art]]
 
     def _refresh_language_centres(self) -> None:
         """After new feedback tickets: the query centres take them in, and the zero-shot calibration follows."""
-        if self.language_map == "centre" and len(self.languages_) >= 2:
+        if self.language_map in ("centre", "feedback") and len(self.languages_) >= 2:
             self._fit_language_maps()
             self._calibrate_articles()
 
@@ -581,10 +606,21 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         """
         centres = getattr(self, "_lang_centres", {})
         if centres:
-            qd = crosslingual.centre(qv, langs if langs is not None else [None] * len(qv), centres["query"])
-            mapped = [{x: qd[i] for x in self.languages_ if lang and x != lang}
-                      for i, lang in enumerate(langs if langs is not None else [None] * len(qv))]
-            return qd, self._search_each_language(qd, k, allowed_pids), mapped, [np.zeros(0, np.int64)] * len(qv)
+            langs = langs if langs is not None else [None] * len(qv)
+            qd = crosslingual.centre(qv, langs, centres["query"])
+            mapped = [{x: qd[i] for x in self.languages_ if lang and x != lang} for i, lang in enumerate(langs)]
+            extra = [np.zeros(0, np.int64)] * len(qv)
+            for (a, b), m in getattr(self, "_lang_fb_maps", {}).items():  # learned from feedback: moved, searched
+                rows = [i for i, lang in enumerate(langs) if lang == a]
+                pids = self._p_pid[self._fb_passages[(a, b)]]
+                pids = pids if allowed_pids is None else np.intersect1d(pids, allowed_pids)
+                if rows and len(pids):
+                    moved = crosslingual.apply_map(qd[rows], m)
+                    hits = self._search(self.dense_, moved, min(k, len(pids)), pids)[1]
+                    for j, i in enumerate(rows):
+                        mapped[i][(a, b)] = moved[j]
+                        extra[i] = np.concatenate([extra[i], hits[j]])
+            return qd, self._search_each_language(qd, k, allowed_pids), mapped, extra
         mapped = self._mapped_queries(qv, langs)
         extra = [np.concatenate([self._search(self.dense_, v[None, :], k, allowed_pids)[1][0]
                                  for v in m.values()]) if m else np.zeros(0, np.int64) for m in mapped]
