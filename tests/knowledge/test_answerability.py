@@ -70,7 +70,7 @@ def test_candidate_matrix_and_top_row():
     assert np.allclose(X[:, 1], fusion.margins(logit)) and np.allclose(X[:, 2], [2.0, 3.0, 0.0])
     assert np.allclose(X[:, 5], 0.0)  # no no-article share: none
     assert np.allclose(answerability.top_row({**f, "no_article": np.full(3, 0.3)}, logit, calib),
-                       [3.0, 2.0, 3.0, 0.6, 1.5, 0.3])
+                       [3.0, 2.0, 3.0, 0.6, 1.5, 0.3, 0.0, 2.0, 0.0])  # no nearest / lexical: 0; agree: 2
     assert answerability.top_row({k: v[:0] for k, v in f.items()}, logit[:0], calib) is None
 
 
@@ -127,3 +127,21 @@ def test_strict_gate_after_feedback_reads_the_answerability_model(webshop, tmp_p
     assert kb.gap_report(test).attrs["n_unanswered"] == len(withheld)  # gap_report's gate is the strict one
     loaded = cxml.load(kb.save(tmp_path / "kb"))
     assert np.allclose(loaded.answerable_score(test), v)
+
+
+def test_agreement_counts_the_evidence_that_puts_a_candidate_first():
+    f = {"sim": np.array([0.9, 0.5]), "lex": np.array([0.1, 0.8]), "vote": np.array([0.0, 0.7]),
+         "t_sim": np.zeros(2), "nearest": np.full(2, 0.5)}
+    X = answerability.candidate_matrix(f, np.array([1.0, 0.5]), {"sim_mu": 0.1, "sim_sd": 0.2, "lex_mu": 0.0,
+                                                                 "lex_sd": 1.0})
+    agree = X[:, answerability.FEATURES.index("agree")]
+    assert agree.tolist() == [1.0, 2.0]
+    assert np.allclose(X[:, answerability.FEATURES.index("nearest")], 2.0)
+
+
+def test_a_model_of_fewer_features_reads_its_own_columns():
+    """An answerability model stored before the last features were added still scores (its columns by name)."""
+    X, y, groups = _sample()
+    old = answerability.fit(X[:, :6], y, groups, random_state=0)
+    old["features"] = answerability.FEATURES[:6]
+    assert np.allclose(answerability.probability(X, old), answerability.probability(X[:, :6], old))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cxml.knowledge import crosslingual
@@ -80,3 +81,63 @@ def test_no_centres_for_one_language_or_too_few_texts():
     assert crosslingual.fit_language_centres(both, langs, both, langs) == {}  # 5 passages each: noise
     assert set(crosslingual.fit_language_centres(both, langs, both, langs, min_count=5)) == {"passage", "query"}
     assert crosslingual.fit_language_maps(fi, ["fi"] * 5, range(5), "centre") == {}
+
+
+def test_a_feedback_map_learns_a_rotation_between_two_languages():
+    """Two languages whose vectors differ by a rotation: the ridge map from aligned pairs undoes it, so that a
+    moved query of one language lands on its counterpart in the other."""
+    from cxml.knowledge import crosslingual as xl
+
+    rng = np.random.default_rng(0)
+    d = 8
+    rot, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    x = rng.normal(size=(200, d))
+    y = x @ rot
+    m = xl.fit_feedback_map(x, y, ridge=1e-3)
+    q = rng.normal(size=(5, d))
+    moved = xl.apply_map(q, m)
+    target = (q @ rot) / np.linalg.norm(q @ rot, axis=1, keepdims=True)
+    assert np.allclose(moved, target, atol=1e-3)
+    assert xl.fit_feedback_map(x[:5], y[:5]) is None  # too few pairs
+
+
+def test_feedback_map_pairs_link_tickets_to_the_other_version_and_translations_to_each_other():
+    from cxml.knowledge import crosslingual as xl
+
+    d = 4
+    titles = np.eye(d)[[0, 1, 2]]  # articles: g0 fi, g0 en, g1 en
+    passages = np.eye(d)[[0, 1, 2, 3]]  # g0-fi: p0; g0-en: p1, p2; g1-en: p3
+    art_passages = [np.array([0]), np.array([1, 2]), np.array([3])]
+    tickets = np.eye(d)[[3, 0]]
+    x, y = xl.feedback_map_pairs(titles, ["fi", "en", "en"], np.array([0, 0, 1]), passages, art_passages, tickets,
+                                 ["fi", "fi"], np.array([1, 0]), "fi", "en")
+    # ticket 0 (g1) -> g1-en's passage; ticket 1 (g0) -> g0-en's mean passage; title g0 fi -> en; passage p0 -> p1
+    assert len(x) == 4
+    assert np.allclose(y[0], passages[3]) and np.allclose(y[1], (passages[1] + passages[2]) / np.sqrt(2))
+    assert np.allclose(x[2], titles[0]) and np.allclose(y[2], titles[1])
+    assert np.allclose(x[3], passages[0]) and np.allclose(y[3], passages[1])
+
+
+def test_language_map_feedback_lets_finnish_tickets_find_english_only_articles():
+    """After feedback that links Finnish tickets to the English article, ``language_map="feedback"`` finds it for a
+    new Finnish ticket; ``"centre"`` is unchanged by the option (no map)."""
+    from kb_data import ARTICLES
+
+    from cxml.knowledge import KnowledgeBase
+
+    arts = [a for a in ARTICLES if a["id"] != "pay-fi"] + [
+        {"id": f"x{i}-{lang}", "group_id": f"x{i}", "language": lang, "title": f"{t} {i}", "body": f"{b} {i}"}
+        for i in range(12) for lang, t, b in (("fi", "Ohje aiheesta", "Lue ohje numero"),
+                                             ("en", "Guide on topic", "Read guide number"))]
+    tickets = pd.DataFrame({"id": [f"T{i}" for i in range(30)], "language": "fi",
+                            "text": ["Korttimaksu hylättiin kassalla"] * 10 + ["Palautan tuotteen"] * 10
+                            + ["Missä pakettini on"] * 10,
+                            "resolving_article_id": ["pay-en"] * 10 + ["ret-fi"] * 10 + ["del-en"] * 10})
+    kb = KnowledgeBase(encoder="hash", language_map="feedback").add(arts).fit_feedback(tickets)
+    assert ("fi", "en") in kb._lang_fb_maps and not kb._fb_passages[("fi", "en")][kb._p_lang == "fi"].any()
+    got = kb.suggest("Korttimaksu hylättiin", language="fi", min_score=0)
+    plain = KnowledgeBase(encoder="hash", language_map="centre").add(arts).fit_feedback(tickets)
+    before = plain.suggest("Korttimaksu hylättiin", language="fi", min_score=0)
+    assert not plain._lang_fb_maps and got["group_id"].iloc[0] == before["group_id"].iloc[0] == "pay"
+    # the English-only article's dense evidence: the moved query is close to it, the centred one is not
+    assert got["similarity"].iloc[0] > before["similarity"].iloc[0] + 0.3

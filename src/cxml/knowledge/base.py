@@ -11,12 +11,14 @@ knowledge gaps: clusters of tickets that no article answers.
 Scores
 ------
 ``score`` in every result is the *calibrated probability that the article answers the query*
-(:func:`cxml.knowledge.fusion.probability`: a logistic model of the candidate's fused evidence and
-its lead over the other candidates); ``similarity`` keeps the raw cosine. The probability is fitted
-at :meth:`KnowledgeBase.add` on the articles themselves (titles queried with their own article group
-held out: no answer in the base; noisy sentences cut from an article, scored without the passage they
-came from: the answer is there) and refitted by :meth:`KnowledgeBase.fit_feedback` on real tickets
-(scored with their article, and with it held out or with none), as many answerable as not.
+(:mod:`cxml.knowledge.calibration`: a weighted logistic model of the candidate's evidence and its lead
+over the other candidates); ``similarity`` keeps the raw cosine. The probability is fitted at
+:meth:`KnowledgeBase.add` on the articles themselves (titles queried with their own article group held
+out: no answer in the base; titles with it present and noisy sentences cut from an article, scored
+without the passage they came from: the answer is there, half and half) and refitted by
+:meth:`KnowledgeBase.fit_feedback` on real tickets (scored with their article, and as gaps: their group
+held out of the candidates and of the past tickets), weighted by the history's share of tickets with an
+article; the precision gate reads its out-of-fold values.
 
 Three gates (``suggest(..., gate=...)``): ``"strict"`` (the default, and what
 :meth:`KnowledgeBase.gap_report` uses) withholds only when no right answer seems to exist: before feedback,
@@ -67,6 +69,7 @@ from cxml.checks import is_missing, reject_single_string
 from cxml.exceptions import InputTypeError, NotFittedError, ValidationError
 from cxml.knowledge import (
     answerability,
+    calibration,
     candidates,
     crosslingual,
     dense,
@@ -172,15 +175,15 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         Past tickets consulted per query (feedback votes, macros).
     target_precision : float, optional
         Set, the default gate of :meth:`suggest` is the precision gate: the lowest probability threshold at
-        which the shown first
-        suggestions reach this precision on the calibration sample: after :meth:`fit_feedback`, tickets
-        scored with their article and without it, weighted by the share of resolved tickets that had an
-        article in the base; before, article pseudo-queries and held-out titles, half and half. Per call:
-        ``suggest(..., target_precision=...)``. None (the default) keeps the strict gate of
-        :meth:`gap_report` as :meth:`suggest`'s default: measured (benchmarks/RESULTS.md), a precision
-        target of 0.8 withholds far more answerable tickets than it (StackFAQ 40 % vs 0 %, demo after
-        feedback 80 % vs 31-35 %), the zero-shot and ticket calibrations not yet separating well enough.
-    language_map : {"none", "shift", "linear", "centre"}, default="centre"
+        which the shown first suggestions reach this precision on the calibration sample's out-of-fold
+        probabilities, read where at least 5 % of it is shown (:mod:`cxml.knowledge.calibration`): after
+        :meth:`fit_feedback`, tickets scored with their article and as gaps, weighted by the share of
+        resolved tickets that had an article in the base (tickets resolved without a linked article are
+        left out: many were answerable); before, held-out titles against titles and pseudo-queries with
+        their article, half and half. Per call: ``suggest(..., target_precision=...)``. None (the default)
+        keeps the strict gate of :meth:`gap_report` as :meth:`suggest`'s default: a precision target still
+        withholds many more answerable tickets than it (benchmarks/RESULTS.md).
+    language_map : {"none", "shift", "linear", "centre", "feedback"}, default="centre"
         Cross-lingual retrieval in a base of several languages (:mod:`cxml.knowledge.crosslingual`): a
         query is compared with the articles of another language through its version moved into that
         language (``"shift"``: by the difference of the languages' mean title embeddings; ``"linear"``:
@@ -198,7 +201,14 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         on the full bilingual demo base it also raises top-1 before feedback (51 % -> 55 %) and after it
         (69 % -> 72.5 %), and lets the strict gate withhold fewer answerable tickets (51 % -> 40 %, gap
         tickets withheld 91 % -> 84 %); a base where fewer than two languages have 10 passages each has no
-        centres (nothing changes).
+        centres (nothing changes). ``"feedback"``: ``"centre"`` plus, after :meth:`fit_feedback`, a ridge map
+        between the languages learned from the feedback tickets and the bilingual articles, for the groups with
+        no version in the query's language (:func:`cxml.knowledge.crosslingual.fit_feedback_map`); on
+        validation tickets (feedback seed 2, held-out seed 3) it brought the Finnish tickets of English-only
+        groups level with the same tickets when the Finnish version exists (57 % -> 76 %, against 76 %) but cost
+        the whole base 2.4 points of top-1 after feedback; on the benchmark's tickets (benchmarks/RESULTS.md,
+        seeds 0 / 1) it left those Finnish tickets where ``"centre"`` has them (62.7 %) and the whole base at
+        75.0 % (75.5 %), hence not the default.
     """
 
     def __init__(self, encoder: str = "auto", index: str = "auto", ann_threshold: int = 50_000,
@@ -428,11 +438,13 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         """
         self._lang_maps: dict[tuple[str, str], dict[str, Any]] = {}
         self._lang_centres: dict[str, dict[str, Any]] = {}
+        self._lang_fb_maps: dict[tuple[str, str], np.ndarray] = {}
+        self._fb_passages: dict[tuple[str, str], np.ndarray] = {}
         if self.language_map == "none" or len(self.languages_) < 2:
             return
         a = self.articles_
         titles = self._encode_queries(a["title"].astype(str).tolist())
-        if self.language_map != "centre":
+        if self.language_map not in ("centre", "feedback"):
             self._lang_maps = crosslingual.fit_language_maps(titles, list(self._art_lang), list(a["group_id"]),
                                                              self.language_map)
             return
@@ -447,10 +459,33 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
             rows = np.sort(np.random.default_rng(self.random_state).choice(rows, _MAX_CENTRE_PASSAGES, replace=False))
         self._lang_centres = crosslingual.fit_language_centres(self.dense_.reconstruct(self._p_pid[rows]),
                                                                list(self._p_lang[rows]), np.vstack(q_vecs), q_langs)
+        if (self.language_map == "feedback" and self._lang_centres and self._has_tickets()
+                and len(self._p_pid) <= _MAX_CENTRE_PASSAGES):
+            self._fit_feedback_maps(titles, q_vecs[1], q_langs[len(titles):])
+
+    def _fit_feedback_maps(self, titles: np.ndarray, tickets: np.ndarray, t_langs: list[str | None]) -> None:
+        """After feedback, a linear map between each pair of languages (:func:`cxml.knowledge.crosslingual.
+        fit_feedback_map`) from the feedback tickets and the articles that exist in both; the query's version in
+        the other language is its centred vector moved by it."""
+        c = self._lang_centres
+        tc = crosslingual.centre(titles, list(self._art_lang), c["query"])
+        pc = crosslingual.centre(self.dense_.reconstruct(self._p_pid), list(self._p_lang), c["passage"])
+        tk = crosslingual.centre(tickets, t_langs, c["query"])
+        art_passages = [self._ap_order[self._ap_bounds[i]:self._ap_bounds[i + 1]] for i in range(len(self._art_lang))]
+        for a in self.languages_:
+            for b in self.languages_:
+                if a != b:
+                    x, y = crosslingual.feedback_map_pairs(tc, list(self._art_lang), self._art_group, pc, art_passages,
+                                                           tk, t_langs, self._t_group, a, b)
+                    m = crosslingual.fit_feedback_map(x, y)
+                    lacks = ~np.isin(np.arange(len(self._group_names)), self._art_group[self._art_lang == a])
+                    if m is not None and lacks.any():  # only for b's articles of groups with no version in a
+                        self._lang_fb_maps[(a, b)] = m
+                        self._fb_passages[(a, b)] = (self._p_lang == b) & lacks[self._art_group[self._p_art]]
 
     def _refresh_language_centres(self) -> None:
         """After new feedback tickets: the query centres take them in, and the zero-shot calibration follows."""
-        if self.language_map == "centre" and len(self.languages_) >= 2:
+        if self.language_map in ("centre", "feedback") and len(self.languages_) >= 2:
             self._fit_language_maps()
             self._calibrate_articles()
 
@@ -561,7 +596,9 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
             found = history.ticket_features_many([tick[i] for i in done], [out[i]["group"] for i in done])
             none = history.no_article_share([tick[i] for i in done])
             for i, t, s in zip(done, found, none, strict=True):
-                out[i].update(t, no_article=np.full(len(out[i]["group"]), s))
+                near = float(np.max(tick[i]["sims"])) if len(tick[i]["sims"]) else 0.0  # any past ticket
+                out[i].update(t, no_article=np.full(len(out[i]["group"]), s),
+                              nearest=np.full(len(out[i]["group"]), near))
         return out
 
     def _dense_candidates(self, qv: np.ndarray, langs: Sequence[str | None] | None, k: int,
@@ -576,10 +613,21 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         """
         centres = getattr(self, "_lang_centres", {})
         if centres:
-            qd = crosslingual.centre(qv, langs if langs is not None else [None] * len(qv), centres["query"])
-            mapped = [{x: qd[i] for x in self.languages_ if lang and x != lang}
-                      for i, lang in enumerate(langs if langs is not None else [None] * len(qv))]
-            return qd, self._search_each_language(qd, k, allowed_pids), mapped, [np.zeros(0, np.int64)] * len(qv)
+            langs = langs if langs is not None else [None] * len(qv)
+            qd = crosslingual.centre(qv, langs, centres["query"])
+            mapped = [{x: qd[i] for x in self.languages_ if lang and x != lang} for i, lang in enumerate(langs)]
+            extra = [np.zeros(0, np.int64)] * len(qv)
+            for (a, b), m in getattr(self, "_lang_fb_maps", {}).items():  # learned from feedback: moved, searched
+                rows = [i for i, lang in enumerate(langs) if lang == a]
+                pids = self._p_pid[self._fb_passages[(a, b)]]
+                pids = pids if allowed_pids is None else np.intersect1d(pids, allowed_pids)
+                if rows and len(pids):
+                    moved = crosslingual.apply_map(qd[rows], m)
+                    hits = self._search(self.dense_, moved, min(k, len(pids)), pids)[1]
+                    for j, i in enumerate(rows):
+                        mapped[i][(a, b)] = moved[j]
+                        extra[i] = np.concatenate([extra[i], hits[j]])
+            return qd, self._search_each_language(qd, k, allowed_pids), mapped, extra
         mapped = self._mapped_queries(qv, langs)
         extra = [np.concatenate([self._search(self.dense_, v[None, :], k, allowed_pids)[1][0]
                                  for v in m.values()]) if m else np.zeros(0, np.int64) for m in mapped]
@@ -628,12 +676,14 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
             return answerability.probability(answerability.candidate_matrix(f, gate, self.calib_), model)
         return self._strict_score(gate)
 
-    def _score(self, gate: np.ndarray) -> np.ndarray:
-        """The calibrated probability that each candidate answers the query."""
+    def _score(self, f: dict[str, np.ndarray], gate: np.ndarray) -> np.ndarray:
+        """The calibrated probability that each candidate answers the query (:mod:`cxml.knowledge.calibration`)."""
         model = self.calib_.get("prob")
         if model is None:  # an artifact written before the probability: its quantile score
             return self._strict_score(gate)
-        return fusion.probability(gate, model)
+        if "features" not in model:  # an artifact written before the calibration module
+            return fusion.probability(gate, model)
+        return calibration.probability(self._prob_matrix(f, gate, model["features"]), model)
 
     def _threshold(self, gate: str | None, min_score: float | None,
                    target_precision: float | None) -> tuple[float, bool]:
@@ -651,7 +701,8 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         if gate == "strict" or "curve" not in self.calib_:
             return float(self.calib_.get("strict", self.threshold_)), True
         target = target_precision if target_precision is not None else self.target_precision
-        return fusion.threshold_for_precision(self.calib_["curve"], float(0.8 if target is None else target)), False
+        target = float(0.8 if target is None else target)
+        return calibration.threshold_for_precision(self.calib_["curve"], target), False
 
     # ------------------------------------------------------------------ suggest
     def suggest(self, query: Any, k: int = 5, language: str | None = None,
@@ -819,7 +870,7 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         if not len(f["group"]):
             return []
         key, gate = self._fused(f)
-        score = self._score(gate)
+        score = self._score(f, gate)
         passes = self._strict_pass(f, gate) if strict else score
         order = np.argsort(-key, kind="stable")
         order = order[passes[order] >= thr]  # the gate: groups below the threshold are never shown

@@ -47,6 +47,14 @@ class BatchCandidates:
     def _combine_passage(self, sim: np.ndarray, lex: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def _mapped_mask(self, key: Any, rows: np.ndarray) -> np.ndarray:
+        """Which of the passages ``rows`` a query's mapped version is compared with: those of language ``key``, or
+        for a map learned from feedback (``key = (a, b)``) only ``b``'s passages of groups with no version in
+        ``a`` (the map finds an article that the query's language lacks; the others keep the plain comparison)."""
+        if isinstance(key, tuple):
+            return getattr(self, "_fb_passages", {})[key][rows]
+        return self._p_lang[rows] == key
+
     def _batchable(self) -> bool:
         """Whether :mod:`cxml.knowledge.candidates` applies: every article and group has a passage / article."""
         return bool(len(self._ap_bounds) > 1 and (np.diff(self._ap_bounds) > 0).all()
@@ -109,7 +117,7 @@ class BatchCandidates:
         psim = pvec @ q
         plex = ls[prow].clip(0, None)
         for lang, v in (mapped or {}).items():
-            other = self._p_lang[prow] == lang
+            other = self._mapped_mask(lang, prow)
             if other.any():
                 psim[other] = pvec[other] @ v
         psim[prow == drop] = -np.inf
@@ -126,7 +134,7 @@ class BatchCandidates:
         first = np.r_[True, a_group[1:] != a_group[:-1]]
         g_start, gj = np.flatnonzero(first), np.cumsum(first) - 1
         # 1 where no version of the group is in the query's language (known only through ``mapped``)
-        foreign = np.isin(self._art_lang[arts], list(mapped or {})).astype(np.float64)
+        foreign = np.isin(self._art_lang[arts], [x for x in (mapped or {}) if isinstance(x, str)]).astype(np.float64)
         g_sim, g_lex, g_code = np.maximum.reduceat(np.vstack([a_sim, a_lex, a_code]), g_start, axis=1)
         return {"group": a_group[g_start].astype(np.int64), "sim": g_sim,
                 "foreign": np.minimum.reduceat(foreign, g_start), "lex": g_lex, "code": g_code, "arts": arts, "art_group_pos": gj.astype(np.int64), "art_best": a_best,
@@ -271,7 +279,7 @@ class BatchCandidates:
         """Each query's cosines with its candidate passages (layout order; -inf elsewhere and at its dropped
         passage): one matrix-vector product per query on exactly the rows ``_group_features`` multiplies."""
         out: np.ndarray | None = None
-        by_lang: dict[str, np.ndarray] = {}  # passages (layout order) of each language a query is mapped to
+        by_lang: dict[Any, np.ndarray] = {}  # passages (layout order) of each language a query is mapped to
         self._compared_vectors(rows[:0])  # fills the vector cache of a base small enough to hold one
         full = self._compared_vectors(np.arange(len(self._p_pid))) if self._vectors_cached() else None
         for i in range(len(qd)):
@@ -280,7 +288,7 @@ class BatchCandidates:
             sim = pvec @ qd[i]
             for lang, v in mapped[i].items():
                 if lang not in by_lang:
-                    by_lang[lang] = layout["p_lang"] == lang
+                    by_lang[lang] = self._mapped_mask(lang, rows)
                 other = by_lang[lang][in_pass[i]]
                 if other.any():
                     sim[other] = pvec[other] @ v
@@ -320,7 +328,7 @@ def _foreign(mapped: Sequence[Mapping[str, np.ndarray]], a_lang: np.ndarray) -> 
         if m:
             key = tuple(m)
             if key not in memo:
-                memo[key] = np.isin(a_lang, list(key)).astype(np.float64)
+                memo[key] = np.isin(a_lang, [x for x in key if isinstance(x, str)]).astype(np.float64)
             out[i] = memo[key]
     return out
 

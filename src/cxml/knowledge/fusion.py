@@ -17,8 +17,7 @@ import numpy as np
 from cxml.knowledge.history import neutral_lexical, ranker_logit
 
 __all__ = ["CODE_BOOST", "CODE_FIRST", "FUSIONS", "rrf", "ranks_desc", "quantile_rank", "standardised", "fuse",
-           "youden_threshold", "margins", "fit_probability", "probability", "precision_curve",
-           "threshold_for_precision"]
+           "youden_threshold", "margins", "probability"]
 
 #: Linear fusion: a text naming all of the query's codes gains this many calibration standard deviations.
 CODE_BOOST = 6.0
@@ -185,94 +184,9 @@ def _design(gate: np.ndarray, margin: np.ndarray) -> np.ndarray:
     return np.column_stack([gate, margin])
 
 
-def fit_probability(gates: Sequence[np.ndarray], golds: Sequence[np.ndarray], top: int = 3) -> dict[str, Any]:
-    """Logistic model of "this candidate answers the query" from its gate value and margin.
-
-    Parameters
-    ----------
-    gates : sequence of ndarray
-        Gate values of each calibration query's candidates.
-    golds : sequence of ndarray of bool
-        Which candidate answers it (all False for a query whose article is not in the base).
-    top : int, default=3
-        Candidates per query used (the best by gate value): what an agent is shown.
-
-    Returns
-    -------
-    dict
-        ``coef`` (gate, margin), ``intercept``, ``n``. Both slopes are kept >= 0 so that more evidence never
-        means a lower probability (a slope fitted negative is refitted without its feature).
-    """
-    from sklearn.linear_model import LogisticRegression
-
-    xs, ys = [], []
-    for g, y in zip(gates, golds, strict=True):
-        if not len(g):
-            continue
-        keep = np.argsort(-np.asarray(g), kind="stable")[:top]
-        xs.append(_design(np.asarray(g)[keep], margins(g)[keep]))
-        ys.append(np.asarray(y, bool)[keep])
-    X, y = np.vstack(xs), np.concatenate(ys).astype(int)
-    if y.min() == y.max():
-        return {"coef": [0.0, 0.0], "intercept": float(np.log((y.mean() + 1e-3) / (1 - y.mean() + 1e-3))),
-                "n": int(len(y))}
-    cols = [0, 1]
-    clf = LogisticRegression(C=1.0, max_iter=1000).fit(X[:, cols], y)
-    if (clf.coef_[0] < 0).any():
-        cols = [int(np.argmax(clf.coef_[0]))]
-        clf = LogisticRegression(C=1.0, max_iter=1000).fit(X[:, cols], y)
-    coef = np.zeros(2)
-    coef[cols] = np.clip(clf.coef_[0], 0.0, None)
-    return {"coef": coef.tolist(), "intercept": float(clf.intercept_[0]), "n": int(len(y))}
-
-
 def probability(gate: np.ndarray, model: Mapping[str, Any]) -> np.ndarray:
-    """The calibrated probability that each candidate answers the query (see :func:`fit_probability`)."""
+    """The probability of a model stored before :mod:`cxml.knowledge.calibration` (``coef`` of the gate value and
+    its margin, ``intercept``): artifacts written then still score as they did."""
     gate = np.asarray(gate, np.float64)
     z = _design(gate, margins(gate)) @ np.asarray(model["coef"]) + float(model["intercept"])
     return 1.0 / (1.0 + np.exp(-z))
-
-
-def precision_curve(p_top: np.ndarray, correct: np.ndarray,
-                    weights: np.ndarray | None = None) -> dict[str, list[float]]:
-    """Precision of the shown first suggestions at every probability threshold of a calibration sample.
-
-    Parameters
-    ----------
-    p_top : ndarray
-        Probability of each calibration query's first suggestion.
-    correct : ndarray of bool
-        Whether that suggestion answers the query (False for every query without an article).
-    weights : ndarray, optional
-        Weight of each query (e.g. to give answerable and unanswerable queries their expected shares).
-
-    Returns
-    -------
-    dict
-        ``p`` (the distinct probabilities, descending: the thresholds) and ``precision`` (of the
-        suggestions at or above each).
-    """
-    p = np.asarray(p_top, np.float64)
-    order = np.argsort(-p, kind="stable")
-    p = p[order]
-    w = np.ones(len(p)) if weights is None else np.asarray(weights, np.float64)[order]
-    hits = np.cumsum(w * np.asarray(correct, bool)[order])
-    shown = np.cumsum(w)
-    last = np.flatnonzero(np.r_[p[1:] != p[:-1], True])  # the last item of each tie: all of it shown
-    return {"p": p[last].tolist(), "precision": (hits[last] / np.maximum(shown[last], 1e-12)).tolist()}
-
-
-def threshold_for_precision(curve: Mapping[str, Sequence[float]], target: float) -> float:
-    """The lowest probability threshold whose shown suggestions reach ``target`` precision on the curve.
-
-    Among the thresholds where the precision of what is shown is at least ``target``, the one that shows the
-    most; when none reaches it, only suggestions above the highest calibration probability are shown.
-    """
-    p = np.asarray(curve["p"], np.float64)
-    prec = np.asarray(curve["precision"], np.float64)
-    if not len(p):
-        return 0.0
-    ok = np.flatnonzero(prec >= float(target) - 1e-12)
-    if not len(ok):
-        return float(np.nextafter(p[0], np.inf))
-    return float(p[int(ok[-1])])

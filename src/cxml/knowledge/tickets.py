@@ -234,16 +234,22 @@ class TicketHistory:
         self.calib_["strict"], best_j = fusion.youden_threshold(fusion.quantile_rank(null, pos),
                                                                 fusion.quantile_rank(null, null),
                                                                 default=1.0 - float(self.no_match_rate))
-        negatives = held + (more if len(nogold) else [])
         resolved = self.tickets_["source"].to_numpy() == "resolved"
         prior = float(np.mean(((self._t_label > 0) & (self._t_group >= 0))[resolved])) if resolved.any() else 0.5
         self._fit_answerability(logit, feats, cal, gap, more, min(max(prior, 0.05), 0.95))
-        gates = logit + [history.ranker_logit(f, self.ranker_, self.calib_) for f in negatives if len(f["group"])]
+        # the probability and the precision gate: the answerable tickets against what a query with no answer in
+        # the base looks like -- a gap with no answered tickets of its own. Tickets resolved without an article
+        # are left out: many were answerable and merely not linked (their first suggestions score as the
+        # answerable tickets' do), so counting them wrong made the gate far too strict
+        negatives = [f for f in gap if len(f["group"])]
+        neg_groups = [int(g) for f, g in zip(gap, self._t_group[cal], strict=True) if len(f["group"])]
+        gates = logit + [history.ranker_logit(f, self.ranker_, self.calib_) for f in negatives]
         golds = ([f["group"] == g for f, g in zip(feats, self._t_group[cal], strict=True)]
-                 + [np.zeros(len(f["group"]), bool) for f in negatives if len(f["group"])])
-        n_neg = len(gates) - len(logit)
-        self._fit_probability(gates, golds, np.r_[np.ones(len(logit), bool), np.zeros(n_neg, bool)],
-                              min(max(prior, 0.05), 0.95))
+                 + [np.zeros(len(f["group"]), bool) for f in negatives])
+        self._fit_probability(list(feats) + negatives, gates, golds,
+                              np.r_[np.ones(len(logit), bool), np.zeros(len(negatives), bool)],
+                              [int(g) for g in self._t_group[cal]] + neg_groups, min(max(prior, 0.05), 0.95),
+                              answerability.FEATURES, answerability.SIGNS)
         gate = self.calib_.get("answerable")
         how = (f"answerability model, out-of-fold AUC {gate['auc']:.2f}, Youden's J {gate['j']:.2f} at "
                f"{gate['youden']:.2f}, threshold {gate['threshold']:.2f}" if gate

@@ -10,9 +10,11 @@ this one.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from cxml.knowledge import fusion
+from cxml.knowledge import answerability, calibration, fusion
 
 __all__ = ["ZeroShotCalibration"]
 
@@ -54,12 +56,19 @@ class ZeroShotCalibration:
                                      exclude_passages=pq_rows) if pq_texts else []
         gates = [self._fused(f)[1] for f in feats] + [self._fused(f)[1] for f in pq_feats]
         self._zero_shot_strict(null, np.sort([g.max() for g in gates[len(feats):] if len(g)]))
-        golds = [np.zeros(len(f["group"]), bool) for f in feats] + [f["group"] == g for f, g in
-                                                                     zip(pq_feats, pq_groups, strict=True)]
-        self._fit_probability(gates, golds, np.r_[np.zeros(len(feats), bool), np.ones(len(pq_feats), bool)], 0.5)
-        self.calibration_source_ = (f"{len(null)} article titles with their own article held out and "
-                                    f"{len(pq_texts)} pseudo-queries (article sentences, words dropped) with it "
-                                    "present")
+        # positives at both ends of what a real query is: a noisy fragment of the article (harder than most
+        # real queries) and its title with the article present (easier)
+        present = self._score_batch(texts, qv, n_groups=5, langs=list(self._art_lang[pick]))
+        golds = ([np.zeros(len(f["group"]), bool) for f in feats]
+                 + [f["group"] == g for f, g in zip(pq_feats, pq_groups, strict=True)]
+                 + [f["group"] == g for f, g in zip(present, self._art_group[pick], strict=True)])
+        groups = list(self._art_group[pick]) + list(pq_groups) + list(self._art_group[pick])
+        self._fit_probability(list(feats) + list(pq_feats) + present, gates + [self._fused(f)[1] for f in present],
+                              golds, np.r_[np.zeros(len(feats), bool), np.ones(len(pq_feats) + len(present), bool)],
+                              groups, 0.5, calibration.ZERO_SHOT_FEATURES, calibration.ZERO_SHOT_SIGNS)
+        self.calibration_source_ = (f"{len(null)} article titles with their own article held out, and "
+                                    f"{len(present)} titles and {len(pq_texts)} pseudo-queries (article sentences, "
+                                    "words dropped) with it present")
 
     def _zero_shot_strict(self, null: np.ndarray, pos: np.ndarray) -> None:
         """The strict gate before feedback: a query is withheld when its best match is below both most titles'
@@ -104,25 +113,37 @@ class ZeroShotCalibration:
             source.append(row if len(rows) > 1 else -1)  # the article keeps another passage to be found by
         return texts, groups, langs, source
 
-    def _fit_probability(self, gates: list[np.ndarray], golds: list[np.ndarray], answerable: np.ndarray,
-                         prior: float) -> None:
+    def _prob_matrix(self, f: dict[str, np.ndarray], gate: np.ndarray, features: list[str]) -> np.ndarray:
+        """The probability model's features of each candidate: after feedback the answerability evidence
+        (:func:`cxml.knowledge.answerability.candidate_matrix`), before it the gate value and its lead."""
+        if list(features) == calibration.ZERO_SHOT_FEATURES:
+            return np.column_stack([gate, fusion.margins(gate)])
+        if "t_sim" not in f:  # no past-ticket evidence: none of it counts
+            f = {**f, "t_sim": np.full(len(gate), self.calib_["sim_mu"]), "vote": np.zeros(len(gate))}
+        return answerability.candidate_matrix(f, gate, self.calib_)[
+            :, [answerability.FEATURES.index(c) for c in features]]
+
+    def _fit_probability(self, fs: list[dict[str, np.ndarray]], gates: list[np.ndarray], golds: list[np.ndarray],
+                         answerable: np.ndarray, groups: list[Any], prior: float, features: list[str],
+                         signs: np.ndarray) -> None:
         """Fit the probability model, the precision curve of the first suggestions and the default threshold.
 
-        ``answerable`` marks the calibration queries whose article is in the base; in the precision curve
-        they weigh ``prior`` together (the expected share of tickets the base can answer), the others the rest.
+        ``answerable`` marks the calibration queries whose answer is in the base; answerable queries weigh
+        ``prior`` together (the expected share of queries the base can answer), the others the rest. The curve
+        reads the out-of-fold probabilities (:func:`cxml.knowledge.calibration.fit`, folds by ``groups``).
         """
-        model = fusion.fit_probability(gates, golds)
-        p_top, correct, weight = [], [], []
-        n_ans = max(int(np.sum(answerable)), 1)
-        n_not = max(int(len(answerable) - np.sum(answerable)), 1)
-        for g, y, ans in zip(gates, golds, answerable, strict=True):
-            if len(g):
-                top = int(np.argmax(g))
-                p_top.append(float(fusion.probability(g, model)[top]))
-                correct.append(bool(np.asarray(y)[top]))
-                weight.append(prior / n_ans if ans else (1.0 - prior) / n_not)
+        keep = [i for i, g in enumerate(gates) if len(g)]
+        answerable = np.asarray(answerable, bool)[keep]
+        n_ans = max(int(answerable.sum()), 1)
+        n_not = max(int(len(answerable) - answerable.sum()), 1)
+        weight = np.where(answerable, prior / n_ans, (1.0 - prior) / n_not)
+        if int(answerable.sum()) == 0 or int(answerable.sum()) == len(answerable):
+            weight = np.ones(len(answerable))
+        mats = [self._prob_matrix(fs[i], gates[i], features) for i in keep]
+        model, p_top, correct = calibration.fit(mats, [golds[i] for i in keep], [gates[i] for i in keep], weight,
+                                                [groups[i] for i in keep], features=features, signs=signs,
+                                                random_state=int(self.random_state))
         self.calib_["prob"] = model
         self.calib_["answerable_share"] = float(prior)
-        self.calib_["curve"] = fusion.precision_curve(np.asarray(p_top), np.asarray(correct, bool),
-                                                      np.asarray(weight))
+        self.calib_["curve"] = calibration.precision_curve(p_top, correct, weight)
         self.threshold_ = self._threshold(None, None, None)[0]
