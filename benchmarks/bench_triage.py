@@ -605,7 +605,8 @@ def bench_finetune(args: argparse.Namespace) -> None:
             fit = timed_fit(clf, X, y)
             m = metrics(yt, clf.predict(Xt))
             ft = clf.fine_tune_ or {}
-            how = (f"{ft['steps']} of {ft['planned_steps']} steps, {ft['seconds']:.0f} s" if ft.get("applied")
+            how = (f"{ft['steps']} of {ft['planned_steps']} steps ({ft['loss']}), {ft['seconds']:.0f} s, "
+                   f"{ft.get('seconds_per_step', float('nan')):.1f} s a step" if ft.get("applied")
                    else ft.get("reason", "-"))
             lines.append(f"| {shots} | fine_tune={mode!r} | {pct(m['accuracy'])} | {m['macro_f1']:.3f} | {fit:.0f} s "
                          f"| {how} | {decision_summary(clf, Xt, yt)} |")

@@ -52,9 +52,10 @@ def tiny_spec(tmp_path_factory) -> str:
 
 @pytest.fixture()
 def few_rounds(monkeypatch):
-    """Two rounds of pairs (a few dozen steps, seconds on one core), at a learning rate that moves a tiny
-    random model as far as the real one moves at the default rate."""
-    monkeypatch.setattr(ft, "ROUNDS", 2)
+    """Two epochs of pairs in batches of 8 (a few dozen steps, seconds on one core), at a learning rate that
+    moves a tiny random model as far as the real one moves at the default rate."""
+    monkeypatch.setattr(ft, "EPOCHS", 2)
+    monkeypatch.setattr(ft, "BATCH_SIZE", 8)
     monkeypatch.setattr(ft, "LEARNING_RATE", 1e-3)
 
 
@@ -70,20 +71,32 @@ def _tuned(spec: str, train, **kw):
 
 
 # ----------------------------------------------------------------------------------------------- pairs
-@settings(max_examples=40, deadline=None)
-@given(labels=st.lists(st.sampled_from("abcd"), min_size=2, max_size=30), seed=st.integers(0, 2**31 - 1),
-       rounds=st.integers(1, 3))
-def test_label_pairs_match_their_labels(labels, seed, rounds):
+@settings(max_examples=60, deadline=None)
+@given(labels=st.lists(st.sampled_from("abcdef"), min_size=2, max_size=40), seed=st.integers(0, 2**31 - 1),
+       epochs=st.integers(1, 3), batch_size=st.integers(2, 8))
+def test_label_pairs_match_their_labels_and_batches_hold_distinct_classes(labels, seed, epochs, batch_size):
     texts = [f"t{i}" for i in range(len(labels))]
-    pairs = ft.label_pairs(texts, labels, rounds, seed)
+    pairs, sizes = ft.label_pairs(texts, labels, epochs, seed, batch_size)
     of = dict(zip(texts, labels, strict=True))
     counts = {c: labels.count(c) for c in set(labels)}
-    eligible = sum(1 for c in labels if 2 <= counts[c] < len(labels))
-    assert len(pairs["label"]) == 2 * rounds * eligible
-    for a, b, lab in zip(pairs["sentence1"], pairs["sentence2"], pairs["label"], strict=True):
-        assert a != b
-        assert (of[a] == of[b]) == (lab == 1.0)
-    assert ft.label_pairs(texts, labels, rounds, seed) == pairs  # seeded
+    pairable = [c for c in counts if counts[c] >= 2]
+    assert sum(sizes) == len(pairs["anchor"]) == len(pairs["positive"])
+    assert all(2 <= s <= batch_size for s in sizes)
+    if len(pairable) < 2:
+        assert sizes == []
+    for a, b in zip(pairs["anchor"], pairs["positive"], strict=True):
+        assert a != b and of[a] == of[b]
+    start = 0
+    for s in sizes:  # no two pairs of a batch share a class: the in-batch negatives are all true negatives
+        batch = [of[a] for a in pairs["anchor"][start:start + s]]
+        assert len(set(batch)) == len(batch)
+        start += s
+    eligible = sum(counts[c] for c in pairable)
+    assert len(pairs["anchor"]) <= epochs * eligible
+    assert len(set(pairs["anchor"])) <= eligible
+    if len(pairable) >= 2 and len({counts[c] for c in pairable}) == 1:  # balanced: at most one text an epoch
+        assert len(pairs["anchor"]) >= epochs * (eligible - 1)  # left without a batch of two classes
+    assert ft.label_pairs(texts, labels, epochs, seed, batch_size) == (pairs, sizes)  # seeded
 
 
 def test_label_pairs_depend_on_the_seed():
@@ -201,12 +214,12 @@ def test_missing_extra_names_it(tiny_spec, small, monkeypatch):
 # ------------------------------------------------------------------------------------ the real MiniLM
 @pytest.mark.slow
 def test_minilm_fine_tuned_round_trip(small, monkeypatch, tmp_path):
-    """MiniLM fine-tuned (one round of pairs on ticket subjects, 10 steps): stored in the model directory and
+    """MiniLM fine-tuned (one epoch of pairs on ticket subjects): stored in the model directory and
     loaded back to the same probabilities; single tickets (ONNX Runtime, exported from the tuned weights, when
     the onnx extra is installed) agree with batches (PyTorch)."""
     train, _ = small
     texts, y = train["subject"].fillna("").tolist(), train["reason"].to_numpy()
-    monkeypatch.setattr(ft, "ROUNDS", 1)
+    monkeypatch.setattr(ft, "EPOCHS", 1)
     clf = TicketClassifier(encoder="minilm", features="embedding", fine_tune=True, fine_tune_budget=3600,
                            out_of_scope=False, unknown_language=False, random_state=0).fit(texts, y)
     assert clf.fine_tune_["applied"] and clf.fine_tune_["steps"] == clf.fine_tune_["planned_steps"]

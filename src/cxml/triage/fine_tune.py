@@ -3,12 +3,16 @@
 Internal module of :mod:`cxml.triage` (``fine_tune=`` of :class:`~cxml.triage.TicketClassifier` and
 :class:`~cxml.triage.Triage`). SetFit's recipe, on sentence-transformers' own trainer and losses:
 
-1. **pairs from the labels** (:func:`label_pairs`): each round gives every training ticket one partner of its
-   own class (label 1) and one of another class (label 0), drawn by a generator seeded from ``random_state``;
-2. **a copy of the encoder is trained** with :class:`~sentence_transformers.losses.CosineSimilarityLoss` (the
-   pair's cosine pulled to its label) by :class:`~sentence_transformers.SentenceTransformerTrainer`; the
-   number of steps is the planned rounds, cut to what the budget allows as measured on a few timed steps
-   (and stopped at the budget's end should the machine slow down);
+1. **pairs from the labels** (:func:`label_pairs`): each epoch gives every training ticket one partner of its own
+   class (anchor / positive), drawn by a generator seeded from ``random_state``, laid out in batches whose pairs
+   are all of different classes;
+2. **a copy of the encoder is trained** with
+   :class:`~sentence_transformers.sentence_transformer.losses.MultipleNegativesRankingLoss` (in-batch negatives:
+   each anchor is pulled to its positive and pushed from the other pairs' positives, so a step learns from
+   ``batch_size`` squared comparisons, where a pair loss learns from one per pair) by
+   :class:`~sentence_transformers.SentenceTransformerTrainer`, reading the batches as laid out (no two pairs of a
+   batch of one class: no false negatives); the number of steps is the planned epochs, cut to what the budget
+   allows as measured on a few timed steps (and stopped at the budget's end should the machine slow down);
 3. the usual head is then fitted on the fine-tuned embeddings (the caller's business).
 
 ``fine_tune="auto"`` first fine-tunes on a stratified 80 % of the training tickets with a third of the budget
@@ -25,10 +29,10 @@ as safetensors, checksummed by :mod:`cxml.persistence` like every other file) an
 (:func:`load_tuned_encoder`). Its name carries a digest of its weights, so its embeddings never mix with the
 frozen model's in the embedding cache.
 
-Determinism: the pairs, ``torch.manual_seed``, the trainer's ``seed`` / ``data_seed`` all come from
-``random_state``, so two fits give identical encoders while the rounds fit in the budget (when the budget cuts
-the training short, the number of steps depends on the machine's speed; ``fine_tune_["steps"]`` says how many
-ran). sentence-transformers, ``datasets`` and ``accelerate`` are imported inside the functions (heavy /
+Determinism: the pairs and their batches, ``torch.manual_seed``, the trainer's ``seed`` / ``data_seed`` all come
+from ``random_state``, so two fits give identical encoders while the epochs fit in the budget (when the budget
+cuts the training short, the number of steps depends on the machine's speed; ``fine_tune_["steps"]`` says how
+many ran). sentence-transformers, ``datasets`` and ``accelerate`` are imported inside the functions (heavy /
 optional: ``pip install "cxml[finetune]"``).
 """
 
@@ -37,7 +41,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
-import math
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -56,13 +59,15 @@ logger = logging.getLogger(__name__)
 
 #: Values of ``fine_tune``.
 FINE_TUNE_MODES = ("auto", True, False)
-#: Default ``fine_tune_budget``: seconds of training (the pair check of "auto" included).
+#: Default ``fine_tune_budget``: seconds of training (the held-out check of "auto" included).
 DEFAULT_FINE_TUNE_BUDGET_S = 240.0
-#: Rounds of pairs (each: one same-class and one other-class partner per ticket), as SetFit's ``num_iterations``.
-ROUNDS = 20
-#: Pairs per training step.
+#: Passes over the training tickets, each giving every ticket one positive partner of its own class.
+EPOCHS = 3
+#: Pairs per training step at most (fewer when there are fewer classes: no two pairs of a batch share a class).
 BATCH_SIZE = 32
-LEARNING_RATE = 2e-5
+LEARNING_RATE = 5e-5
+#: Share of the steps over which the learning rate warms up.
+WARMUP_RATIO = 0.1
 #: Tokens per text while training (the saved model keeps its own window).
 TRAIN_MAX_TOKENS = 128
 #: Steps timed before the number of steps is fixed.
@@ -71,6 +76,8 @@ PROBE_STEPS = 3
 AUTO_MIN_GAIN = 0.005
 #: Folder of the fine-tuned encoder inside a model directory.
 ENCODER_FOLDER = "encoder"
+#: The loss, as the model card names it.
+LOSS = "MultipleNegativesRankingLoss"
 
 
 def can_fine_tune(encoder: Any) -> bool:
@@ -92,44 +99,81 @@ def _imports() -> tuple[Any, Any, Any]:
     return st, Dataset, st.training_args.SentenceTransformerTrainingArguments
 
 
-def label_pairs(texts: Sequence[str], y: Sequence[Any], rounds: int, seed: int) -> dict[str, list[Any]]:
-    """SetFit-style sentence pairs from the labels.
+def label_pairs(texts: Sequence[str], y: Sequence[Any], epochs: int, seed: int,
+                batch_size: int = BATCH_SIZE) -> tuple[dict[str, list[str]], list[int]]:
+    """Anchor / positive pairs from the labels, laid out in batches whose pairs are all of different classes.
+
+    Each epoch gives every text (of a class with at least two texts) one partner of its own class. In
+    :class:`~sentence_transformers.sentence_transformer.losses.MultipleNegativesRankingLoss` the other pairs'
+    positives of a batch are the anchor's negatives, so no two pairs of a batch share a class (no false
+    negatives): each batch takes one pair from each of up to ``batch_size`` classes, those with the most pairs
+    left first (ties in random order), so that the last batches of an epoch still mix classes.
 
     Parameters
     ----------
     texts : sequence of str
     y : sequence
         Labels, one per text.
-    rounds : int
-        Each round gives every text (of a class with at least two texts) one partner of its own class
-        (label 1.0) and one of another class (label 0.0).
+    epochs : int
     seed : int
-        Seed of the generator that draws the partners.
+        Seed of the generator that draws the partners and the order.
+    batch_size : int
+        Pairs per batch at most (a batch has at most one pair per class).
 
     Returns
     -------
-    dict
-        Columns ``sentence1``, ``sentence2``, ``label`` (a ``datasets.Dataset``'s input).
+    pairs : dict
+        Columns ``anchor`` and ``positive`` (a ``datasets.Dataset``'s input), batch after batch.
+    sizes : list of int
+        The number of pairs in each batch, in order (batches of one pair are left out: they have no negative).
     """
     y = np.asarray(y)
     rng = np.random.default_rng(seed)
-    members = {c: np.flatnonzero(y == c) for c in np.unique(y)}
-    a: list[str] = []
-    b: list[str] = []
-    lab: list[float] = []
-    for _ in range(rounds):
-        for i in rng.permutation(len(y)):
-            same = members[y[i]]
-            if len(same) < 2 or len(same) == len(y):
-                continue
-            j = same[(np.searchsorted(same, i) + 1 + rng.integers(len(same) - 1)) % len(same)]
-            k = rng.integers(len(y))
-            while y[k] == y[i]:  # another class: at least one exists, so this ends
-                k = rng.integers(len(y))
-            a += [texts[i], texts[i]]
-            b += [texts[j], texts[k]]
-            lab += [1.0, 0.0]
-    return {"sentence1": a, "sentence2": b, "label": lab}
+    classes = np.unique(y)
+    members = {c: np.flatnonzero(y == c) for c in classes}
+    pairable = [c for c in classes if len(members[c]) >= 2]
+    anchors: list[str] = []
+    positives: list[str] = []
+    sizes: list[int] = []
+    if len(pairable) < 2:
+        return {"anchor": anchors, "positive": positives}, sizes
+    for _ in range(epochs):
+        queues: dict[Any, list[tuple[int, int]]] = {}
+        for c in pairable:
+            same = members[c]
+            order = rng.permutation(same)
+            partner = (rng.integers(1, len(same), size=len(same)) + np.searchsorted(same, order)) % len(same)
+            queues[c] = [(int(i), int(same[j])) for i, j in zip(order, partner, strict=True)]
+        while True:
+            left = [c for c in pairable if queues[c]]
+            if len(left) < 2:
+                break
+            tie = dict(zip(left, rng.random(len(left)), strict=True))
+            left.sort(key=lambda c: (-len(queues[c]), tie[c]))
+            batch = [queues[c].pop() for c in left[:batch_size]]
+            rng.shuffle(batch)
+            anchors += [texts[i] for i, _ in batch]
+            positives += [texts[j] for _, j in batch]
+            sizes.append(len(batch))
+    return {"anchor": anchors, "positive": positives}, sizes
+
+
+class _PlannedBatches:
+    """The batch sampler the trainer reads: consecutive rows, in the batches :func:`label_pairs` laid out."""
+
+    def __init__(self, sizes: Sequence[int]) -> None:
+        ends = np.cumsum(sizes)
+        self.batches = [list(range(int(e) - int(s), int(e))) for s, e in zip(sizes, ends, strict=True)]
+        self.epoch = 0
+
+    def __iter__(self) -> Any:
+        return iter(self.batches)
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def set_epoch(self, epoch: int) -> None:  # the trainer calls it; the layout is fixed in advance
+        self.epoch = epoch
 
 
 def weights_digest(model: Any) -> str:
@@ -142,22 +186,25 @@ def weights_digest(model: Any) -> str:
     return digest.hexdigest()
 
 
-def _make_trainer(model: Any, data: dict[str, list[Any]], *, max_steps: int, seed: int, out: str,
-                  callbacks: Sequence[Any] = ()) -> Any:
-    """sentence-transformers' trainer over the pairs, every source of randomness seeded."""
+def _make_trainer(model: Any, data: dict[str, list[str]], sizes: Sequence[int], *, max_steps: int, seed: int,
+                  out: str, learning_rate: float, callbacks: Sequence[Any] = ()) -> Any:
+    """sentence-transformers' trainer over the planned batches, every source of randomness seeded."""
     st, Dataset, Args = _imports()
-    args = Args(output_dir=out, max_steps=max_steps, per_device_train_batch_size=BATCH_SIZE,
-                learning_rate=LEARNING_RATE, warmup_steps=0.1, seed=seed, data_seed=seed, save_strategy="no",
-                report_to=[], logging_strategy="no", disable_tqdm=True, use_cpu=True, dataloader_num_workers=0)
+    batches = _PlannedBatches(sizes[:max_steps])
+    rows = sum(len(b) for b in batches.batches)
+    args = Args(output_dir=out, max_steps=max_steps, per_device_train_batch_size=max(sizes[:max_steps]),
+                learning_rate=learning_rate, warmup_steps=WARMUP_RATIO, seed=seed, data_seed=seed,
+                save_strategy="no", report_to=[], logging_strategy="no", disable_tqdm=True, use_cpu=True,
+                dataloader_num_workers=0, batch_sampler=lambda dataset, **kw: batches)
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    loss = st.losses.CosineSimilarityLoss(model)
+    loss = st.losses.MultipleNegativesRankingLoss(model)
     trainer = st.trainer.SentenceTransformerTrainer(model=model, args=args, loss=loss, callbacks=list(callbacks))
     # quiet in batch logs: no model card of the training run (its widget examples are computed from the data
     # set when the trainer is built, hence the data set given afterwards), no printed metrics
     for noise in (st.model_card.BaseModelCardCallback, PrinterCallback, ProgressCallback):
         trainer.remove_callback(noise)
-    trainer.train_dataset = Dataset.from_dict(data)
+    trainer.train_dataset = Dataset.from_dict({k: v[:rows] for k, v in data.items()})
     return trainer
 
 
@@ -172,12 +219,13 @@ def _after_each_step(action: Callable[[Any], None]) -> Any:
     return AfterStep()
 
 
-def _seconds_per_step(model: Any, data: dict[str, list[Any]], seed: int, out: str) -> float:
+def _seconds_per_step(model: Any, data: dict[str, list[str]], sizes: Sequence[int], seed: int, out: str,
+                      learning_rate: float) -> float:
     """Time of one training step, measured on a throw-away copy (the first step, warming up, not counted)."""
     stamps: list[float] = []
-    n = min(len(data["label"]), BATCH_SIZE * (PROBE_STEPS + 1))
-    probe = {k: v[:n] for k, v in data.items()}
-    _make_trainer(copy.deepcopy(model), probe, max_steps=PROBE_STEPS + 1, seed=seed, out=out,
+    steps = min(len(sizes), PROBE_STEPS + 1)
+    _make_trainer(copy.deepcopy(model), data, sizes, max_steps=steps, seed=seed, out=out,
+                  learning_rate=learning_rate,
                   callbacks=[_after_each_step(lambda control: stamps.append(time.perf_counter()))]).train()
     if len(stamps) < 2:
         return 0.0
@@ -185,7 +233,8 @@ def _seconds_per_step(model: Any, data: dict[str, list[Any]], seed: int, out: st
 
 
 def train_encoder(encoder: Any, texts: Sequence[str], y: Sequence[Any], *, budget_s: float, random_state: int,
-                  rounds: int | None = None) -> tuple[SentenceTransformerEncoder, dict[str, Any]]:
+                  epochs: int | None = None, batch_size: int | None = None,
+                  learning_rate: float | None = None) -> tuple[SentenceTransformerEncoder, dict[str, Any]]:
     """A fine-tuned copy of ``encoder`` (the shared, loaded one is left as it is) and what was done.
 
     Parameters
@@ -196,30 +245,32 @@ def train_encoder(encoder: Any, texts: Sequence[str], y: Sequence[Any], *, budge
     budget_s : float
         Seconds the training may take; the planned steps are cut to what fits, timed on a few steps.
     random_state : int
-    rounds : int, optional
-        Rounds of pairs (default :data:`ROUNDS`).
+    epochs, batch_size, learning_rate : optional
+        Default :data:`EPOCHS`, :data:`BATCH_SIZE`, :data:`LEARNING_RATE`.
 
     Returns
     -------
     encoder : SentenceTransformerEncoder
         Named after its weights' digest.
     info : dict
-        ``pairs``, ``planned_steps``, ``steps``, ``seconds``, ``loss``.
+        ``pairs``, ``planned_steps``, ``steps``, ``seconds``, ``seconds_per_step``, ``loss``.
     """
     import torch
 
     start = time.perf_counter()
-    torch.manual_seed(random_state)
-    data = label_pairs([encoder.query_prefix + t for t in texts], y, rounds or ROUNDS, random_state)
-    if not data["label"]:
-        raise FineTuneError("fine-tuning needs a class with at least two training tickets and a second class; "
-                            "add labelled tickets or use fine_tune=False")
+    lr = learning_rate or LEARNING_RATE
+    data, sizes = label_pairs([encoder.query_prefix + t for t in texts], y, epochs or EPOCHS, random_state,
+                              batch_size or BATCH_SIZE)
+    if not sizes:
+        raise FineTuneError("fine-tuning needs two classes with at least two training tickets each; add "
+                            "labelled tickets or use fine_tune=False")
     model = copy.deepcopy(encoder.model)
     window = model.max_seq_length
     model.max_seq_length = min(window or TRAIN_MAX_TOKENS, TRAIN_MAX_TOKENS)
-    planned = math.ceil(len(data["label"]) / BATCH_SIZE)
+    planned = len(sizes)
     with tempfile.TemporaryDirectory(prefix="cxml-finetune-") as out:
-        per_step = _seconds_per_step(model, data, random_state, out)
+        torch.manual_seed(random_state)
+        per_step = _seconds_per_step(model, data, sizes, random_state, out, lr)
         left = budget_s - (time.perf_counter() - start)
         steps = planned if per_step <= 0 else max(1, min(planned, int(left / per_step)))
         deadline = start + budget_s
@@ -229,7 +280,7 @@ def train_encoder(encoder: Any, texts: Sequence[str], y: Sequence[Any], *, budge
                 control.should_training_stop = True
 
         torch.manual_seed(random_state)
-        trainer = _make_trainer(model, data, max_steps=steps, seed=random_state, out=out,
+        trainer = _make_trainer(model, data, sizes, max_steps=steps, seed=random_state, out=out, learning_rate=lr,
                                 callbacks=[_after_each_step(stop_at_deadline)])
         trainer.train()
     model.max_seq_length = window
@@ -237,8 +288,9 @@ def train_encoder(encoder: Any, texts: Sequence[str], y: Sequence[Any], *, budge
     tuned = SentenceTransformerEncoder.from_model(
         model, spec=encoder.spec, name=f"{encoder.name} fine-tuned {weights_digest(model)[:16]}",
         query_prefix=encoder.query_prefix, passage_prefix=encoder.passage_prefix, cache=encoder.cache)
-    info = {"pairs": len(data["label"]), "planned_steps": planned, "steps": int(trainer.state.global_step),
-            "seconds": round(time.perf_counter() - start, 1), "loss": "CosineSimilarityLoss"}
+    info = {"pairs": len(data["anchor"]), "planned_steps": planned, "steps": int(trainer.state.global_step),
+            "seconds": round(time.perf_counter() - start, 1), "seconds_per_step": round(per_step, 3),
+            "loss": LOSS}
     logger.info("fine-tuned %s: %d of %d steps in %.0f s", encoder.name, info["steps"], planned, info["seconds"])
     return tuned, info
 
