@@ -207,8 +207,8 @@ def onnx_session(path: Path, threads: int) -> Any:
     The intra-op threads sleep between calls and between operators instead of spinning (ONNX Runtime's default):
     a spinning thread holds a core for a while after each call, which on a small machine is the core the caller's
     own work needs next (a service's event loop and its clients: on 2 shared cores the server's CPU time per
-    ``/v1/triage`` request halved without it, benchmarks/RESULTS.md). ``CXML_ORT_SPIN=1`` restores spinning,
-    which can suit long batch jobs alone on a machine.
+    ``/v1/triage`` request about halved without it, ``benchmarks/bench_serve.py``). ``CXML_ORT_SPIN=1`` restores
+    spinning, which can suit long batch jobs alone on a machine.
     """
     import onnxruntime as ort
 
