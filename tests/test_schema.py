@@ -709,3 +709,57 @@ def test_ticket_label_columns_are_cleaned_in_the_one_ticket_path():
     mixed = pd.DataFrame({"text": ["a", "b", "c"], "reason": ["refund", 5, "orders"]})
     with pytest.raises(ValidationError, match=r"'reason' mixes label types.*row 1"):
         as_tickets(mixed)
+
+
+# --------------------------------------------------------------------------- a few plain records (the service's)
+def _records_frame(records: list[dict]) -> pd.DataFrame:
+    """Records of one set of fields as the service hands them over: object columns, object column names."""
+    keys = list(records[0])
+    return pd.DataFrame([[r[k] for k in keys] for r in records], columns=pd.Index(keys, dtype=object), dtype=object)
+
+
+def _plain_records() -> list[list[dict]]:
+    import cxml
+
+    t = cxml.make_webshop(n_tickets=80, seed=21).tickets
+    out = []
+    for i, row in enumerate(t.itertuples()):
+        r = {"subject": row.subject, "body": row.body, "language": row.language, "channel": row.channel,
+             "error_code": "CARD_DECLINED" if i % 3 == 0 else " ", "error_message": f"Payment {i} failed "}
+        keys = [("subject", "body"), ("body",), ("subject", "body", "language"), ("body", "subject", "channel"),
+                ("subject", "body", "error_code"), ("subject", "body", "error_message", "language")][i % 6]
+        if all(isinstance(r[k], str) for k in keys):
+            out.append([{k: r[k] for k in keys}])
+    odd = [{"subject": "Pa\u0308iva\u0308  tilaus\r\n", "body": "Soita 040 123 4567 tai mail matti@example.fi"},
+           {"subject": "", "body": " \t "}, {"subject": "Refund", "body": "Order #100234\n\n\n\nnot here"}]
+    return out + [odd, [{"body": "x"}, {"body": "y", }], [{"subject": "a", "body": "b"}] * 16]
+
+
+def test_a_few_plain_records_make_the_batch_the_general_path_makes():
+    """The lean path for a service's records gives what as_tickets gives: texts, flags, the frame to the dtype."""
+    from cxml.schema import ticket_batch
+
+    for records in _plain_records():
+        X = _records_frame(records)
+        lean, general = ticket_batch(X), ticket_batch(X, columns={})  # columns={}: as_tickets, same meaning
+        assert lean.texts == general.texts
+        np.testing.assert_array_equal(lean.empty, general.empty)
+        assert lean.index.equals(general.index)
+        pd.testing.assert_frame_equal(lean.frame, general.frame, check_exact=True, check_column_type=True,
+                                      check_index_type=True)
+        assert list(lean.frame.columns) == list(general.frame.columns)
+        unscrubbed = ticket_batch(X, scrub_pii=False)
+        assert unscrubbed.texts == ticket_batch(X, columns={}, scrub_pii=False).texts
+
+
+def test_records_the_lean_path_does_not_model_take_the_general_one():
+    from cxml import schema
+
+    plain = [{"subject": "Card declined", "body": "Twice"}]
+    assert schema._few_plain_tickets(_records_frame(plain), True) is not None
+    for records in ([{"subject": "a", "body": None}], [{"subject": "a", "reason": "payments"}],
+                    [{"subject": "a", "created_at": "2025-01-02"}], [{"text": "a"}], [{"language": "fi"}],
+                    [{"subject": "a", "body": b"bytes"}], [plain[0]] * (schema.FEW_TICKETS + 1)):
+        assert schema._few_plain_tickets(_records_frame(records), True) is None
+    with pytest.raises(ValidationError, match="non-text"):  # and is validated there, naming the column
+        schema.ticket_batch(_records_frame([{"subject": "a", "body": 3}]))

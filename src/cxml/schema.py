@@ -1176,6 +1176,51 @@ def _has_error(frame: pd.DataFrame) -> pd.Series | None:
     return pd.Series(np.where(flag, "yes", "no"), index=frame.index)
 
 
+#: Most rows :func:`_few_plain_tickets` takes (a service's requests); larger tables go through :func:`as_tickets`.
+FEW_TICKETS = 16
+#: Columns :func:`_few_plain_tickets` takes: free texts it normalises (and scrubs), and plain context strings.
+_PLAIN_TEXTS = ("subject", "body", "error_message", "page_title")
+_PLAIN_CONTEXT = ("language", "channel", "segment", "error_code", "url")
+
+
+def _few_plain_tickets(X: pd.DataFrame, scrub_pii: bool) -> TicketBatch | None:
+    """The batch :func:`ticket_batch` builds through :func:`as_tickets`, for a few tickets of plain string fields
+    (a service's request records), without pandas' column-by-column work: the same texts, the same frame
+    (columns, order, dtypes), a millisecond less per call. None for anything else (the general path then
+    validates it, and names what is wrong)."""
+    cols = list(X.columns)
+    if not 0 < len(X) <= FEW_TICKETS or len(set(cols)) != len(cols) or not isinstance(X.index, pd.RangeIndex) \
+            or not any(c in cols for c in ("subject", "body")) \
+            or any(not isinstance(c, str) or c not in _PLAIN_TEXTS + _PLAIN_CONTEXT for c in cols) \
+            or any(X[c].dtype != object for c in cols):
+        return None
+    values = {c: X[c].tolist() for c in cols}
+    if any(not isinstance(v, str) for column in values.values() for v in column):
+        return None
+    for c in cols:
+        if c in _PLAIN_TEXTS:
+            values[c] = [normalize_text(v) for v in values[c]]
+            if scrub_pii:
+                values[c] = scrub_many(values[c])
+    texts = _join([values[c] for c in ("subject", "body") if c in values])
+    empty = np.array([not t.strip() for t in texts], dtype=bool)
+    data = {c: _objects(v) for c, v in {"id": [str(i) for i in range(len(X))], **values, "text": texts}.items()}
+    frame = pd.DataFrame(data, columns=pd.Index(list(data), dtype=object), index=pd.RangeIndex(len(X)),
+                         dtype=object, copy=False)
+    frame["empty_text"] = empty.copy()
+    he = _has_error(frame)
+    if he is not None:
+        frame["has_error"] = he
+    return TicketBatch(texts=_text_list(texts, "tickets"), empty=empty, frame=frame, index=X.index)
+
+
+def _objects(values: list[str]) -> np.ndarray:
+    """``values`` as a 1-D object array (kept as object columns by pandas, as :func:`as_tickets` leaves them)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 def ticket_batch(X: Any, *, what: str = "TicketClassifier", text_columns: Sequence[str] | None = None,
                    columns: dict[str, Any] | None = None, scrub_pii: bool = True,
                    require: Sequence[str] = ("text",)) -> TicketBatch:
@@ -1206,6 +1251,10 @@ def ticket_batch(X: Any, *, what: str = "TicketClassifier", text_columns: Sequen
     if isinstance(X, TicketBatch):
         return X
     reject_single_string(X, what, expected="a list of texts or a ticket DataFrame")
+    if isinstance(X, pd.DataFrame) and columns is None and text_columns is None and tuple(require) == ("text",):
+        lean = _few_plain_tickets(X, scrub_pii)
+        if lean is not None:
+            return lean
     if isinstance(X, pd.DataFrame):
         mapping = dict(columns or {})
         if text_columns is not None:

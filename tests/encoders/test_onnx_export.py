@@ -37,8 +37,9 @@ def minilm_path():
     return str(gt.get_model_path())
 
 
-@pytest.mark.slow
-def test_minilm_short_calls_run_in_onnx_runtime_and_match_pytorch(monkeypatch, tmp_path, minilm_path):
+@pytest.fixture
+def onnx_and_torch(monkeypatch, tmp_path, minilm_path):
+    """MiniLM with the ONNX Runtime path (its export cached in ``tmp_path``) and on PyTorch alone."""
     from cxml.encoders import onnx_export as _onnx
 
     if not _onnx.available():
@@ -47,6 +48,14 @@ def test_minilm_short_calls_run_in_onnx_runtime_and_match_pytorch(monkeypatch, t
     fast = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True, cache=EmbeddingCache())
     slow = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True, cache=EmbeddingCache(),
                                                backend="torch")
+    return fast, slow
+
+
+@pytest.mark.slow
+def test_minilm_short_calls_run_in_onnx_runtime_and_match_pytorch(onnx_and_torch, tmp_path):
+    from cxml.encoders import onnx_export as _onnx
+
+    fast, slow = onnx_and_torch
     model = fast.onnx_model()
     assert model is not None and model.path.parent == tmp_path / "onnx" and model.path.exists()
     assert slow.onnx_model() is None
@@ -72,3 +81,41 @@ def test_onnx_backend_without_its_packages_says_what_to_install(monkeypatch, min
     auto = encoders.SentenceTransformerEncoder(minilm_path, local_files_only=True)
     assert auto.onnx_model() is None  # 'auto' quietly stays on PyTorch
     assert auto.encode(["Where is my parcel?"]).shape == (1, 384)
+
+
+@pytest.mark.slow
+def test_batches_run_in_onnx_runtime_length_sorted_and_match_pytorch(monkeypatch, onnx_and_torch):
+    from cxml.encoders import onnx_export as _onnx
+
+    fast, slow = onnx_and_torch
+    texts = [("Where is my parcel? " * (1 + i % 7)) + f"order {i}" for i in range(2 * _onnx.MAX_BATCH + 3)]
+    runs: list[int] = []
+    model = fast.onnx_model()
+    assert model is not None
+    run = model.session.run
+    monkeypatch.setattr(model.session, "run", lambda *a, **k: runs.append(len(a[1]["input_ids"])) or run(*a, **k))
+    together = fast.encode(texts)
+    assert runs and max(runs) <= _onnx.MAX_BATCH and sum(runs) == len(texts)  # every call in ONNX Runtime
+    assert np.min(np.sum(together * slow.encode(texts), axis=1)) > 0.9999
+    alone = np.vstack([model.encode([t]) for t in texts])
+    assert np.min(np.sum(together * alone, axis=1)) > 0.99999  # a text's vector does not depend on its company
+
+
+def test_onnx_sessions_do_not_spin_unless_asked(monkeypatch, tmp_path):
+    from cxml.encoders import onnx_export as _onnx
+
+    if not _onnx.available():
+        pytest.skip("onnxruntime / onnx not installed (pip install 'cxml[onnx]')")
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    path = tmp_path / "identity.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    key = "session.intra_op.allow_spinning"
+    monkeypatch.delenv(_onnx.SPIN_ENV, raising=False)
+    assert _onnx.onnx_session(path, 2).get_session_options().get_session_config_entry(key) == "0"
+    monkeypatch.setenv(_onnx.SPIN_ENV, "1")
+    assert _onnx.onnx_session(path, 2).get_session_options().get_session_config_entry(key) == "1"

@@ -10,13 +10,15 @@ from pathlib import Path
 _PROBE = """
 import json, sys, time
 from cxml.serve.holder import load_serving_model
+import gc
 model = load_serving_model(sys.argv[1])
+frozen = gc.get_freeze_count()
 t0 = time.perf_counter()
 from cxml.language import detect_languages
 detect_languages(["Korttimaksu hylättiin kassalla, mitä teen?"])
 print(json.dumps({"modules": sorted(m for m in ("torch", "dask", "onnx", "transformers", "sentence_transformers")
                                     if m in sys.modules),
-                  "first_detection_s": time.perf_counter() - t0, "warm_s": model.warm_s}))
+                  "first_detection_s": time.perf_counter() - t0, "warm_s": model.warm_s, "frozen": frozen}))
 """
 
 
@@ -28,6 +30,32 @@ def test_a_served_model_loads_without_torch_or_dask_and_with_a_warm_language_det
     assert got["modules"] == []
     # lingua's models were loaded during the load (seconds when cold), not by the first request
     assert got["first_detection_s"] < 0.5
+    # the loaded model is out of the garbage collector's full passes (settle_heap)
+    assert got["frozen"] > 10_000
+
+
+def test_settle_heap_frees_at_its_next_call_the_cycles_dropped_since() -> None:
+    import gc
+    import weakref
+
+    from cxml.serve.holder import settle_heap
+
+    class Node:
+        pass
+
+    try:
+        node = Node()
+        node.me = node  # a cycle: only the collector frees it
+        ref = weakref.ref(node)
+        settle_heap()
+        assert gc.get_freeze_count() > 0
+        del node
+        gc.collect()
+        assert ref() is not None  # frozen: a full collection skips it
+        settle_heap()  # as a reload does: unfreeze, collect, freeze what is alive
+        assert ref() is None
+    finally:
+        gc.unfreeze()
 
 
 def _held_out_records() -> list[dict]:

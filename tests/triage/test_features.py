@@ -44,12 +44,37 @@ def test_tfidf_blocks_equal_the_vectorizers(webshop_texts):
     assert char.nnz > 10 * len(webshop_texts[300:])
 
 
+@pytest.mark.parametrize("size", [1, 2, 3, 8])
+def test_tfidf_blocks_of_small_calls_equal_the_vectorizers_of_a_saved_model(webshop_texts, size, tmp_path):
+    """A service's calls (one ticket, a micro-batch) through a union saved and loaded as a model stores it."""
+    meta = features.save_tfidf(features._fit_tfidf(webshop_texts[:300]), tmp_path)
+    union = features.load_tfidf(tmp_path, meta)
+    for start in range(300, 300 + 6 * size, size):
+        docs = webshop_texts[start:start + size]
+        word, char = features.tfidf_blocks(union, docs)
+        want_word, want_char = (v.transform(docs).astype(np.float32).tocsr() for _, v in union.transformer_list)
+        _assert_same(word, want_word)
+        _assert_same(char, want_char)
+
+
+@pytest.mark.parametrize("params", [{}, {"sublinear_tf": False}, {"norm": None}, {"dtype": np.float64}])
+def test_tfidf_weights_equal_the_transformers(params, webshop_texts):
+    """The weighting step alone, word and char_wb vectorizers, against their own transform."""
+    for kind in ("word", "char"):
+        vec = features._tfidf_vectorizer(kind, 2).set_params(**params).fit(webshop_texts[:200])
+        assert features._weighs_plainly(vec)
+        docs = webshop_texts[200:230] + TEXTS
+        counts = sp.csr_matrix(vec._count_vocab(docs, fixed_vocab=True)[1])
+        _assert_same(features.tfidf_weights(vec, counts), vec.transform(docs))
+
+
 def test_other_vectorizers_fall_back():
     """A vectorizer the word-by-word count does not model (word analyzer, binary counts) is left to sklearn."""
     assert not features._counts_by_word(TfidfVectorizer(analyzer="word").fit(TEXTS))
     assert not features._counts_by_word(TfidfVectorizer(analyzer="char_wb", binary=True).fit(TEXTS))
     assert not features._counts_by_word(TfidfVectorizer(analyzer="char_wb"))  # not fitted
     assert features._counts_by_word(TfidfVectorizer(analyzer="char_wb").fit(TEXTS))
+    assert not features._weighs_plainly(TfidfVectorizer(norm="l1").fit(TEXTS))  # weighted by sklearn itself
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,10 @@
-"""ONNX Runtime path for short inputs of a sentence-transformers model.
+"""ONNX Runtime path of a sentence-transformers model.
 
 PyTorch runs one short query through a small transformer in about 17-20 ms on a 2-core CPU,
-most of it per-operator overhead; ONNX Runtime runs the same graph in about 6 ms. For batches
-PyTorch's matrix kernels win, so :class:`SentenceTransformerEncoder` uses this path only for
-calls of a few texts (a ticket to triage, a query to a knowledge base, a web session).
+most of it per-operator overhead; ONNX Runtime runs the same graph in about 6 ms. Batches run
+in ONNX Runtime too, length-sorted into chunks of :data:`MAX_BATCH` texts padded to their own
+longest (:meth:`OnnxSentenceModel.encode`): as fast per text as PyTorch's large padded batches
+or faster (benchmarks/bench_encoders.py), so a call's cost no longer jumps with its size.
 
 The transformer is exported once with ``torch.onnx.export`` to a cache folder
 (``$CXML_CACHE_DIR/onnx`` or ``~/.cache/cxml/onnx``; a temporary folder when that is not
@@ -30,7 +31,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-#: Calls with at most this many texts take the ONNX Runtime path.
+#: Texts per ONNX Runtime run: longer calls are length-sorted and cut into chunks of this many.
 MAX_BATCH = 4
 _PROBES = ("Where is my parcel? It was due on Tuesday.", "Maksu epäonnistui kortilla, mitä teen?", "x")
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -120,7 +121,27 @@ class OnnxSentenceModel:
         return model
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised embeddings of a few texts, shape (n, dim), float32."""
+        """L2-normalised embeddings, shape (n, dim), float32.
+
+        Texts are tokenized once, sorted by length and run :data:`MAX_BATCH` at a time, each chunk padded to
+        its own longest text: little padding, activations that stay in cache, and a text's vector that does
+        not depend on which others share its call (padding is masked out)."""
+        if len(texts) <= MAX_BATCH:
+            return self._run(texts)
+        lengths = [len(ids) for ids in self.tokenizer(texts, truncation=True, max_length=self.max_length)
+                   ["input_ids"]]
+        order = np.argsort(np.asarray(lengths), kind="stable")
+        out = np.empty((len(texts), 0), dtype=np.float32)
+        for start in range(0, len(texts), MAX_BATCH):
+            rows = order[start:start + MAX_BATCH]
+            vecs = self._run([texts[i] for i in rows])
+            if out.shape[1] == 0:
+                out = np.empty((len(texts), vecs.shape[1]), dtype=np.float32)
+            out[rows] = vecs
+        return out
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        """One ONNX Runtime run: a few texts padded to the longest of them."""
         batch = self.tokenizer(texts, return_tensors="np", padding=True, truncation=True,
                                max_length=self.max_length)
         feed = {n: np.asarray(batch[n], dtype=np.int64) for n in self.input_names}
@@ -175,12 +196,28 @@ def _export(hf_model: Any, example: Any, input_names: tuple[str, ...], path: Pat
     os.replace(tmp, path)  # atomic: a concurrent process sees the whole file or none
 
 
+#: Environment variable: ``1`` lets ONNX Runtime's intra-op threads spin while they wait for work (its own
+#: default); unset or ``0``, they sleep (see :func:`onnx_session`).
+SPIN_ENV = "CXML_ORT_SPIN"
+
+
 def onnx_session(path: Path, threads: int) -> Any:
+    """An ONNX Runtime CPU session of the graph at ``path`` with ``threads`` intra-op threads.
+
+    The intra-op threads sleep between calls and between operators instead of spinning (ONNX Runtime's default):
+    a spinning thread holds a core for a while after each call, which on a small machine is the core the caller's
+    own work needs next (a service's event loop and its clients: on 2 shared cores the server's CPU time per
+    ``/v1/triage`` request about halved without it, ``benchmarks/bench_serve.py``). ``CXML_ORT_SPIN=1`` restores
+    spinning, which can suit long batch jobs alone on a machine.
+    """
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = max(1, int(threads))
     options.inter_op_num_threads = 1
+    spin = "1" if os.environ.get(SPIN_ENV, "0").strip() == "1" else "0"
+    options.add_session_config_entry("session.intra_op.allow_spinning", spin)
+    options.add_session_config_entry("session.inter_op.allow_spinning", spin)
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -272,7 +272,7 @@ def create_app(model_dir: str | Path, *, queue_path: str | Path | None = None, a
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         state.batcher = MicroBatcher(lambda m, recs: m.triage_rows(recs), max_batch=max_batch,
-                                     on_batch=metrics.batch_size.observe, key_limit=lambda m: m.call_size)
+                                     on_batch=metrics.batch_size.observe)
         await state.batcher.start()
         loader = loop.run_in_executor(None, _load_first, state)
         # started from this (the main) thread: the child's death signal follows the thread that started it

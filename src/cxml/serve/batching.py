@@ -1,7 +1,7 @@
 """Micro-batching: concurrent ``/v1/triage`` requests answered by one triage call.
 
 While the model works on one batch (in one worker thread), requests that arrive wait in a queue; the next batch
-takes all of them (up to ``max_batch`` tickets, or the model's own limit), so a lone client pays no extra wait and
+takes all of them (up to ``max_batch`` tickets), so a lone client pays no extra wait and
 concurrent clients share the fixed cost of a call: validation, the encoder, the TF-IDF and the heads. Each request is bound to the model that was serving when it arrived: a batch only mixes requests
 of one model, so a reload never changes the model under a request in flight.
 """
@@ -36,19 +36,13 @@ class MicroBatcher:
         Most records per call; a larger single request is still one call.
     on_batch : callable, optional
         Called with the number of records of each batch (metrics).
-    key_limit : callable, optional
-        ``key_limit(key)``: a smaller limit than ``max_batch`` for the batches of that key (None: none), e.g. the
-        most tickets a model's encoder embeds on its fast path; the records queued beyond it make the next batch,
-        so the first requests are answered without waiting for the others.
     """
 
     def __init__(self, fn: Callable[[Any, list[dict[str, Any]]], list[Any]], *, max_batch: int = 64,
-                 on_batch: Callable[[int], None] | None = None,
-                 key_limit: Callable[[Any], int | None] | None = None) -> None:
+                 on_batch: Callable[[int], None] | None = None) -> None:
         self.fn = fn
         self.max_batch = int(max_batch)
         self.on_batch = on_batch
-        self.key_limit = key_limit
         self._queue: asyncio.Queue[_Item] | None = None
         self._task: asyncio.Task[None] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxml-batch")
@@ -97,8 +91,6 @@ class MicroBatcher:
             batch = [first]
             n = len(first.records)
             limit = self.max_batch
-            if self.key_limit is not None:
-                limit = min(limit, self.key_limit(first.key) or limit)
             while n < limit and not self._queue.empty():
                 item = self._queue.get_nowait()
                 if item.key is not first.key or n + len(item.records) > limit:

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from cxml import encoders
 from cxml.persistence import ArtifactError, check_dimensions
@@ -461,14 +462,18 @@ _TFIDF_PARAMS = {
 
 def tfidf_blocks(union: Any, texts: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """The word and character TF-IDF blocks of ``texts`` (float32 CSR), as the fitted union's vectorizers
-    compute them; the character block counted word by word (:func:`char_wb_counts`)."""
+    compute them: the character block counted word by word (:func:`char_wb_counts`), both weighted by
+    :func:`tfidf_weights` (the vectorizers' own arithmetic, without their per-call input validation)."""
     word_vec, char_vec = (v for _, v in union.transformer_list)
-    word = word_vec.transform(texts).astype(np.float32).tocsr()
+    if _weighs_plainly(word_vec):
+        word = tfidf_weights(word_vec, sp.csr_matrix(word_vec._count_vocab(texts, fixed_vocab=True)[1]))
+    else:
+        word = word_vec.transform(texts)
     if _counts_by_word(char_vec):
-        char = char_vec._tfidf.transform(char_wb_counts(char_vec, texts), copy=False)
+        char = tfidf_weights(char_vec, char_wb_counts(char_vec, texts))
     else:
         char = char_vec.transform(texts)
-    return word, char.astype(np.float32).tocsr()
+    return word.astype(np.float32).tocsr(), char.astype(np.float32).tocsr()
 
 
 #: Words whose n-gram columns are memoised per character vectorizer (cleared when full: memory stays flat).
@@ -476,10 +481,38 @@ _MAX_MEMO_WORDS = 100_000
 _NGRAM_MEMO: weakref.WeakKeyDictionary[Any, dict[str, list[int]]] = weakref.WeakKeyDictionary()
 
 
+def _weighs_plainly(vec: Any) -> bool:
+    """Whether ``vec`` is a fitted TF-IDF vectorizer whose weighting :func:`tfidf_weights` reproduces."""
+    tfidf = getattr(vec, "_tfidf", None)
+    return (isinstance(vec, TfidfVectorizer) and vec.input == "content" and not vec.binary
+            and hasattr(vec, "vocabulary_") and tfidf is not None and hasattr(tfidf, "idf_")
+            and tfidf.norm in ("l2", None) and np.dtype(vec.dtype) in (np.float32, np.float64))
+
+
 def _counts_by_word(vec: Any) -> bool:
     """Whether ``vec`` is a fitted ``char_wb`` TF-IDF vectorizer whose counts :func:`char_wb_counts` reproduces."""
-    return (isinstance(vec, TfidfVectorizer) and vec.analyzer == "char_wb" and vec.input == "content"
-            and not vec.binary and hasattr(vec, "vocabulary_") and hasattr(vec, "_tfidf"))
+    return _weighs_plainly(vec) and vec.analyzer == "char_wb"
+
+
+def tfidf_weights(vec: Any, counts: sp.csr_matrix) -> sp.csr_matrix:
+    """TF-IDF weights of a count matrix, in place: the arithmetic of ``vec``'s own transformer, step by step
+    (sublinear tf, idf, l2 rows), so the result is bit for bit what ``vec.transform`` gives; only its input
+    validation, a millisecond a call that one-ticket requests paid twice, is left out (the counts are built
+    here, of ``vec``'s dtype with canonical indices)."""
+    tfidf = vec._tfidf
+    X = counts if counts.dtype == vec.dtype else counts.astype(vec.dtype)
+    if tfidf.sublinear_tf:
+        np.log(X.data, X.data)
+        X.data += 1.0
+    X.data *= tfidf.idf_[X.indices]
+    if tfidf.norm == "l2":
+        inplace_csr_row_normalize_l2(X)
+    return X
+
+
+#: Up to this many texts, :func:`char_wb_counts` lists each text's n-gram columns and sums the duplicates; more
+#: texts are counted as a product of text-by-word and word-by-n-gram matrices (each distinct word expanded once).
+FEW_TEXTS = 32
 
 
 def char_wb_counts(vec: Any, texts: Sequence[str]) -> sp.csr_matrix:
@@ -487,35 +520,43 @@ def char_wb_counts(vec: Any, texts: Sequence[str]) -> sp.csr_matrix:
 
     ``char_wb`` n-grams never cross a space: a text's n-grams are those of its words, one after the other. So
     each distinct word is analysed once (with the vectorizer's own preprocessing and n-gram code, memoised
-    across calls) and the counts are the product of a text-by-word count matrix and a word-by-n-gram one:
-    integers, exact in float32, with sorted indices as scikit-learn leaves them.
+    across calls). A few texts (:data:`FEW_TEXTS`, a service's calls) list their words' n-gram columns row by
+    row and sum the duplicates; a batch multiplies a text-by-word count matrix by a word-by-n-gram one. Either
+    way: integers, exact in float32, with sorted indices as scikit-learn leaves them.
     """
     vocab = vec.vocabulary_
     memo = _NGRAM_MEMO.setdefault(vec, {})
     if len(memo) > _MAX_MEMO_WORDS:
         memo.clear()
     decode, preprocess, spaces = vec.decode, vec.build_preprocessor(), vec._white_spaces
-    words: dict[str, int] = {}
-    cols: list[int] = []
-    indptr = [0]
-    for doc in texts:
-        cols += [words.setdefault(w, len(words)) for w in spaces.sub(" ", preprocess(decode(doc))).split()]
-        indptr.append(len(cols))
-    by_word = sp.csr_matrix((np.ones(len(cols), np.float32), np.asarray(cols, np.int64), np.asarray(indptr)),
-                            shape=(len(texts), len(words)))
-    grams: list[int] = []
-    g_ptr = [0]
-    for w in words:
-        ids = memo.get(w)
+
+    def grams_of(word: str) -> list[int]:
+        ids = memo.get(word)
         if ids is None:
-            ids = memo[w] = [vocab[g] for g in vec._char_wb_ngrams(w) if g in vocab]
-        grams += ids
-        g_ptr.append(len(grams))
-    word_grams = sp.csr_matrix((np.ones(len(grams), np.float32), np.asarray(grams, np.int64), np.asarray(g_ptr)),
-                               shape=(len(words), len(vocab)))
-    counts = (by_word @ word_grams).tocsr().astype(vec.dtype)
+            ids = memo[word] = [vocab[g] for g in vec._char_wb_ngrams(word) if g in vocab]
+        return ids
+
+    docs = [spaces.sub(" ", preprocess(decode(doc))).split() for doc in texts]
+    if len(texts) <= FEW_TEXTS:
+        rows = [[j for w in words for j in grams_of(w)] for words in docs]
+        counts = _csr_ones([j for row in rows for j in row], [len(row) for row in rows], len(vocab))
+    else:
+        words: dict[str, int] = {}
+        cols = [words.setdefault(w, len(words)) for ws in docs for w in ws]
+        by_word = _csr_ones(cols, [len(ws) for ws in docs], len(words))
+        grams = [grams_of(w) for w in words]
+        counts = (by_word @ _csr_ones([j for g in grams for j in g], [len(g) for g in grams], len(vocab))).tocsr()
+    counts = counts.astype(vec.dtype)
     counts.sum_duplicates()  # canonical: indices sorted, no duplicates
     return counts
+
+
+def _csr_ones(cols: list[int], lengths: list[int], width: int) -> sp.csr_matrix:
+    """A float32 CSR matrix of ones at ``cols``, row ``i`` holding the next ``lengths[i]`` of them."""
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    return sp.csr_matrix((np.ones(len(cols), np.float32), np.asarray(cols, np.int64), indptr),
+                         shape=(len(lengths), width))
 
 
 def _tfidf_vectorizer(kind: str, min_df: int) -> Any:
