@@ -127,3 +127,17 @@ def test_every_error_comes_from_the_exceptions_module() -> None:
                for node in ast.walk(tree) if isinstance(node, ast.ClassDef) and not node.name.startswith("_")
                and any(getattr(base, "id", "").endswith(("Error", "Exception")) for base in node.bases)]
     assert defined == []
+
+
+def test_test_modules_have_unique_names_outside_packages() -> None:
+    """pytest imports test folders without ``__init__.py`` by basename: two equal names stop collection."""
+    tests = Path(__file__).resolve().parent
+    seen: dict[str, Path] = {}
+    clashes = []
+    for path in sorted(tests.rglob("test_*.py")):
+        if (path.parent / "__init__.py").exists():
+            continue
+        if path.name in seen:
+            clashes.append(f"{seen[path.name].relative_to(tests)} and {path.relative_to(tests)}")
+        seen.setdefault(path.name, path)
+    assert not clashes, "rename one of each pair (e.g. test_<package>_<module>.py): " + "; ".join(clashes)
