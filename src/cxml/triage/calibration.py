@@ -122,32 +122,49 @@ class CalibratedHead:
         return CalibratedClassifierCV(self.svm(), method=method, cv=min(3, smallest), ensemble=False)
 
 
-def cross_validated_head(spec: CalibratedHead, F: Any, y_idx: np.ndarray, k: int, splits: list[Any]
-                         ) -> tuple[np.ndarray, Any, float | None]:
+def cross_validated_head(spec: CalibratedHead, F: Any, y_idx: np.ndarray, k: int, splits: list[Any], *,
+                         extra: Any = None, owner: np.ndarray | None = None
+                         ) -> tuple[np.ndarray, Any, float | None, np.ndarray | None]:
     """Out-of-fold probabilities of the training data, the final head, and its temperature.
+
+    Parameters
+    ----------
+    extra : matrix of shape (m, d), optional
+        Further texts' head inputs (the training tickets' short forms), each scored out of fold too:
+        by the head of the fold that holds out its ticket ``owner[j]``.
+    owner : ndarray of shape (m,), optional
+        The training row each ``extra`` row comes from.
 
     Returns
     -------
     P_cv : ndarray of shape (n, k)
     head : the head fitted on all the data
     temperature : float or None (``None`` unless ``calibration="temperature"``)
+    P_extra : ndarray of shape (m, k) or None (None without ``extra``)
     """
     n = len(y_idx)
+    m = 0 if extra is None else extra.shape[0]
+    held = [np.flatnonzero(np.isin(owner, test)) if m else np.empty(0, dtype=int) for _, test in splits]
     if spec.calibration == "temperature":
-        D = np.zeros((n, k))
-        for train, test in splits:
+        D, D_extra = np.zeros((n, k)), np.zeros((m, k))
+        for (train, test), rows in zip(splits, held, strict=True):
             svm = spec.svm().fit(F[train], y_idx[train])
             D[test] = head_logits(svm, F[test], k)
+            if len(rows):
+                D_extra[rows] = head_logits(svm, extra[rows], k)
         beta = fit_temperature(D, y_idx)
-        return softmax(beta * D), spec.svm().fit(F, y_idx), 1.0 / beta
-    P = np.zeros((n, k))
-    for train, test in splits:
+        P_extra = softmax(beta * D_extra) if m else None
+        return softmax(beta * D), spec.svm().fit(F, y_idx), 1.0 / beta, P_extra
+    P, P_x = np.zeros((n, k)), np.zeros((m, k))
+    for (train, test), rows in zip(splits, held, strict=True):
         head = spec.make(y_idx[train])
         head.fit(F[train], y_idx[train])
         P[np.ix_(test, head.classes_)] = head.predict_proba(F[test])
+        if len(rows):
+            P_x[np.ix_(rows, head.classes_)] = head.predict_proba(extra[rows])
     head = spec.make(y_idx)
     head.fit(F, y_idx)
-    return P, head, None
+    return P, head, None, (P_x if m else None)
 
 
 def head_proba(head: Any, F: Any, k: int, temperature: float | None) -> np.ndarray:
