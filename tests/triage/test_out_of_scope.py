@@ -114,3 +114,123 @@ def test_length_calibration_is_off_for_lexical_features_by_default(reason_clf):
     assert reason_clf.oos_by_length == "auto" and reason_clf.oos_length_thresholds_ is None
     with pytest.raises(ValueError, match="oos_by_length"):
         TicketClassifier(encoder="hash", oos_by_length="yes").fit(["a b", "c d"] * 3, [0, 1] * 3)
+
+
+# --------------------------------------------------------------------------- the combined detector
+def _clusters(seed: int, n: int = 120, dim: int = 16):
+    """Three tight classes around orthogonal directions of a 16-d space (as unit vectors)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    y = np.repeat([0, 1, 2], n // 3)
+    X = np.eye(dim)[y] * 3.0 + rng.normal(scale=0.6, size=(n, dim))
+    return X / np.linalg.norm(X, axis=1, keepdims=True), y
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_combined_flags_a_far_vector_and_few_in_scope_ones(seed):
+    import numpy as np
+
+    X, y = _clusters(seed)
+    clf = TicketClassifier(encoder="precomputed", oos_method="combined", out_of_scope=0.05,
+                           random_state=seed).fit(X, y)
+    assert clf.oos_method_ == "combined" and set(clf.oos_thresholds_) == {"combined"}
+    assert clf.class_means_.shape == (3, 16) and clf.oos_length_thresholds_ is None  # no texts, no length bins
+    fresh, _ = _clusters(seed + 100)
+    far = np.zeros((2, 16))
+    far[0, 10], far[1, 3:6] = 1.0, 1 / np.sqrt(3)  # unlike every class, and between all three
+    flagged = (clf.decide(np.vstack([fresh, far]))["abstain_reason"] == "out_of_scope").to_numpy()
+    assert flagged[-2:].all()
+    assert flagged[:-2].mean() <= 0.15  # calibrated to flag 5 % of held-out in-scope vectors
+
+
+def test_combined_p_values_follow_the_held_out_reference():
+    import numpy as np
+
+    from cxml.triage.out_of_scope import REFERENCE_LEVELS, fit_combined
+
+    X, y = _clusters(0)
+    splits = [(np.flatnonzero(np.arange(120) % 4 != f), np.flatnonzero(np.arange(120) % 4 == f)) for f in range(4)]
+    P = np.full((120, 3), 0.1)
+    P[np.arange(120), y] = 0.8
+    t, by_bin, means, grids = fit_combined(X, None, np.empty(0, dtype=int), y, 3, splits, P, None, None, 0.1)
+    assert by_bin is None and grids.shape == (2, 5, REFERENCE_LEVELS)
+    assert np.all(np.diff(grids[:, 0], axis=-1) >= 0)  # quantile grids: non-decreasing
+    np.testing.assert_allclose(np.linalg.norm(means, axis=1), 1.0, rtol=1e-5)
+    # the same MSP everywhere: only the class-mean similarity decides; about 10 % of training rows fall below
+    # the threshold, and a lower similarity never raises the combined score
+    from cxml.triage.out_of_scope import combined_scores
+
+    s = combined_scores(P, X, means, grids, None)
+    assert 0.03 <= (s < t).mean() <= 0.2
+    sim = (X * means[y]).sum(axis=1)
+    order = np.argsort(sim)
+    assert np.all(np.diff(s[order]) >= -1e-9)
+
+
+def test_combined_cross_validated_short_forms_match_their_ticket():
+    """A short form identical to its ticket gets exactly its ticket's out-of-fold probabilities."""
+    import numpy as np
+
+    from cxml.triage.calibration import CalibratedHead, cross_validated_head
+
+    X, y = _clusters(3)
+    splits = [(np.flatnonzero(np.arange(120) % 3 != f), np.flatnonzero(np.arange(120) % 3 == f)) for f in range(3)]
+    owner = np.array([5, 17, 64, 119])
+    for calibration in ("temperature", None):
+        P, _, _, P_x = cross_validated_head(CalibratedHead(calibration, 1.0, 0), X, y, 3, splits,
+                                            extra=X[owner], owner=owner)
+        np.testing.assert_allclose(P_x, P[owner], atol=1e-9)
+        assert cross_validated_head(CalibratedHead(calibration, 1.0, 0), X, y, 3, splits)[3] is None
+
+
+def test_combined_on_tickets_far_questions_and_short_messages(split, out_of_scope_texts):
+    from cxml.triage.out_of_scope import short_forms
+
+    train, test = split
+    clf = TicketClassifier(encoder="hash", oos_method="combined").fit(train, train["reason"])
+    assert clf.oos_length_thresholds_ is None  # hash encoder: length bins off by default
+    assert (clf.decide(out_of_scope_texts)["abstain_reason"] == "out_of_scope").mean() >= 0.5
+    assert (clf.decide(test)["abstain_reason"] == "out_of_scope").mean() <= 0.05
+    by_length = TicketClassifier(encoder="hash", oos_method="combined", oos_by_length=True).fit(train, train["reason"])
+    per_bin = by_length.oos_length_thresholds_["combined"]
+    assert len(per_bin) == 4 and max(per_bin) <= by_length.oos_thresholds_["combined"]  # bins only relax
+    texts = (test["subject"].fillna("") + "\n" + test["body"].fillna("")).tolist()
+    subjects = test["subject"].fillna("").tolist()
+    sentences = [forms[-1] for forms in map(short_forms, texts) if forms]
+    blind = (clf.decide(subjects)["abstain_reason"] == "out_of_scope").mean()
+    for short in (subjects, sentences):  # calibrated on the training tickets' short forms: few flagged
+        assert (by_length.decide(short)["abstain_reason"] == "out_of_scope").mean() <= 0.08
+    assert (by_length.decide(subjects)["abstain_reason"] == "out_of_scope").mean() < blind
+
+
+def test_combined_is_deterministic_and_survives_save_load(split, tmp_path, out_of_scope_texts):
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    train, test = split
+    make = lambda: TicketClassifier(encoder="hash", oos_method="combined", oos_by_length=True,  # noqa: E731
+                                    random_state=3).fit(train, train["reason"])
+    a, b = make(), make()
+    np.testing.assert_array_equal(a.oos_reference_, b.oos_reference_)
+    np.testing.assert_array_equal(a.class_means_, b.class_means_)
+    assert a.oos_length_thresholds_ == b.oos_length_thresholds_ and a.oos_thresholds_ == b.oos_thresholds_
+    queries = list(out_of_scope_texts) + test["subject"].fillna("").tolist()
+    a.save(tmp_path / "m")
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    meta = manifest["model"]["classifier"]
+    assert meta["oos_method"] == "combined"
+    assert {"class_means", "oos_reference"} <= set(meta["files"]) and "prototypes" not in meta["files"]
+    loaded = cxml.load(tmp_path / "m")
+    assert loaded.oos_method_ == "combined"
+    pd.testing.assert_frame_equal(loaded.decide(queries), a.decide(queries))
+
+
+def test_oos_method_auto_and_validation(reason_clf):
+    assert reason_clf.oos_method == "auto" and reason_clf.oos_method_ == "thresholds"  # hash encoder
+    off = TicketClassifier(encoder="hash", out_of_scope=False).fit(["a b", "c d"] * 3, [0, 1] * 3)
+    assert off.oos_method_ is None and off.oos_thresholds_ is None
+    with pytest.raises(ValueError, match="oos_method"):
+        TicketClassifier(encoder="hash", oos_method="fisher").fit(["a b", "c d"] * 3, [0, 1] * 3)

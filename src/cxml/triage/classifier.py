@@ -85,9 +85,14 @@ from cxml.triage.model_card import card_sections
 from cxml.triage.out_of_scope import (
     DEFAULT_OOS_QUANTILE,
     MIN_LANGUAGE_SHARE,
+    OOS_METHODS,
     batch_languages,
+    calibration_parts,
+    combined_scores,
     detector_scores,
+    fit_combined,
     fit_detectors,
+    length_bins,
     oos_quantile,
     out_of_scope_flags,
     unknown_language_flags,
@@ -193,6 +198,12 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         encoder, whose embedding detector judges meaning; off with lexical features (TF-IDF only,
         the ``hash`` encoder), where a short unrelated question and a short in-scope subject
         look alike and only the length-blind thresholds catch the former.
+    oos_method : {"auto", "combined", "thresholds"}, default="auto"
+        How out of scope is decided. "combined": the cosine similarity to the predicted class's mean
+        and the head's top probability, each turned into a p-value against held-out in-scope training
+        scores and combined (Fisher's method), one threshold per length bin; "thresholds": each
+        detector (class prototypes, vocabulary coverage) against a threshold of its own (see
+        :mod:`cxml.triage.out_of_scope`). "auto": "combined" with a neural encoder, else "thresholds".
     unknown_language : bool, default=True
         Abstain on tickets in a language absent from the training data (detected offline
         with lingua unless the ticket table has a ``language`` column).
@@ -246,6 +257,11 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         prototypes per class) and ``"coverage"`` (TF-IDF: idf-weighted share of the ticket's
         words known to the vocabulary). Each is the ``out_of_scope / n_detectors`` quantile of
         held-out in-scope training scores.
+    oos_method_ : str or None
+        The out-of-scope method used ("combined" or "thresholds"; None when ``out_of_scope`` is off).
+        With "combined", ``oos_thresholds_`` holds one threshold (``"combined"``, on Fisher's combined
+        score) and ``class_means_`` / ``oos_reference_`` the class means and the held-out reference
+        score distributions (quantile grids) the p-values are read against.
     oos_length_thresholds_ : dict or None
         The same per length bin (up to 4, 5-8, 9-16, more words), calibrated on the held-out
         training tickets and their short forms (subject, first sentence): a short message is
@@ -270,7 +286,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, *, encoder: str = "auto", features: str = "hybrid", C: float | None = None,
                  head_search: bool | float | str = "auto", calibration: str | None = "temperature", target_precision: float | dict[Any, float] = 0.9,
                  min_confidence: float = 0.3, cv: int = 5, out_of_scope: bool | float = True,
-                 oos_by_length: bool | str = "auto", unknown_language: bool = True, scrub_pii: bool = True, clean_text: bool = True,
+                 oos_by_length: bool | str = "auto", oos_method: str = "auto", unknown_language: bool = True, scrub_pii: bool = True, clean_text: bool = True,
                  text_columns: Sequence[str] | None = None, context_columns: Any = "auto",
                  ordinal: Sequence[Any] | None = None, cost_matrix: Any = None,
                  top_threshold: float | None = None, fine_tune: bool | str = False,
@@ -285,6 +301,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.out_of_scope = out_of_scope
         self.oos_by_length = oos_by_length
+        self.oos_method = oos_method
         self.unknown_language = unknown_language
         self.scrub_pii = scrub_pii
         self.clean_text = clean_text
@@ -333,6 +350,8 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{name}: min_confidence must be in [0, 1), got {self.min_confidence!r}")
         if self.oos_by_length not in (True, False, "auto"):
             raise ValueError(f"{name}: oos_by_length must be True, False or 'auto', got {self.oos_by_length!r}")
+        if self.oos_method not in OOS_METHODS:
+            raise ValueError(f"{name}: oos_method must be one of {OOS_METHODS}, got {self.oos_method!r}")
         if not any(self.fine_tune is m for m in (True, False)) and self.fine_tune != "auto":
             raise ValueError(f"{name}: fine_tune must be 'auto', True or False, got {self.fine_tune!r}")
         ftb = self.fine_tune_budget
@@ -503,16 +522,29 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         splits = self._splits(y_idx, counts)
         self.head_layout_ = self._choose_layout(feats, context, y_idx, splits)
         F = self.head_layout_.matrix(feats, context)
-        P_cv, self.head_, self.temperature_ = cross_validated_head(self._calibrated(), F, y_idx, k, splits)
-        self.oos_thresholds_, self.oos_length_thresholds_, self.prototypes_ = None, None, None
-        quantile = self._oos_quantile()
-        if quantile is not None:
-            by_length = self.oos_by_length
-            if by_length == "auto":
-                by_length = featurizer.encoder_spec_ not in (None, "hash", "precomputed")
+        quantile, neural = self._oos_quantile(), featurizer.encoder_spec_ not in (None, "hash", "precomputed")
+        by_length = bool(neural if self.oos_by_length == "auto" else self.oos_by_length) and bool(batch.texts)
+        method = None if quantile is None else ("combined" if self.oos_method == "auto" and neural
+                                                else "thresholds" if self.oos_method == "auto" else self.oos_method)
+        parts = calibration_parts(batch.texts, random_state=self._seed()) if method == "combined" and by_length else []
+        owner = np.array([row for row, _ in parts], dtype=int)
+        part_feats = featurizer.extra_features([t for _, t in parts]) if parts else None
+        F_parts = self.head_layout_.matrix(part_feats, context[owner]) if part_feats is not None else None
+        P_cv, self.head_, self.temperature_, P_parts = cross_validated_head(
+            self._calibrated(), F, y_idx, k, splits, extra=F_parts, owner=owner)
+        self.oos_method_, self.oos_thresholds_, self.oos_length_thresholds_ = method, None, None
+        self.prototypes_ = self.class_means_ = self.oos_reference_ = None
+        if method == "combined":
+            bins = np.concatenate([length_bins(batch.texts), length_bins([t for _, t in parts])]) if by_length else None
+            t, by_bin, self.class_means_, self.oos_reference_ = fit_combined(
+                feats.oos_matrix(), part_feats.oos_matrix() if part_feats is not None else None, owner, y_idx, k,
+                splits, P_cv, P_parts, bins, quantile)
+            self.oos_thresholds_ = {"combined": t}
+            self.oos_length_thresholds_ = {"combined": by_bin} if by_bin is not None else None
+        elif method == "thresholds":
             self.oos_thresholds_, self.oos_length_thresholds_, self.prototypes_ = fit_detectors(
                 featurizer, feats, batch.texts, y_idx, k, splits, quantile, random_state=self._seed(),
-                by_length=bool(by_length))
+                by_length=by_length)
         self._fit_thresholds_and_scores(P_cv, y_idx, counts, len(splits))
         index = batch.index if batch.index is not None else pd.RangeIndex(len(y))
         self.data_report_ = build_data_report(y_idx, P_cv, classes.tolist(), pd.Index(index))
@@ -665,23 +697,27 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         P = self._proba_from(self._head_input(batch, feats, ctx_overrides))
         return self._decisions(P, batch, feats)
 
-    def _flags(self, batch: TicketBatch, feats: TextFeatures) -> tuple[np.ndarray | None, np.ndarray | None]:
-        oos = out_of_scope_flags(self.oos_thresholds_, self._oos_scores(batch, feats),
+    def _flags(self, batch: TicketBatch, feats: TextFeatures, P: np.ndarray
+               ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        oos = out_of_scope_flags(self.oos_thresholds_, self._oos_scores(batch, feats, P),
                                  getattr(self, "oos_length_thresholds_", None), batch.texts)
         unknown = None
         if self.unknown_language and self.languages_:
             unknown = unknown_language_flags(self.languages_, self.training_summary_["n_tickets"], batch)
         return oos, unknown
 
-    def _oos_scores(self, batch: TicketBatch, feats: TextFeatures) -> dict[str, np.ndarray]:
+    def _oos_scores(self, batch: TicketBatch, feats: TextFeatures, P: np.ndarray) -> dict[str, np.ndarray]:
         """In-scope scores of each ticket per detector (see :mod:`cxml.triage.out_of_scope`)."""
+        if getattr(self, "oos_method_", None) == "combined":
+            texts = batch.texts if self.oos_length_thresholds_ else None
+            return {"combined": combined_scores(P, feats.oos_matrix(), self.class_means_, self.oos_reference_, texts)}
         return detector_scores(self.oos_thresholds_, self.prototypes_, self.featurizer_, batch, feats)
 
     def _decision_columns(self, P: np.ndarray, batch: TicketBatch, feats: TextFeatures) -> dict[str, Any]:
         """The decisions as plain columns (no pandas): ``label`` (object array), ``confidence`` (float array),
         ``action``, ``abstain_reason`` (object arrays) and ``top3`` (list), one entry per row of ``P``."""
         idx, conf = self._decide_idx(P)
-        oos, unknown = self._flags(batch, feats)
+        oos, unknown = self._flags(batch, feats, P)
         action, reason = assign_actions(conf, self.thresholds_[idx], min_confidence=self.min_confidence,
                                         empty=batch.empty, unknown_language=unknown, out_of_scope=oos)
         labels = self.classes_.tolist()
@@ -747,9 +783,10 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         where = directory / sub if sub else directory
         written = dump_estimator(self.head_, where, f"{stem}head", allow_pickle=allow_pickle)
         files = {"head": f"{sub}/{written}" if sub else written}
-        if self.prototypes_ is not None:
-            files["prototypes"] = f"{prefix}prototypes.npy"
-            np.save(directory / files["prototypes"], self.prototypes_, allow_pickle=False)
+        for name in ("prototypes", "class_means", "oos_reference"):
+            if getattr(self, f"{name}_", None) is not None:
+                files[name] = f"{prefix}{name}.npy"
+                np.save(directory / files[name], getattr(self, f"{name}_"), allow_pickle=False)
         cov = self.coverage_.replace([np.inf], None)
         return {
             "class": type(self).__name__,
@@ -758,6 +795,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             "classes": [_py(c) for c in self.classes_],
             "thresholds": [None if not np.isfinite(t) else float(t) for t in self.thresholds_],
             "target_precision": self.target_precision_.tolist(),
+            "oos_method": self.oos_method_,
             "oos_thresholds": self.oos_thresholds_,
             "oos_length_thresholds": self.oos_length_thresholds_,
             "head_layout": self.head_layout_.to_dict(),
@@ -801,12 +839,17 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         check_dimensions(encoder=expected, head=head_dim, where=f"{directory} (head {meta['files']['head']})")
         if not set(np.asarray(self.head_.classes_).tolist()) <= set(range(len(self.classes_))):
             raise ArtifactError(f"{directory}: the head's classes do not match the manifest's classes")
-        self.prototypes_ = None
-        if "prototypes" in meta["files"]:
-            self.prototypes_ = np.load(directory / meta["files"]["prototypes"], allow_pickle=False)
+        for name in ("prototypes", "class_means", "oos_reference"):  # the last two: combined method only
+            path = meta["files"].get(name)
+            setattr(self, f"{name}_", None if path is None else np.load(directory / path, allow_pickle=False))
         self.thresholds_ = np.array([np.inf if t is None else float(t) for t in meta["thresholds"]])
         self.target_precision_ = np.asarray(meta["target_precision"], dtype=float)
         self.oos_thresholds_ = meta.get("oos_thresholds")
+        # absent in artifacts older than the combined method: their detectors each had a threshold
+        self.oos_method_ = meta.get("oos_method", "thresholds" if self.oos_thresholds_ else None)
+        if self.oos_method_ == "combined" and (self.class_means_ is None or self.oos_reference_ is None):
+            raise ArtifactError(f"{directory}: the out-of-scope method is 'combined' but class_means.npy or "
+                                "oos_reference.npy is missing from the manifest; copy the artifact again or retrain")
         self.oos_length_thresholds_ = meta.get("oos_length_thresholds")  # absent in older artifacts
         self.temperature_ = meta.get("temperature")
         self.languages_ = dict(meta.get("languages") or {})

@@ -75,7 +75,7 @@ def card_sections(heads: dict[str, Any], featurizer: TextFeaturizer) -> dict[str
                     "terms seen in fewer than 2 tickets dropped.")
     q = oos_quantile(first.out_of_scope)
     oos = ("Out-of-scope detection is off." if q is None else
-           f"Tickets unlike the training tickets are flagged out of scope ({', '.join(first.oos_thresholds_ or {})}"
+           f"Tickets unlike the training tickets are flagged out of scope ({_oos_detectors(first)}"
            f"; thresholds at the {q:.0%} quantile of held-out in-scope training scores, so about {q:.0%} of "
            "in-scope tickets are flagged too"
            + ("; calibrated per text length on the training tickets and their subjects and first sentences, so "
@@ -117,3 +117,11 @@ def _layout_line(clf: Any) -> str:
             f"layouts tried in {layout.seconds:.0f} s, budget {layout.budget_s:.0f} s): {blocks}, {linear}, embedding "
             f"weight {layout.embedding_weight:g}, C {layout.C:g}; CV accuracy {layout.cv_accuracy:.3f} "
             f"(default layout {layout.default_cv_accuracy:.3f}).")
+
+
+def _oos_detectors(clf: Any) -> str:
+    """The out-of-scope detectors a classifier uses, in words."""
+    if getattr(clf, "oos_method_", None) == "combined":
+        return ("similarity to the predicted class's mean and the top probability, each a p-value against "
+                "held-out in-scope training scores, combined by Fisher's method")
+    return ", ".join(clf.oos_thresholds_ or {})

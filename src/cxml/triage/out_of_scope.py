@@ -10,7 +10,18 @@ like the training tickets), and a ticket scoring below a detector's threshold ab
 
 Each threshold is a low quantile of held-out in-scope training scores (each ticket scored
 against a detector built without it), per length bin: the training tickets' short forms (subject,
-first sentence) are scored too, so a short message meets the scores of short in-scope messages. Tickets in a language seen too rarely in training
+first sentence) are scored too, so a short message meets the scores of short in-scope messages.
+
+The ``combined`` method (the default with a neural encoder) asks one question of two scores at once:
+
+- ``class_mean``: cosine similarity of the ticket to the mean of the class the head predicts;
+- ``msp``: the head's calibrated probability of that class (maximum softmax probability).
+
+Each score becomes an empirical p-value against the held-out in-scope scores of training texts of the
+ticket's length (each training ticket scored by the fold that held it out, its short forms likewise),
+the p-values are combined with Fisher's method (``2 * sum(log p)``, higher: more in-scope), and a
+ticket is flagged below the ``out_of_scope`` quantile of the held-out combined scores of its length
+bin (never above the whole tickets' threshold). Tickets in a language seen too rarely in training
 abstain with ``unknown_language``.
 """
 
@@ -33,7 +44,13 @@ from cxml.triage.features import TextFeatures, TextFeaturizer, unigram_analyzer
 __all__ = [
     "DEFAULT_OOS_QUANTILE",
     "MIN_LANGUAGE_SHARE",
+    "OOS_METHODS",
     "batch_languages",
+    "calibration_parts",
+    "class_mean_similarity",
+    "class_means",
+    "combined_scores",
+    "fit_combined",
     "detector_scores",
     "fit_detectors",
     "fit_prototypes",
@@ -58,6 +75,10 @@ LENGTH_EDGES = (4, 8, 16)
 MAX_SHORT_FORM_TICKETS = 800
 #: A length bin needs this many held-out in-scope scores for a threshold of its own.
 MIN_BIN_SCORES = 40
+#: The classifier's ``oos_method`` values.
+OOS_METHODS = ("auto", "thresholds", "combined")
+#: Quantile levels at which the combined detector keeps each reference distribution (p-value resolution 0.1 %).
+REFERENCE_LEVELS = 1001
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -194,8 +215,9 @@ def length_bins(texts: Sequence[str]) -> np.ndarray:
     return np.searchsorted(np.asarray(LENGTH_EDGES), [len(t.split()) for t in texts], side="left")
 
 
-def _short_form_parts(texts: Sequence[str], *, random_state: int) -> list[tuple[int, str]]:
-    """(row, short form) of up to :data:`MAX_SHORT_FORM_TICKETS` training tickets (a seeded sample)."""
+def calibration_parts(texts: Sequence[str], *, random_state: int) -> list[tuple[int, str]]:
+    """(row, short form) of up to :data:`MAX_SHORT_FORM_TICKETS` training tickets (a seeded sample): the
+    short in-scope texts out-of-scope thresholds are calibrated on beside the whole tickets."""
     rows = np.arange(len(texts))
     if len(rows) > MAX_SHORT_FORM_TICKETS:
         rng = np.random.default_rng(random_state)
@@ -222,7 +244,7 @@ def fit_detectors(featurizer: TextFeaturizer, feats: TextFeatures, texts: Sequen
     length_thresholds : dict of detector name to one threshold per length bin (None unless ``by_length``)
     prototypes : ndarray or None
     """
-    parts = _short_form_parts(texts, random_state=random_state) if (texts and by_length) else []
+    parts = calibration_parts(texts, random_state=random_state) if (texts and by_length) else []
     scores: dict[str, np.ndarray] = {}
     prototypes = None
     if feats.embedding is not None or feats.raw is not None:
@@ -303,6 +325,112 @@ def out_of_scope_flags(thresholds: dict[str, float] | None, scores: dict[str, np
             low = score < thresholds[method]
         flags = low if flags is None else (flags | low)
     return flags
+
+
+# --------------------------------------------------------------------------- combined detector
+def class_means(V: Any, y_idx: np.ndarray, k: int) -> np.ndarray:
+    """The L2-normalised mean vector of each class (rows of zeros for classes without rows)."""
+    out = np.zeros((k, V.shape[1]), dtype=np.float32)
+    for c in range(k):
+        rows = np.flatnonzero(y_idx == c)
+        if len(rows):
+            mean = np.asarray(V[rows].mean(axis=0), dtype=np.float64).ravel()
+            out[c] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return out
+
+
+def class_mean_similarity(V: Any, means: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Cosine similarity of each (L2-normalised) row to the mean of its predicted class ``pred``."""
+    if V.shape[0] == 0:
+        return np.zeros(0)
+    M = means[pred]
+    if sp.issparse(V):
+        return np.asarray(V.multiply(M).sum(axis=1), dtype=np.float64).ravel()
+    return np.einsum("ij,ij->i", np.asarray(V, dtype=np.float64), M.astype(np.float64))
+
+
+def _p_values(scores: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Lower-tail empirical p-values of ``scores`` against a reference kept as a quantile grid: the
+    share of reference scores at or below each score, at least one grid step."""
+    levels = np.linspace(0.0, 1.0, len(grid))
+    return np.clip(np.interp(scores, grid, levels), 1.0 / (len(grid) - 1), 1.0)
+
+
+def _fisher(raw: np.ndarray, grids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Fisher's combination ``2 * sum(log p)`` of the p-values of each column of ``raw`` (n, 2), row ``i``
+    read against the reference grids ``grids[:, rows[i]]`` (higher: more in-scope)."""
+    out = np.zeros(len(raw))
+    for r in np.unique(rows):
+        sel = rows == r
+        out[sel] = sum(2.0 * np.log(_p_values(raw[sel, d], grids[d, r])) for d in range(raw.shape[1]))
+    return out
+
+
+def _raw_scores(P: np.ndarray, V: Any, means: np.ndarray) -> np.ndarray:
+    """(n, 2): each text's ``class_mean`` similarity and ``msp``, for the head's predicted class."""
+    pred = P.argmax(axis=1)
+    return np.column_stack([class_mean_similarity(V, means, pred), P.max(axis=1)])
+
+
+def fit_combined(V: Any, W: Any, owner: np.ndarray, y_idx: np.ndarray, k: int, splits: list[Any],
+                 P_cv: np.ndarray, P_parts: np.ndarray | None, bins: np.ndarray | None, quantile: float
+                 ) -> tuple[float, list[float] | None, np.ndarray, np.ndarray]:
+    """The combined detector (see the module docstring), calibrated on held-out training texts.
+
+    Parameters
+    ----------
+    V : matrix of shape (n, d)
+        The training tickets' L2-normalised vectors (:meth:`TextFeatures.oos_matrix`).
+    W : matrix of shape (m, d) or None
+        Their short forms' vectors; ``owner[j]`` is the ticket short form ``j`` comes from.
+    P_cv, P_parts : ndarray
+        Out-of-fold probabilities of the tickets and of the short forms (held out with their ticket).
+    bins : ndarray of shape (n + m,) or None
+        Length bin of each text (None: one threshold for all lengths).
+    quantile : float
+        Share of held-out in-scope texts (per length bin) flagged.
+
+    Returns
+    -------
+    threshold : float (whole tickets)
+    length_thresholds : list of float per length bin, or None; never above ``threshold`` (as for the
+        other detectors, a length bin only relaxes the whole tickets' threshold: a few hundred short forms
+        estimate a bin's low quantile less surely than the whole tickets do)
+    means : ndarray of shape (k, d), the class means of all the training tickets
+    grids : ndarray of shape (2, 1 + n_bins, REFERENCE_LEVELS): reference quantiles per score; row 0 the
+        whole tickets, row ``1 + b`` the texts of length bin ``b`` (row 0's copy where a bin is too small)
+    """
+    n, m = len(y_idx), 0 if W is None else W.shape[0]
+    raw = np.zeros((n + m, 2))
+    for train, test in splits:
+        means = class_means(V[train], y_idx[train], k)
+        raw[test] = _raw_scores(P_cv[test], V[test], means)
+        rows = np.flatnonzero(np.isin(owner, test)) if m else np.empty(0, dtype=int)
+        if len(rows):
+            assert P_parts is not None and W is not None
+            raw[n + rows] = _raw_scores(P_parts[rows], W[rows], means)
+    levels = np.linspace(0.0, 1.0, REFERENCE_LEVELS)
+    n_bins = len(LENGTH_EDGES) + 1
+    grids = np.zeros((2, 1 + n_bins, REFERENCE_LEVELS))
+    grids[:, 0] = np.quantile(raw[:n], levels, axis=0).T
+    for b in range(n_bins):
+        sel = (bins == b) if bins is not None else np.zeros(n + m, dtype=bool)
+        grids[:, 1 + b] = np.quantile(raw[sel], levels, axis=0).T if sel.sum() >= MIN_BIN_SCORES else grids[:, 0]
+    threshold = float(np.quantile(_fisher(raw[:n], grids, np.zeros(n, dtype=int)), quantile))
+    length_thresholds = None
+    if bins is not None:
+        fisher = _fisher(raw, grids, 1 + bins)
+        length_thresholds = [min(float(np.quantile(fisher[bins == b], quantile)), threshold)
+                             if (bins == b).sum() >= MIN_BIN_SCORES else threshold for b in range(n_bins)]
+    return threshold, length_thresholds, class_means(V, y_idx, k), grids
+
+
+def combined_scores(P: np.ndarray, V: Any, means: np.ndarray, grids: np.ndarray,
+                    texts: Sequence[str] | None) -> np.ndarray:
+    """The combined in-scope score of each ticket (higher: more in-scope), each read against the reference of
+    its length bin when ``texts`` are given, else against the whole tickets'."""
+    rows = 1 + length_bins(texts) if texts else np.zeros(len(P), dtype=int)
+    return _fisher(_raw_scores(P, V, means), grids, rows)
 
 
 # --------------------------------------------------------------------------- language
