@@ -87,7 +87,9 @@ __all__ = [
 
 #: Version of the artifact layout. Bumped on any incompatible change; older versions stay loadable.
 #: 2: the manifest carries its own digest (``manifest_sha256``); version 1 manifests load with a warning.
-FORMAT_VERSION = 2
+#: 3: a classifier may decide out of scope with the combined detector (``oos_method``, ``class_means.npy``,
+#: ``oos_reference.npy``), which a reader of format 2 would skip without a word; formats 1-2 still load.
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 CARD = "README.md"
 DIGEST_KEY = "manifest_sha256"

@@ -234,3 +234,23 @@ def test_oos_method_auto_and_validation(reason_clf):
     assert off.oos_method_ is None and off.oos_thresholds_ is None
     with pytest.raises(ValueError, match="oos_method"):
         TicketClassifier(encoder="hash", oos_method="fisher").fit(["a b", "c d"] * 3, [0, 1] * 3)
+
+
+def test_format_2_classifier_without_oos_method_loads_as_thresholds(reason_clf, tmp_path, out_of_scope_texts):
+    """Artifacts written before the combined detector (format 2, no ``oos_method``) keep their detectors."""
+    import json
+
+    import pandas as pd
+
+    from cxml.persistence import DIGEST_KEY, manifest_digest
+
+    path = reason_clf.save(tmp_path / "m")
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["format_version"] == 3
+    manifest["format_version"] = 2
+    del manifest["model"]["classifier"]["oos_method"]
+    manifest[DIGEST_KEY] = manifest_digest(manifest)
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    loaded = cxml.load(path)
+    assert loaded.oos_method_ == "thresholds" and loaded.class_means_ is None
+    pd.testing.assert_frame_equal(loaded.decide(out_of_scope_texts), reason_clf.decide(out_of_scope_texts))
