@@ -20,8 +20,8 @@ bueck      Bueck multilingual tickets (en/de): queue, type and priority under 5-
 endava     Endava IT tickets: category (stratified 80/20 split, classes with < 5 rows dropped) and
            urgency on ``ticket_type == 0`` (5-fold stratified CV).
 short      the demo reason model on 400 held-out synthetic tickets, whole, subject only and first
-           sentence only: accuracy and share flagged out of scope, length-aware against length-blind
-           out-of-scope thresholds (the same fitted model).
+           sentence only: accuracy and share flagged out of scope by the default model, by the same model
+           fitted with the other ``oos_method``, and by the default with length-blind thresholds.
 curve      5/10/25/50 training examples per class on Banking77 and Endava category, against the
            strong TF-IDF baseline, test sets subsampled (``--curve-test``).
 finetune   contrastive fine-tuning of the encoder (``fine_tune=True`` / ``"auto"``) against the frozen default,

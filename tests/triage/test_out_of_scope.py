@@ -163,6 +163,12 @@ def test_combined_p_values_follow_the_held_out_reference():
 
     s = combined_scores(P, X, means, grids, None)
     assert 0.03 <= (s < t).mean() <= 0.2
+    # below every in-scope reference score the p-value keeps falling: far is more unusual than least usual
+    from cxml.triage.out_of_scope import _p_values
+
+    ref = grids[0, 0]
+    p = _p_values(np.array([ref[0] - 1.0, ref[0] - 0.1, ref[0], ref[500], ref[-1] + 1]), ref)
+    assert np.all(np.diff(p) > 0) and p[2] == pytest.approx(1 / (REFERENCE_LEVELS - 1)) and p[-1] == 1.0
     sim = (X * means[y]).sum(axis=1)
     order = np.argsort(sim)
     assert np.all(np.diff(s[order]) >= -1e-9)
@@ -254,3 +260,18 @@ def test_format_2_classifier_without_oos_method_loads_as_thresholds(reason_clf, 
     loaded = cxml.load(path)
     assert loaded.oos_method_ == "thresholds" and loaded.class_means_ is None
     pd.testing.assert_frame_equal(loaded.decide(out_of_scope_texts), reason_clf.decide(out_of_scope_texts))
+
+
+def test_combined_in_triage_with_priority_context(split, out_of_scope_texts):
+    """Every head of a Triage (priority reads the predicted reason as context) calibrates its own combined
+    detector on the shared featurizer's short forms."""
+    from cxml.triage import Triage
+
+    train, test = split
+    model = Triage(targets=("reason", "priority"), encoder="hash", oos_method="combined",
+                   oos_by_length=True).fit(train)
+    for head in model.estimators_.values():
+        assert head.oos_method_ == "combined" and len(head.oos_length_thresholds_["combined"]) == 4
+    out = model.predict(test)
+    assert (out["reason_abstain_reason"] == "out_of_scope").mean() <= 0.05
+    assert (model.predict(out_of_scope_texts)["reason_action"] == "abstain").mean() >= 0.5

@@ -351,9 +351,15 @@ def class_mean_similarity(V: Any, means: np.ndarray, pred: np.ndarray) -> np.nda
 
 def _p_values(scores: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Lower-tail empirical p-values of ``scores`` against a reference kept as a quantile grid: the
-    share of reference scores at or below each score, at least one grid step."""
-    levels = np.linspace(0.0, 1.0, len(grid))
-    return np.clip(np.interp(scores, grid, levels), 1.0 / (len(grid) - 1), 1.0)
+    share of reference scores at or below each score, at least one grid step; below the lowest reference
+    score the p-value keeps falling (exponentially, on the scale of the reference's lowest 5 %), so a
+    text far below every in-scope score counts as more unusual than the least usual in-scope one."""
+    floor = 1.0 / (len(grid) - 1)
+    p = np.clip(np.interp(scores, grid, np.linspace(0.0, 1.0, len(grid))), floor, 1.0)
+    spread = max(float(grid[(len(grid) - 1) // 20] - grid[0]), 1e-9)
+    below = scores < grid[0]
+    p[below] = floor * np.exp((scores[below] - grid[0]) / spread)
+    return np.maximum(p, 1e-300)
 
 
 def _fisher(raw: np.ndarray, grids: np.ndarray, rows: np.ndarray) -> np.ndarray:
