@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 import pytest
 
@@ -92,24 +91,16 @@ def test_one_bad_request_fails_alone() -> None:
     asyncio.run(main())
 
 
-def _first_call_held(calls: list[int], gate: threading.Event):
-    """A model that records each call's size, answers each record's ``x``, and holds its first call until
-    ``gate`` is set (the others queue up meanwhile)."""
-    def fn(key, records):
-        if not calls:
-            gate.wait(10)
-        calls.append(len(records))
-        return [r["x"] for r in records]
-
-    return fn
-
-
 def test_max_batch_cuts_the_batches_and_answers_the_first_requests_first() -> None:
     calls: list[int] = []
     gate = threading.Event()
     answered: list[int] = []
 
-    fn = _first_call_held(calls, gate)
+    def fn(key, records):
+        if not calls:
+            gate.wait(10)
+        calls.append(len(records))
+        return [r["x"] for r in records]
 
     async def main():
         b = MicroBatcher(fn, max_batch=4)
@@ -135,75 +126,3 @@ def test_max_batch_cuts_the_batches_and_answers_the_first_requests_first() -> No
     assert calls[:4] == [1, 4, 4, 2]  # 10 queued requests in calls of at most 4, in arrival order
     assert answered[:5] == [0, 1, 2, 3, 4]
     assert big == list(range(6)) and calls[4:] == [6]
-
-
-def test_requests_in_flight_join_the_next_batch() -> None:
-    # closed loop: the caller answered first sends its next request at once; the batch formed meanwhile holds
-    # the two queued ones and waits for the third in flight instead of starting without it
-    calls: list[int] = []
-    gate = threading.Event()
-
-    fn = _first_call_held(calls, gate)
-
-    async def main():
-        b = MicroBatcher(fn, max_wait=5.0)
-        await b.start()
-        first = asyncio.create_task(b.submit("m", [{"x": 0}]))
-        await asyncio.sleep(0.05)
-        rest = [asyncio.create_task(b.submit("m", [{"x": i}])) for i in (1, 2)]
-        await asyncio.sleep(0.3)  # the first call takes 0.35 s: the batcher waits up to half of that
-        gate.set()
-        assert await first == [0]
-        again = await b.submit("m", [{"x": 3}])
-        out = [await r for r in rest]
-        await b.stop()
-        return out, again
-
-    out, again = asyncio.run(main())
-    assert out == [[1], [2]] and again == [3]
-    assert calls == [1, 3]
-
-
-class _CountingEvent(asyncio.Event):
-    waits = 0
-
-    async def wait(self) -> bool:
-        type(self).waits += 1
-        return await super().wait()
-
-
-def test_a_lone_client_never_waits() -> None:
-    def fn(key, records):
-        return [r["x"] for r in records]
-
-    async def main():
-        b = MicroBatcher(fn, max_wait=5.0)
-        await b.start()
-        b._arrived = _CountingEvent()
-        out = [await b.submit("m", [{"x": i}]) for i in range(5)]
-        await b.stop()
-        return out
-
-    assert asyncio.run(main()) == [[i] for i in range(5)]
-    assert _CountingEvent.waits == 0
-
-
-def test_stop_answers_a_batch_that_waits_for_more() -> None:
-    def fn(key, records):
-        time.sleep(1.0)  # a slow model: the batcher may wait up to half a second for requests in flight
-        return [r["x"] for r in records]
-
-    async def main():
-        b = MicroBatcher(fn, max_wait=60.0)
-        await b.start()
-        first = asyncio.create_task(b.submit("m", [{"x": 0}]))
-        await asyncio.sleep(0.05)
-        rest = [asyncio.create_task(b.submit("m", [{"x": i}])) for i in (1, 2)]
-        assert await first == [0]
-        await asyncio.sleep(0.05)  # the next batch holds the two and waits for a third (three were in flight)
-        await b.stop()
-        for task in rest:
-            with pytest.raises(RuntimeError, match="shutting down"):
-                await asyncio.wait_for(task, 5)
-
-    asyncio.run(main())

@@ -1,16 +1,9 @@
 """Micro-batching: concurrent ``/v1/triage`` requests answered by one triage call.
 
 While the model works on one batch (in one worker thread), requests that arrive wait in a queue; the next batch
-takes all of them (up to ``max_batch`` tickets), so concurrent clients share the fixed cost of a call: validation,
-the encoder, the TF-IDF and the heads. Each request is bound to the model that was serving when it arrived: a batch
-only mixes requests of one model, so a reload never changes the model under a request in flight.
-
-Taking only what is queued at the moment a call ends makes small batches under a steady load: the requests just
-answered come back a few milliseconds later (their clients read the answer and send the next), by which time the
-next call has started without them, and the batches alternate between a few and the rest. So the batcher waits a
-little when concurrency was seen: if more requests were in flight since the previous batch was formed than the
-queue holds, it waits for them up to ``max_wait`` (and at most half the previous call's time), and stops as soon as
-that many are in. A lone client is never in flight with another one, and never waits.
+takes all of them (up to ``max_batch`` tickets), so a lone client pays no extra wait and
+concurrent clients share the fixed cost of a call: validation, the encoder, the TF-IDF and the heads. Each request is bound to the model that was serving when it arrived: a batch only mixes requests
+of one model, so a reload never changes the model under a request in flight.
 """
 
 from __future__ import annotations
@@ -43,29 +36,21 @@ class MicroBatcher:
         Most records per call; a larger single request is still one call.
     on_batch : callable, optional
         Called with the number of records of each batch (metrics).
-    max_wait : float, default=0.010
-        Most seconds a batch waits for requests in flight to join it (see the module's docstring); 0 never waits.
     """
 
     def __init__(self, fn: Callable[[Any, list[dict[str, Any]]], list[Any]], *, max_batch: int = 64,
-                 on_batch: Callable[[int], None] | None = None, max_wait: float = 0.010) -> None:
+                 on_batch: Callable[[int], None] | None = None) -> None:
         self.fn = fn
         self.max_batch = int(max_batch)
         self.on_batch = on_batch
-        self.max_wait = float(max_wait)
         self._queue: asyncio.Queue[_Item] | None = None
         self._task: asyncio.Task[None] | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxml-batch")
         self._held: _Item | None = None
-        self._arrived: asyncio.Event | None = None
-        self._in_flight = 0  # requests submitted and not yet answered
-        self._peak = 0  # most requests in flight at once since the current batch was formed
-        self._call_s = 0.0  # how long the previous call took
 
     async def start(self) -> None:
         """Start the consumer task on the running loop."""
         self._queue = asyncio.Queue()
-        self._arrived = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="cxml-micro-batcher")
 
     async def stop(self) -> None:
@@ -77,10 +62,8 @@ class MicroBatcher:
             except asyncio.CancelledError:
                 pass
         if self._queue is not None:
-            left = [self._held] if self._held is not None else []
             while not self._queue.empty():
-                left.append(self._queue.get_nowait())
-            for item in left:
+                item = self._queue.get_nowait()
                 if not item.future.done():
                     item.future.set_exception(RuntimeError("the service is shutting down"))
         self._executor.shutdown(wait=True)
@@ -90,15 +73,8 @@ class MicroBatcher:
         if self._queue is None:
             raise RuntimeError("MicroBatcher.start() was not called")
         fut: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        self._in_flight += 1
-        self._peak = max(self._peak, self._in_flight)
-        try:
-            await self._queue.put(_Item(key, records, fut))
-            assert self._arrived is not None
-            self._arrived.set()
-            return await fut
-        finally:
-            self._in_flight -= 1
+        await self._queue.put(_Item(key, records, fut))
+        return await fut
 
     async def _next(self) -> _Item:
         assert self._queue is not None
@@ -107,51 +83,26 @@ class MicroBatcher:
             return item
         return await self._queue.get()
 
-    async def _gather(self, first: _Item) -> list[_Item]:
-        """``first`` and the queued requests of its model that fit; waits for requests in flight to join."""
-        assert self._queue is not None and self._arrived is not None
-        loop = asyncio.get_running_loop()
-        expected, self._peak = self._peak, self._in_flight  # concurrency seen since the previous batch
-        deadline = loop.time() + min(self.max_wait, self._call_s / 2)
-        batch = [first]
-        n = len(first.records)
-        while n < self.max_batch:
-            if self._queue.empty():
-                remaining = deadline - loop.time()
-                if len(batch) >= expected or remaining <= 0:
-                    break
-                self._arrived.clear()
-                try:
-                    await asyncio.wait_for(self._arrived.wait(), remaining)
-                except TimeoutError:
-                    break
-                except asyncio.CancelledError:  # stop(): the requests taken so far are answered as the queued
-                    for item in batch:
-                        if not item.future.done():
-                            item.future.set_exception(RuntimeError("the service is shutting down"))
-                    raise
-                continue
-            item = self._queue.get_nowait()
-            if item.key is not first.key or n + len(item.records) > self.max_batch:
-                self._held = item  # another model (a reload happened) or too big: next batch
-                break
-            batch.append(item)
-            n += len(item.records)
-        return batch
-
     async def _run(self) -> None:
         assert self._queue is not None
         loop = asyncio.get_running_loop()
         while True:
             first = await self._next()
-            batch = await self._gather(first)
+            batch = [first]
+            n = len(first.records)
+            limit = self.max_batch
+            while n < limit and not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item.key is not first.key or n + len(item.records) > limit:
+                    self._held = item  # another model (a reload happened) or too big: next batch
+                    break
+                batch.append(item)
+                n += len(item.records)
             records = [r for item in batch for r in item.records]
             if self.on_batch is not None:
                 self.on_batch(len(records))
             try:
-                t0 = loop.time()
                 results = await loop.run_in_executor(self._executor, self.fn, first.key, records)
-                self._call_s = loop.time() - t0
             except Exception as exc:
                 if len(batch) == 1:
                     if not first.future.done():
