@@ -105,12 +105,14 @@ def baseline(fn: Any, items: list[Any], n: int, max_s: float) -> dict[str, float
     fn(items[-1])
     lat: list[float] = []
     deadline = time.perf_counter() + max_s
+    cpu0 = time.process_time()
     while len(lat) < n and time.perf_counter() < deadline:
         item = items[len(lat) % len(items)]
         t0 = time.perf_counter()
         fn(item)
         lat.append((time.perf_counter() - t0) * 1000)
-    return {"p50": pct(lat, 50), "p99": pct(lat, 99), "n": len(lat)}
+    cpu_ms = (time.process_time() - cpu0) * 1000 / max(len(lat), 1)
+    return {"p50": pct(lat, 50), "p99": pct(lat, 99), "n": len(lat), "cpu_ms": cpu_ms}
 
 
 def webhook_pace(url: str, rate: float, seconds: float, start: int) -> dict[str, Any]:
@@ -282,14 +284,38 @@ def english_only(args: argparse.Namespace) -> None:
     rows_base = baseline(lambda t: served.triage_rows([t]), en[held:], n_req, args.max_seconds)
     text_base = baseline(lambda t: served.triage.predict([t["subject"] + "\n" + t["body"]]), en[held + n_req:],
                          n_req, args.max_seconds)
-    print(f"in-process triage_rows([record]) p50 {rows_base['p50']:.1f} p99 {rows_base['p99']:.1f} ms; "
-          f"predict([text]) p50 {text_base['p50']:.1f} p99 {text_base['p99']:.1f} ms", flush=True)
+    print(f"in-process triage_rows([record]) p50 {rows_base['p50']:.1f} p99 {rows_base['p99']:.1f} ms "
+          f"(CPU {rows_base['cpu_ms']:.1f} ms/call); predict([text]) p50 {text_base['p50']:.1f} p99 "
+          f"{text_base['p99']:.1f} ms (CPU {text_base['cpu_ms']:.1f} ms/call)", flush=True)
     srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), log=work / "serve-en.log").start(timeout=600)
-    measure(srv.url, {"triage en": ("/v1/triage", [{"ticket": t} for t in en])}, levels, n_req, args.max_seconds)
-    calls, total = batch_stats(srv.url)
+    assert srv.proc is not None
+    bodies = [{"ticket": t} for t in en]
+    for li, c in enumerate(levels):
+        calls0, total0 = batch_stats(srv.url)
+        cpu0 = process_cpu_s(srv.proc.pid)
+        res = asyncio.run(load(srv.url, "/v1/triage", bodies[li * n_req:(li + 1) * n_req], c, n_req,
+                               args.max_seconds))
+        cpu = process_cpu_s(srv.proc.pid) - cpu0
+        calls, total = (a - b for a, b in zip(batch_stats(srv.url), (calls0, total0), strict=True))
+        # the server's CPU (all its threads) per request of this level; the warm-up request and the two /metrics
+        # reads are in it too (a few milliseconds in all)
+        print(f"triage en c={c:2d}: n={res['n']:4d} p50 {res['p50']:7.1f} ms p99 {res['p99']:7.1f} ms server p99 "
+              f"{res['server_p99']:7.1f} ms {res['rps']:7.1f} req/s errors {res['errors']}; server CPU "
+              f"{cpu * 1000 / max(res['n'], 1):.1f} ms/request; {calls:.0f} triage calls for {total:.0f} tickets "
+              f"(mean batch {total / max(calls, 1):.2f})", flush=True)
     srv.stop()
-    print(f"micro-batching: {calls:.0f} triage calls for {total:.0f} tickets (mean batch {total / max(calls, 1):.2f}); "
-          f"load average (1 min) {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
+    print(f"load average (1 min) {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far, all its threads (Linux ``/proc``; NaN elsewhere)."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

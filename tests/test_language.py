@@ -19,3 +19,13 @@ def test_language_mix_and_english_only():
     assert mix == {"en": 0.75, "fi": 0.25}
     assert not is_english_only(texts)
     assert is_english_only(texts[:3])
+
+
+def test_one_text_alone_gets_the_language_it_gets_in_a_batch():
+    # one text goes through lingua's single-text call, a batch through its parallel one: the same answers
+    texts = ["Tilaukseni ei ole vieläkään saapunut", "My order has not arrived yet", "Var är mitt paket?",
+             "Mein Paket ist noch nicht angekommen", "Kiitos! Thanks for the help", "ok", "Moi, where is it?"]
+    for min_distance in (0.0, 0.1, 0.5):
+        together = detect_languages(texts, min_distance=min_distance)
+        assert [detect_languages([t], min_distance=min_distance)[0] for t in texts] == together
+    assert detect_languages(["Var är mitt paket?", "12"]) == ["sv", None]

@@ -65,6 +65,20 @@ def test_triage_one_ticket_and_a_batch(client: httpx.Client) -> None:
     assert all(set(r["decisions"]) == {"reason", "priority"} for r in results)
 
 
+def test_triage_body_is_what_its_openapi_schema_says(client: httpx.Client) -> None:
+    from cxml.serve.schemas import TriageResponse
+
+    spec = client.get("/openapi.json").json()
+    ok = spec["paths"]["/v1/triage"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok["$ref"].endswith("/TriageResponse")
+    r = client.post("/v1/triage", json={"tickets": [{"id": "a", "text": "Where is my parcel? No tracking yet"},
+                                                    {"id": 2, "subject": "Refund", "body": "Money back please"}]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    # sent as built (no response-model pass): it must be exactly what that pass would have sent
+    assert TriageResponse.model_validate(body).model_dump(mode="json") == body
+
+
 def test_triage_matches_the_library(client: httpx.Client, model_dir: Path) -> None:
     import cxml
 
