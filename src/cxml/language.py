@@ -60,12 +60,11 @@ def detect_languages(texts: Iterable[str], languages: Sequence[str] = DEFAULT_LA
     out: list[str | None] = [None] * len(items)
     idx = [i for i, t in enumerate(items) if isinstance(t, str) and sum(c.isalpha() for c in t) >= MIN_LETTERS]
     if len(idx) == 1:  # one text (a service's request): lingua's own call, without a hop to its thread pool
-        lang = det.detect_language_of(items[idx[0]])
-        out[idx[0]] = lang.iso_code_639_1.name.lower() if lang is not None else None
-    elif idx:
-        found = det.detect_languages_in_parallel_of([items[i] for i in idx])
-        for i, lang in zip(idx, found, strict=True):
-            out[i] = lang.iso_code_639_1.name.lower() if lang is not None else None
+        found = [det.detect_language_of(items[idx[0]])]
+    else:
+        found = det.detect_languages_in_parallel_of([items[i] for i in idx]) if idx else []
+    for i, lang in zip(idx, found, strict=True):
+        out[i] = lang.iso_code_639_1.name.lower() if lang is not None else None
     return out
 
 

@@ -524,8 +524,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         F = self.head_layout_.matrix(feats, context)
         quantile, neural = self._oos_quantile(), featurizer.encoder_spec_ not in (None, "hash", "precomputed")
         by_length = bool(neural if self.oos_by_length == "auto" else self.oos_by_length) and bool(batch.texts)
-        method = None if quantile is None else ("combined" if self.oos_method == "auto" and neural
-                                                else "thresholds" if self.oos_method == "auto" else self.oos_method)
+        method = None if quantile is None else self._oos_method(neural)
         parts = calibration_parts(batch.texts, random_state=self._seed()) if method == "combined" and by_length else []
         owner = np.array([row for row, _ in parts], dtype=int)
         part_feats = featurizer.extra_features([t for _, t in parts]) if parts else None
@@ -696,6 +695,12 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
                      ctx_overrides: dict[str, Any] | None = None) -> pd.DataFrame:
         P = self._proba_from(self._head_input(batch, feats, ctx_overrides))
         return self._decisions(P, batch, feats)
+
+    def _oos_method(self, neural: bool) -> str:
+        """The out-of-scope method ``oos_method`` resolves to: "auto" is "combined" with a neural encoder."""
+        if self.oos_method != "auto":
+            return str(self.oos_method)
+        return "combined" if neural else "thresholds"
 
     def _flags(self, batch: TicketBatch, feats: TextFeatures, P: np.ndarray
                ) -> tuple[np.ndarray | None, np.ndarray | None]:
