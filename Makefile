@@ -8,6 +8,9 @@ PY     := $(VENV)/bin/python
 # Elsewhere: TORCH_SPEC="torch --index-url https://download.pytorch.org/whl/cpu" make demo
 TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
+# the suite runs in TEST_WORKERS pytest-xdist processes, one thread each (tests/conftest.py), whole files per worker
+# (module fixtures train once); TEST_WORKERS=0 runs it in this process
+TEST_WORKERS ?= 2
 
 .PHONY: install demo test lint clean chromium
 
@@ -31,7 +34,7 @@ chromium:
 	  echo "chromium not installed: the widget's browser tests will skip"
 
 test: install chromium
-	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -11,6 +11,11 @@ import pytest
 # Offline by default, like many of our users' servers: a test that tries to download fails.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# `make test` runs two pytest-xdist workers on two cores: each keeps to one thread (torch, ONNX Runtime, BLAS), or
+# two workers with a thread per core each would oversubscribe the cores (set before any test imports torch).
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[_name] = "1"
 # ONNX exports of the encoders go to a folder of this test run, not the user's ~/.cache
 os.environ.setdefault("CXML_CACHE_DIR", tempfile.mkdtemp(prefix="cxml-test-cache-"))
 
