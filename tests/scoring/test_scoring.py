@@ -443,7 +443,7 @@ def test_cli_sigkill_and_resume_is_exactly_once(tmp_path, model_dir) -> None:
     """SIGKILL ``cxml score`` at random points, resume each time: same output as one uninterrupted run."""
     from cxml.datasets import make_webshop
 
-    tickets = make_webshop(n_tickets=20_000, seed=7).tickets[FILE_COLUMNS]
+    tickets = make_webshop(n_tickets=10_000, seed=7).tickets[FILE_COLUMNS]
     rng = random.Random(1234)
     src = tmp_path / "backlog.jsonl"
     bad = set(rng.sample(range(len(tickets)), 60))
@@ -456,7 +456,7 @@ def test_cli_sigkill_and_resume_is_exactly_once(tmp_path, model_dir) -> None:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
         fh.write("{not json}\n")
     n_rows = len(tickets) + 1
-    args = ["--model", str(model_dir), "--input", str(src), "--chunk-size", "500"]
+    args = ["--model", str(model_dir), "--input", str(src), "--chunk-size", "250"]  # 41 parts
 
     reference = tmp_path / "reference.parquet"
     subprocess.run(_score_command(*args, "--output", str(reference), "--quiet"), check=True, timeout=600)

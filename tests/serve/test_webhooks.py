@@ -172,8 +172,9 @@ def test_the_fake_helpdesk_ignores_a_write_cut_short() -> None:
         assert desk.writes_per_ticket() == {"43": 1}
 
 
+@pytest.mark.slow
 def test_sigkill_during_a_burst_loses_nothing_and_writes_nothing_twice(model_dir: Path, tmp_path: Path) -> None:
-    n_events = 240
+    n_events = 120  # bench_serve.py repeats it with 10000
     queue = tmp_path / "queue.sqlite"
     with FakeHelpdesk() as desk:
         srv = Server(model_dir, "--queue", str(queue), "--webhook-secret-env", "zendesk=ZD_SECRET", "--writeback",
@@ -184,9 +185,11 @@ def test_sigkill_during_a_burst_loses_nothing_and_writes_nothing_twice(model_dir
         lock = threading.Lock()
 
         def deliver(n: int) -> None:
-            deliver_until_acknowledged(srv.url, n, SECRET, acked, lock)
+            deliver_until_acknowledged(srv.url, n, SECRET, acked, lock, client)
 
-        with ThreadPoolExecutor(8) as pool:
+        # one client for the 8 senders (as bench_serve.py): a client per delivery costs a TLS context each, CPU
+        # the restarting server needs
+        with httpx.Client() as client, ThreadPoolExecutor(8) as pool:
             futures = [pool.submit(deliver, n) for n in range(n_events // 3)]
             # the worker (its own process, up once it has loaded the model) writes back while the rest of the
             # burst arrives: the kill lands in the middle of both
