@@ -187,9 +187,7 @@ def test_sigkill_during_a_burst_loses_nothing_and_writes_nothing_twice(model_dir
         def deliver(n: int) -> None:
             deliver_until_acknowledged(srv.url, n, SECRET, acked, lock, client)
 
-        # one client for the 8 senders (as bench_serve.py): a client per delivery costs a TLS context each, CPU
-        # the restarting server needs
-        with httpx.Client() as client, ThreadPoolExecutor(8) as pool:
+        with httpx.Client() as client, ThreadPoolExecutor(8) as pool:  # one client for the 8 senders
             futures = [pool.submit(deliver, n) for n in range(n_events // 3)]
             # the worker (its own process, up once it has loaded the model) writes back while the rest of the
             # burst arrives: the kill lands in the middle of both
