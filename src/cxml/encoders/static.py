@@ -211,13 +211,18 @@ class StaticE5Encoder(BatchedEncoder):
         slot = self._slot[flat]
         oov = np.unique(flat[slot < 0])
         table = self.arrays_["table"]
-        if len(oov):
-            extra = self.model_.word_rows(oov) @ self.arrays_["oov_map"] + self.arrays_["oov_bias"]
-            table = np.vstack([table, extra * self._sif[oov][:, None]])
-            slot = slot.copy()
-            slot[slot < 0] = len(self.arrays_["table"]) + np.searchsorted(oov, flat[slot < 0])
-        counts = csr_matrix((np.ones(len(flat), dtype=np.float32), (rows, slot)),
+        known = slot >= 0
+        counts = csr_matrix((np.ones(int(known.sum()), dtype=np.float32), (rows[known], slot[known])),
                             shape=(len(texts), len(table)))
         out = np.asarray(counts @ table, dtype=np.float32)
+        if len(oov):  # the tokens outside the table: their rows mapped from the word embeddings, added apart
+            # (stacking them under the table would copy all of it, 16 MB, on every call)
+            extra = (self.model_.word_rows(oov) @ self.arrays_["oov_map"] + self.arrays_["oov_bias"]) \
+                * self._sif[oov][:, None]
+            unknown = ~known
+            oov_counts = csr_matrix((np.ones(int(unknown.sum()), dtype=np.float32),
+                                     (rows[unknown], np.searchsorted(oov, flat[unknown]))),
+                                    shape=(len(texts), len(oov)))
+            out += np.asarray(oov_counts @ extra.astype(np.float32), dtype=np.float32)
         out[~out.any(axis=1), 0] = 1.0  # a defined direction for texts with no tokens
         return out
