@@ -26,12 +26,15 @@ def command() -> str:
     return "python " + " ".join(shlex.quote(a) for a in sys.argv)
 
 
-def write_section(name: str, body: str) -> Path:
-    """Replace (or append) the section ``name`` of RESULTS.md with ``body``."""
+def write_section(name: str, body: str, stamp: bool = True) -> Path:
+    """Replace (or append) the section ``name`` of RESULTS.md with ``body``, under a line naming the date, the
+    machine and this command (``stamp=False``: a body whose subsections carry their own)."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    stamp = f"_{dt.date.today().isoformat()}, {machine()}; command: `{command()}`_\n\n"
-    block = f"{start}\n{stamp}{body.strip()}\n{end}"
+    head = "_Each subsection below names the command and date that produced it._"
+    if stamp:
+        head = f"_{dt.date.today().isoformat()}, {machine()}; command: `{command()}`_"
+    block = f"{start}\n{head}\n\n{body.strip()}\n{end}"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     RESULTS.write_text(text, encoding="utf-8")

@@ -18,6 +18,7 @@ crosslingual  half the bilingual demo groups keep only their English version: Fi
 codes     product-code queries ('product PX-12345') on a small synthetic base, per fusion.
 bueck     the Bueck en/de tickets as ticket -> past-answer retrieval: similar_tickets over a past
           portion vs TF-IDF, BM25 and random, by paraphrase family, queue and answer similarity.
+profiles  validation draws (seeds 2-9): the learned ranker with and without the group profiles.
 latency   suggest() per query (encoding included) on a 10k-article base (synthetic articles).
 faiss     build time, memory and search p50/p99 of exact, HNSW (up to --hnsw-max) and IVF
           (an nprobe sweep) on synthetic clustered unit vectors (a few large clusters, and
@@ -30,6 +31,7 @@ section never reads the cache for its queries.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import re
@@ -48,6 +50,24 @@ from cxml import encoders  # noqa: E402
 from cxml.knowledge import KnowledgeBase  # noqa: E402
 
 OUT: dict[str, str] = {}
+
+
+@contextlib.contextmanager
+def without_profiles():
+    """Ablation: the learned ranker's group-profile features held at zero (a constant feature gets no weight),
+    i.e. the ranker as it was before :mod:`cxml.knowledge.profiles`."""
+    from cxml.knowledge import profiles
+
+    real = profiles.profile_features
+
+    def zeros(prof, queries, candidates, *args, **kwargs):
+        return [{"profile": np.zeros(len(c)), "profile_gap": np.zeros(len(c))} for c in candidates]
+
+    profiles.profile_features = zeros
+    try:
+        yield
+    finally:
+        profiles.profile_features = real
 
 
 def log(msg: str) -> None:
@@ -212,7 +232,11 @@ def bench_demo(args: argparse.Namespace) -> None:
     old = KnowledgeBase(encoder=args.encoder, random_state=0, fusion="rrf", language_map="none").add(arts)
     old.fit_feedback(train.tickets)
     after_old = _group_top1(old, test)
-    log(f"  after feedback: {after:.3f} (previous default {after_old:.3f}; fit {fb_s:.1f} s)")
+    with without_profiles():
+        no_prof = _group_top1(KnowledgeBase(encoder=args.encoder, random_state=0).add(arts)
+                              .fit_feedback(train.tickets), test)
+    log(f"  after feedback: {after:.3f} (previous default {after_old:.3f}; without group profiles "
+        f"{no_prof:.3f}; fit {fb_s:.1f} s)")
     other_map = "centre" if default["language_map"] != "centre" else "none"
     alt = KnowledgeBase(encoder=args.encoder, random_state=0, language_map=other_map).add(arts)
     alt_before = _group_top1(alt, test)
@@ -224,7 +248,9 @@ def bench_demo(args: argparse.Namespace) -> None:
     log(f"  language map feedback: after feedback {learned_after:.3f}")
     r = kb.ranker_ or {}
     lines += ["", f"After fit_feedback (a learned ranker replaces the zero-shot fusion): top-1 **{pct(after)}** "
-              f"with the defaults, {pct(after_old)} with the previous defaults in the same run (target >= 75 %). "
+              f"with the defaults, {pct(after_old)} with the previous defaults in the same run (target >= 75 %); "
+              f"{pct(no_prof)} with the defaults but without the group-profile features of the ranker "
+              "(ablation: `profile`, `profile_gap` held at zero). "
               f"fit_feedback took {fb_s:.0f} s; ranker weights (standardised features) "
               f"{ {k: round(float(v), 2) for k, v in zip(r.get('features', []), r.get('coef', []), strict=True)} }. "
               f"With language map `{other_map}` instead of `{default['language_map']}` (same run): top-1 "
@@ -323,6 +349,13 @@ def bench_crosslingual(args: argparse.Namespace) -> None:
                 res[(base_name, lmap, fb_name)] = _group_top1(kb, q, gid)
                 rows.append(f"| {base_name} | `{lmap}` + {fb_name} | {pct(res[(base_name, lmap, fb_name)])} |")
                 log(f"  {base_name} {lmap} + {fb_name}: {res[(base_name, lmap, fb_name)]:.3f}")
+                if lmap == KnowledgeBase().language_map:
+                    with without_profiles():
+                        ab = _group_top1(KnowledgeBase(encoder=args.encoder, random_state=0,
+                                                       language_map=lmap).add(base).fit_feedback(fb), q, gid)
+                    rows.append(f"| {base_name} | `{lmap}` + {fb_name}, without group profiles (ablation) | "
+                                f"{pct(ab)} |")
+                    log(f"  {base_name} {lmap} + {fb_name} without group profiles: {ab:.3f}")
     OUT["crosslingual"] = "\n".join([
         f"**Cross-lingual** (demo help centre, `{kb.encoder_spec_}`): {len(en_only)} of the {len(both)} groups "
         "that exist in Finnish and English keep only their English version (seed 0); the "
@@ -333,9 +366,54 @@ def bench_crosslingual(args: argparse.Namespace) -> None:
         "fit_feedback, a ridge map between the languages learned from the feedback tickets and the bilingual "
         "articles (used for the groups with no version in the query's language); fit_feedback adds the training "
         "tickets (seed 0) of the articles in the base, 'relinked' also the Finnish tickets of the English-only "
-        "groups, naming the English version.", "", *rows, "",
+        "groups, naming the English version; 'without group profiles' is the same knowledge base with the learned "
+        "ranker's `profile` features held at zero (the ranker before `cxml.knowledge.profiles`).", "", *rows, "",
         "The proactive semantic fallback's query, top 3 (probability) on the full demo base: "
         + "; ".join(res[("bank", m)] for m in ("none", "shift", "linear", "centre")) + "."])
+
+
+def bench_profiles(args: argparse.Namespace) -> None:
+    """Validation draws (not the benchmark's seeds 0 / 1): the ranker with and without the group profiles."""
+    from cxml.datasets import make_webshop
+
+    draws = [(2, 3), (4, 5), (6, 7), (8, 9)]
+    rows = ["| draw (feedback / held-out seed) | ranker | demo top-1 after feedback | Finnish tickets, English-only "
+            "groups | the same, Finnish version exists |", "|---|---|---|---|---|"]
+    sums: dict[str, np.ndarray] = {"with profiles": np.zeros(3), "without (ablation)": np.zeros(3)}
+    for fs, ts in draws:
+        train = make_webshop(n_tickets=args.demo_tickets, seed=fs)
+        arts, tt = train.articles, train.tickets
+        test = make_webshop(n_tickets=args.demo_test, seed=ts).tickets
+        test = test[test["resolving_article_id"].notna()]
+        gid = arts.set_index("id")["group_id"]
+        both = arts.groupby("group_id")["language"].nunique()
+        both = sorted(both[both > 1].index)
+        en_only = set(np.random.default_rng(fs).choice(both, size=len(both) // 2, replace=False).tolist())
+        reduced = arts[~(arts["group_id"].isin(en_only) & (arts["language"] == "fi"))]
+        by_group = arts.assign(r=(arts["language"] != "en").astype(int)).sort_values(["group_id", "r"])
+        english = by_group.drop_duplicates("group_id").set_index("group_id")["id"]
+        relinked = tt.assign(resolving_article_id=tt["resolving_article_id"].where(
+            tt["resolving_article_id"].isin(set(reduced["id"])), tt["resolving_article_id"].map(gid).map(english)))
+        relinked = relinked[relinked["resolving_article_id"].isin(set(reduced["id"]))]
+        q = test[(test["language"] == "fi") & test["resolving_article_id"].map(gid).isin(en_only)]
+        for name in sums:
+            with (without_profiles() if name.startswith("without") else contextlib.nullcontext()):
+                full = KnowledgeBase(encoder=args.encoder, random_state=0).add(arts).fit_feedback(tt)
+                red = KnowledgeBase(encoder=args.encoder, random_state=0).add(reduced).fit_feedback(relinked)
+                got = np.array([_group_top1(full, test, gid), _group_top1(red, q, gid), _group_top1(full, q, gid)])
+            sums[name] += got
+            rows.append(f"| {fs} / {ts} | {name} | {pct(got[0])} (n={len(test)}) | {pct(got[1])} (n={len(q)}) | "
+                        f"{pct(got[2])} |")
+            log(f"  profiles draw {fs}/{ts} {name}: {got.round(3).tolist()}")
+    for name, total in sums.items():
+        mean = total / len(draws)
+        rows.append(f"| mean of {len(draws)} | {name} | {pct(mean[0])} | {pct(mean[1])} | {pct(mean[2])} |")
+    OUT["profiles"] = "\n".join([
+        "**Group profiles, validation draws** (demo help centre, encoder `auto`; the benchmark's own seeds 0 / 1 "
+        "are not among them): the learned ranker with the group-profile features (`cxml.knowledge.profiles`, "
+        "the default) and without them (ablation: held at zero). Per draw: feedback tickets and articles from "
+        "the first seed, held-out tickets from the second; half the bilingual groups English-only (drawn with "
+        "the feedback seed), their Finnish feedback tickets relinked to the English version.", "", *rows])
 
 
 # --------------------------------------------------------------------------- Bueck: ticket -> past answer
@@ -890,7 +968,8 @@ def main() -> None:
         encoders._DEFAULT_CACHE.path = Path(args.cache)
     sections = [s.strip() for s in args.sections.split(",") if s.strip()]
     funcs = {"stackfaq": bench_stackfaq, "demo": bench_demo, "crosslingual": bench_crosslingual,
-             "codes": bench_codes, "bueck": bench_bueck, "latency": bench_latency, "filatency": bench_filatency,
+             "codes": bench_codes, "profiles": bench_profiles, "bueck": bench_bueck, "latency": bench_latency,
+             "filatency": bench_filatency,
              "faiss": bench_faiss}
     for s in sections:
         if s not in funcs:
@@ -903,7 +982,7 @@ def main() -> None:
     print("\n" + "\n\n".join(f"<!-- knowledge-{s} -->\n{OUT[s]}" for s in sections if s in OUT))
 
 
-FUNCS_ORDER = ("stackfaq", "demo", "crosslingual", "codes", "bueck", "latency", "filatency", "faiss")
+FUNCS_ORDER = ("stackfaq", "demo", "crosslingual", "codes", "profiles", "bueck", "latency", "filatency", "faiss")
 
 
 def flush(args: argparse.Namespace) -> None:
@@ -924,7 +1003,7 @@ def flush(args: argparse.Namespace) -> None:
             if name and name.group(1) not in blocks:
                 blocks[name.group(1)] = part.strip()
     order = [s for s in FUNCS_ORDER if s in blocks]
-    write_section("knowledge", "## Knowledge suggestion\n\n" + "\n\n".join(blocks[s] for s in order))
+    write_section("knowledge", "## Knowledge suggestion\n\n" + "\n\n".join(blocks[s] for s in order), stamp=False)
 
 if __name__ == "__main__":
     main()

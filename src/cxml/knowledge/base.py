@@ -78,6 +78,7 @@ from cxml.knowledge import (
     history,
     lexical,
     passages,
+    profiles,
     store,
     tickets,
     zero_shot,
@@ -438,6 +439,7 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         """
         self._lang_maps: dict[tuple[str, str], dict[str, Any]] = {}
         self._lang_centres: dict[str, dict[str, Any]] = {}
+        self._profiles = None  # the group profiles are built in the centred space: rebuilt when next read
         self._lang_fb_maps: dict[tuple[str, str], np.ndarray] = {}
         self._fb_passages: dict[tuple[str, str], np.ndarray] = {}
         if self.language_map == "none" or len(self.languages_) < 2:
@@ -595,10 +597,14 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
             done = [i for i, f in enumerate(out) if len(f["group"])]
             found = history.ticket_features_many([tick[i] for i in done], [out[i]["group"] for i in done])
             none = history.no_article_share([tick[i] for i in done])
-            for i, t, s in zip(done, found, none, strict=True):
+            prof = profiles.profile_features(
+                self._group_profiles(), qd[done], [out[i]["group"] for i in done],
+                None if exclude_tickets is None else [exclude_tickets[i] for i in done],
+                None if exclude_groups is None or not gap_history else [exclude_groups[i] for i in done])
+            for i, t, s, p in zip(done, found, none, prof, strict=True):
                 near = float(np.max(tick[i]["sims"])) if len(tick[i]["sims"]) else 0.0  # any past ticket
                 out[i].update(t, no_article=np.full(len(out[i]["group"]), s),
-                              nearest=np.full(len(out[i]["group"]), near))
+                              nearest=np.full(len(out[i]["group"]), near), **p)
         return out
 
     def _dense_candidates(self, qv: np.ndarray, langs: Sequence[str | None] | None, k: int,

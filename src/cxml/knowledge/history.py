@@ -23,8 +23,11 @@ __all__ = ["RANKER_FEATURES", "ticket_frame", "feedback_frame", "ticket_features
 #: among the query's candidates by dense, lexical and answered-ticket similarity (0 for a group no neighbour
 #: ticket voted for). The ranks raised top-1 on validation tickets of the demo help centre (seed 2) from 74.5 %
 #: to 76.4 %: they carry what the gaps to the best do not (whether a candidate is second or tenth).
+#: ``profile`` / ``profile_gap``: the cosine to the mean of the past tickets the group resolved
+#: (:mod:`cxml.knowledge.profiles`) and its gap to the query's best. A ranker stored before them names the
+#: features it was fitted with and reads those only.
 RANKER_FEATURES = ["dense", "lexical", "code", "ticket_sim", "vote", "dismiss", "dense_gap", "lexical_gap",
-                   "vote_gap", "foreign", "dense_rank", "lexical_rank", "ticket_rank"]
+                   "vote_gap", "foreign", "dense_rank", "lexical_rank", "ticket_rank", "profile", "profile_gap"]
 
 
 def _id_str(v: Any) -> str:
@@ -205,9 +208,12 @@ def ranker_matrix(f: Mapping[str, np.ndarray], calib: Mapping[str, Any]) -> np.n
     t_sim = (f["t_sim"] - calib["sim_mu"]) / calib["sim_sd"]
     foreign = f["foreign"] if "foreign" in f else np.zeros(len(sim))
     voted = np.asarray(f["vote"]) > 0
+    profile = f["profile"] if "profile" in f else np.zeros(len(sim))
+    profile_gap = f["profile_gap"] if "profile_gap" in f else np.zeros(len(sim))
     return np.column_stack([sim, lex, f["code"], t_sim, f["vote"], f["dismiss"],
                             sim - sim.max(), lex - lex.max(), f["vote"] - f["vote"].max(), foreign,
-                            _inverse_rank(sim), _inverse_rank(lex), np.where(voted, _inverse_rank(t_sim), 0.0)])
+                            _inverse_rank(sim), _inverse_rank(lex), np.where(voted, _inverse_rank(t_sim), 0.0),
+                            profile, profile_gap])
 
 
 def _inverse_rank(values: np.ndarray) -> np.ndarray:

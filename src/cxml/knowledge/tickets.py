@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxml.checks import is_missing
 from cxml.exceptions import NotFittedError
-from cxml.knowledge import answerability, dense, fusion, history
+from cxml.knowledge import answerability, crosslingual, dense, fusion, history, profiles
 
 __all__ = ["TicketHistory", "check_k"]
 
@@ -95,6 +95,29 @@ class TicketHistory:
         self._t_group = self._group_names.get_indexer([g if g is not None else "\x00none" for g in grp])
         self._t_label = t["label"].to_numpy(np.int64)
         self._t_key = t["ticket_id"].to_numpy(object)
+        self._profiles: profiles.GroupProfiles | None = None  # rebuilt from the new table when next read
+
+    def _group_profiles(self) -> profiles.GroupProfiles:
+        """The article groups' profiles from the stored tickets (:mod:`cxml.knowledge.profiles`), in the space
+        the queries are compared in: centred by each ticket's language where the base centres its queries."""
+        cached = getattr(self, "_profiles", None)
+        if cached is not None:
+            return cached
+        index = self.ticket_dense_
+        assert index is not None  # only read when self._has_tickets()
+        tids = self._t_tid
+        centres = getattr(self, "_lang_centres", {}).get("query")
+        langs = [None if is_missing(v) or not str(v).strip() else str(v).strip().lower()
+                 for v in self.tickets_["language"]] if centres else []
+
+        def row_vectors(rows: np.ndarray) -> np.ndarray:
+            vecs = index.reconstruct(tids[rows])
+            return crosslingual.centre(vecs, [langs[r] for r in rows.tolist()], centres) if centres else vecs
+
+        built = profiles.build_profiles(row_vectors, self._t_group, self._t_label, self._t_key,
+                                        len(self._group_names), index.dim)
+        self._profiles = built
+        return built
 
     def fit_feedback(self, tickets: Any, article_col: str = "resolving_article_id", accepted: Any = None,
                      dismissed: Any = None) -> TicketHistory:
