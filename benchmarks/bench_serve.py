@@ -287,7 +287,8 @@ def english_only(args: argparse.Namespace) -> None:
     print(f"in-process triage_rows([record]) p50 {rows_base['p50']:.1f} p99 {rows_base['p99']:.1f} ms "
           f"(CPU {rows_base['cpu_ms']:.1f} ms/call); predict([text]) p50 {text_base['p50']:.1f} p99 "
           f"{text_base['p99']:.1f} ms (CPU {text_base['cpu_ms']:.1f} ms/call)", flush=True)
-    srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), log=work / "serve-en.log").start(timeout=600)
+    srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), *args.server_arg,
+                 log=work / "serve-en.log").start(timeout=600)
     assert srv.proc is not None
     bodies = [{"ticket": t} for t in en]
     for li, c in enumerate(levels):
@@ -336,6 +337,9 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     ap.add_argument("--english-only", action="store_true",
                     help="measure only /v1/triage on the English-only model (prints; RESULTS.md untouched)")
+    ap.add_argument("--server-arg", action="append", default=[], metavar="ARG",
+                    help="an extra `cxml serve` argument for the served models (repeat; e.g. --server-arg=--worker "
+                         "--server-arg=thread)")
     ap.add_argument("--english-model-dir", default=None, help="with --english-only: reuse this model directory")
     args = ap.parse_args()
     if args.english_only:
@@ -362,7 +366,7 @@ def main() -> None:
     levels = [int(x) for x in args.levels.split(",")]
 
     t0 = time.perf_counter()
-    srv = Server(model_dir, "--queue", str(work / "q.sqlite"), "--webhook-secret-env", "zendesk=ZD_SECRET",
+    srv = Server(model_dir, *args.server_arg, "--queue", str(work / "q.sqlite"), "--webhook-secret-env", "zendesk=ZD_SECRET",
                  env={"ZD_SECRET": SECRET}, log=work / "serve.log").start(timeout=600)
     cold = time.perf_counter() - t0
     ready = httpx.get(srv.url + "/readyz").json()
@@ -405,7 +409,8 @@ def main() -> None:
     if args.english_model:
         en_dir = build_english_model(work / "model-en", n_tickets=args.n_tickets, spec=args.english_encoder)
         en_spec = cxml.persistence.read_manifest(en_dir)["encoder"]["spec"]
-        en_srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), log=work / "serve-en.log").start(timeout=600)
+        en_srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), *args.server_arg,
+                        log=work / "serve-en.log").start(timeout=600)
         en_model = cxml.load(en_dir)
         en_base = baseline(lambda t: en_model.predict([t["subject"] + "\n" + t["body"]]), en[held:], n_req,
                            args.max_seconds)
