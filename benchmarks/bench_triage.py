@@ -490,7 +490,7 @@ def bench_short(args: argparse.Namespace) -> None:
     from cxml.datasets import make_webshop
 
     load0 = load_average()
-    tickets = make_webshop(args.short_train + 400, seed=0).tickets
+    tickets = make_webshop(args.short_train + 400, seed=args.short_seed).tickets
     train, test = tickets.iloc[:args.short_train], tickets.iloc[args.short_train:].reset_index(drop=True)
     forms = {"whole ticket": test,
              "subject only": test.assign(body=""),
@@ -521,7 +521,8 @@ def bench_short(args: argparse.Namespace) -> None:
         log(lines[-1])
     OUT["triage-short"] = (
         f"**Short messages** (issue 18): the demo's reason model (`TicketClassifier(encoder={args.short_encoder!r})`"
-        f" -> `{clf.encoder_spec_}`, trained on {args.short_train} synthetic web-shop tickets, {fit:.0f} s) on "
+        f" -> `{clf.encoder_spec_}`, trained on {args.short_train} synthetic web-shop tickets (seed "
+        f"{args.short_seed}), {fit:.0f} s) on "
         "400 held-out tickets, whole and in two short forms: the subject alone, and the first sentence of at "
         "least 4 words of the body alone (as a chat message). The default compares each text with held-out "
         "in-scope training texts of its own length (the training tickets and their subjects and first "
@@ -645,6 +646,8 @@ def main() -> None:
     ap.add_argument("--fewshot-draws", type=int, default=3)
     ap.add_argument("--short-train", type=int, default=1200, help="demo training tickets (short section)")
     ap.add_argument("--short-encoder", default="auto", help="encoder of the short section (auto: e5-small)")
+    ap.add_argument("--short-seed", type=int, default=0,
+                    help="make_webshop seed of the short section (0: the benchmark's; others: validation draws)")
     ap.add_argument("--curve-shots", type=lambda s: [int(x) for x in s.split(",")], default=[5, 10, 25, 50])
     ap.add_argument("--curve-test", type=int, default=1000, help="test tickets per data set (curve section)")
     ap.add_argument("--finetune-shots", type=lambda s: s.split(","), default=["5", "10", "full"],

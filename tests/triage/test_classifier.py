@@ -415,6 +415,13 @@ def test_no_personal_data_in_saved_artifacts(webshop_small, tmp_path):
 
 
 # --------------------------------------------------------------------------- real encoder
+#: More questions unlike any web-shop ticket (beside the ``out_of_scope_texts`` fixture's eight).
+MORE_OUT_OF_SCOPE = ["Can you recommend a good book about Roman history?", "Mitä kuuluu?",
+                     "Kuka voitti jääkiekon MM-kultaa vuonna 1995?", "How do I fix a flat bicycle tire?",
+                     "Mikä on Suomen pääkaupunki?", "Write me a poem about the sea",
+                     "Paljonko kello on Tokiossa nyt?", "What's the best way to learn Spanish quickly?"]
+
+
 @pytest.mark.slow
 def test_auto_encoder_on_bilingual_tickets_is_e5(out_of_scope_texts):
     tickets = make_webshop(n_tickets=600, seed=0).tickets  # fresh: no other test's changes to shared data
@@ -425,12 +432,14 @@ def test_auto_encoder_on_bilingual_tickets_is_e5(out_of_scope_texts):
     assert clf.encoder_spec_ == "e5-small"
     assert clf.oos_length_thresholds_ is not None  # "auto": on for a neural encoder
     assert (clf.predict(test) == test["reason"]).mean() > 0.45  # 150 tickets, 12 reasons
-    oos = clf.decide(out_of_scope_texts)
-    # Semantic: unlike any ticket. The length-aware thresholds (issue 18) forgive short texts, so one or two of
-    # these short questions may pass as in scope (5-8 of 8 seen across runs): asserted with a margin.
+    oos = clf.decide(out_of_scope_texts + MORE_OUT_OF_SCOPE)
+    # Semantic: unlike any ticket. The length-aware thresholds (issue 18) forgive short texts, and a model of 150
+    # tickets calibrates its short-text bins on few of them, so several of these short questions pass as in scope:
+    # 8 of 16 flagged here (10 before the calibration's first sentences stopped at line breaks; a 1,200-ticket
+    # model flags 10-11), asserted with a margin against the in-scope tickets.
     oos_rate = (oos["abstain_reason"] == "out_of_scope").mean()
     in_scope_rate = (clf.decide(test)["abstain_reason"] == "out_of_scope").mean()
-    assert oos_rate >= 0.5 and in_scope_rate <= 0.1 and oos_rate >= in_scope_rate + 0.4
+    assert oos_rate >= 0.3 and in_scope_rate <= 0.1 and oos_rate >= in_scope_rate + 0.25
 
 
 # --------------------------------------------------------------------------- issue 14: nothing silently wrong

@@ -58,6 +58,9 @@ def test_short_forms_and_length_bins():
     assert short_forms(text) == ["Double charge", "I was charged twice for my order #123."]
     assert short_forms("Where is my parcel?") == []  # the whole ticket is not a short form of itself
     assert short_forms("   ") == []
+    # a line break ends a sentence: the greeting on its own line does not open the first sentence
+    letter = "Palautus\nHyvää päivää,\n\nPalautusaika umpeutui pari päivää sitten. Voinko palauttaa?\nMatti"
+    assert short_forms(letter) == ["Palautus", "Palautusaika umpeutui pari päivää sitten."]
     texts = ["a b", "a b c d", "a b c d e", " ".join(["w"] * 8), " ".join(["w"] * 9), " ".join(["w"] * 17)]
     assert length_bins(texts).tolist() == [0, 0, 1, 1, 2, 3]
 

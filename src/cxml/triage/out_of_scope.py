@@ -195,14 +195,16 @@ def short_forms(text: str, *, min_words: int = 3) -> list[str]:
     sentence of at least ``min_words`` words after it; forms equal to the whole ticket are left out.
 
     A chat message or a social-media post is about as long as these, so a detector calibrated on
-    them does not take shortness for being out of scope.
+    them does not take shortness for being out of scope. A line break ends a sentence too: a greeting
+    on a line of its own ("Hyvää päivää,") is not the start of the first sentence, as a chat message
+    does not carry one.
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
         return []
     out = [lines[0]] if len(lines) > 1 else []
-    body = " ".join(lines[1:]) if len(lines) > 1 else lines[0]
-    for sentence in _SENTENCE_END.split(body):
+    body = lines[1:] if len(lines) > 1 else lines
+    for sentence in (part for line in body for part in _SENTENCE_END.split(line)):
         if len(sentence.split()) >= min_words:
             out.append(sentence.strip())
             break
