@@ -39,6 +39,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -302,6 +303,29 @@ def _demo_gate(args: argparse.Namespace, arts: pd.DataFrame, train: pd.DataFrame
             f"signal (`answerable_score`, answerable vs gap test tickets): {'; '.join(aucs)}.", "", *rows]
 
 
+def _english_only_split(arts: pd.DataFrame, tickets: pd.DataFrame, test: pd.DataFrame, seed: int) -> dict[str, Any]:
+    """Half the bilingual article groups (drawn with ``seed``) keep only their English version.
+
+    Returns ``both`` (the bilingual groups), ``en_only`` (those drawn), ``reduced`` (the articles left), ``gid``
+    (article id -> group), ``relinked`` (the feedback tickets of the reduced base: the Finnish tickets of an
+    English-only group name its English version, as an agent would have linked them) and ``q`` (the Finnish
+    held-out tickets of the English-only groups).
+    """
+    both = arts.groupby("group_id")["language"].nunique()
+    both = sorted(both[both > 1].index)
+    en_only = set(np.random.default_rng(seed).choice(both, size=len(both) // 2, replace=False).tolist())
+    reduced = arts[~(arts["group_id"].isin(en_only) & (arts["language"] == "fi"))]
+    gid = arts.set_index("id")["group_id"]
+    by_group = arts.assign(lang_rank=(arts["language"] != "en").astype(int)).sort_values(["group_id", "lang_rank"])
+    english = by_group.drop_duplicates("group_id").set_index("group_id")["id"]
+    linked = tickets["resolving_article_id"]
+    relinked = tickets.assign(resolving_article_id=linked.where(linked.isin(set(reduced["id"])),
+                                                                linked.map(gid).map(english)))
+    relinked = relinked[relinked["resolving_article_id"].isin(set(reduced["id"]))]
+    q = test[(test["language"] == "fi") & test["resolving_article_id"].map(gid).isin(en_only)]
+    return {"both": both, "en_only": en_only, "reduced": reduced, "gid": gid, "relinked": relinked, "q": q}
+
+
 def bench_crosslingual(args: argparse.Namespace) -> None:
     """Half the bilingual groups keep only their English version: do Finnish tickets still find them?"""
     from cxml.datasets import make_webshop
@@ -309,18 +333,11 @@ def bench_crosslingual(args: argparse.Namespace) -> None:
     train = make_webshop(n_tickets=args.demo_tickets, seed=0)
     arts = train.articles
     test = make_webshop(n_tickets=args.demo_test, seed=1).tickets
-    both = arts.groupby("group_id")["language"].nunique()
-    both = sorted(both[both > 1].index)
-    rng = np.random.default_rng(0)
-    en_only = set(rng.choice(both, size=len(both) // 2, replace=False).tolist())
-    reduced = arts[~(arts["group_id"].isin(en_only) & (arts["language"] == "fi"))]
-    gid = arts.set_index("id")["group_id"]
-    q = test[(test["language"] == "fi") & test["resolving_article_id"].map(gid).isin(en_only)]
+    split = _english_only_split(arts, train.tickets, test, seed=0)
+    both, en_only, reduced, gid, q = (split[k] for k in ("both", "en_only", "reduced", "gid", "q"))
     log(f"crosslingual: {len(en_only)} of {len(both)} bilingual groups English-only; {len(q)} Finnish tickets")
     rows = ["| base | language map | top-1 |", "|---|---|---|"]
     res = {}
-    by_group = arts.assign(lang_rank=(arts["language"] != "en").astype(int)).sort_values(["group_id", "lang_rank"])
-    english = by_group.drop_duplicates("group_id").set_index("group_id")["id"]
     for base_name, base in (("full (Finnish version exists)", arts), ("half the groups English-only", reduced)):
         for lmap in ("none", "shift", "linear", "centre"):
             kb = KnowledgeBase(encoder=args.encoder, random_state=0, language_map=lmap).add(base)
@@ -337,11 +354,8 @@ def bench_crosslingual(args: argparse.Namespace) -> None:
         # feedback: the training tickets of the articles in the base; "relinked": the Finnish tickets of a
         # group whose Finnish version is gone name its English version (what an agent would have linked)
         kept = train.tickets[train.tickets["resolving_article_id"].isin(set(base["id"]))]
-        relinked = train.tickets.assign(resolving_article_id=train.tickets["resolving_article_id"].where(
-            train.tickets["resolving_article_id"].isin(set(base["id"])),
-            train.tickets["resolving_article_id"].map(gid).map(english)))
-        relinked = relinked[relinked["resolving_article_id"].isin(set(base["id"]))]
-        fbs = [("fit_feedback", kept)] + ([("fit_feedback, relinked tickets", relinked)] if base is reduced else [])
+        fbs = [("fit_feedback", kept)] + ([("fit_feedback, relinked tickets", split["relinked"])]
+                                          if base is reduced else [])
         for lmap in ("none", "centre", "feedback"):
             for fb_name, fb in fbs:
                 kb = KnowledgeBase(encoder=args.encoder, random_state=0, language_map=lmap).add(base)
@@ -385,17 +399,8 @@ def bench_profiles(args: argparse.Namespace) -> None:
         arts, tt = train.articles, train.tickets
         test = make_webshop(n_tickets=args.demo_test, seed=ts).tickets
         test = test[test["resolving_article_id"].notna()]
-        gid = arts.set_index("id")["group_id"]
-        both = arts.groupby("group_id")["language"].nunique()
-        both = sorted(both[both > 1].index)
-        en_only = set(np.random.default_rng(fs).choice(both, size=len(both) // 2, replace=False).tolist())
-        reduced = arts[~(arts["group_id"].isin(en_only) & (arts["language"] == "fi"))]
-        by_group = arts.assign(r=(arts["language"] != "en").astype(int)).sort_values(["group_id", "r"])
-        english = by_group.drop_duplicates("group_id").set_index("group_id")["id"]
-        relinked = tt.assign(resolving_article_id=tt["resolving_article_id"].where(
-            tt["resolving_article_id"].isin(set(reduced["id"])), tt["resolving_article_id"].map(gid).map(english)))
-        relinked = relinked[relinked["resolving_article_id"].isin(set(reduced["id"]))]
-        q = test[(test["language"] == "fi") & test["resolving_article_id"].map(gid).isin(en_only)]
+        split = _english_only_split(arts, tt, test, seed=fs)
+        reduced, relinked, gid, q = (split[k] for k in ("reduced", "relinked", "gid", "q"))
         for name in sums:
             with (without_profiles() if name.startswith("without") else contextlib.nullcontext()):
                 full = KnowledgeBase(encoder=args.encoder, random_state=0).add(arts).fit_feedback(tt)

@@ -454,8 +454,7 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
         if self._has_tickets():
             assert self.ticket_dense_ is not None  # _has_tickets checked it
             q_vecs.append(self.ticket_dense_.reconstruct(self._t_tid))
-            q_langs += [None if is_missing(v) or not str(v).strip() else str(v).strip().lower()
-                        for v in self.tickets_["language"]]
+            q_langs += self._stored_languages(self.tickets_["language"])
         rows = np.arange(len(self._p_pid))
         if len(rows) > _MAX_CENTRE_PASSAGES:  # a mean of a seeded sample: memory stays flat on big bases
             rows = np.sort(np.random.default_rng(self.random_state).choice(rows, _MAX_CENTRE_PASSAGES, replace=False))

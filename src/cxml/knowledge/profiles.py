@@ -112,12 +112,11 @@ def profile_features(profiles: GroupProfiles, queries: np.ndarray, candidates: S
     out = []
     for i, groups in enumerate(candidates):
         groups = np.asarray(groups, np.int64)
-        sums = profiles.sums[groups]
-        counts = profiles.counts[groups].copy()
+        sums = profiles.sums[groups]  # fancy indexing: copies, changed below for this query only
+        counts = profiles.counts[groups]
         key = None if exclude_tickets is None else exclude_tickets[i]
         own = profiles.rows_of_key.get(key, np.zeros(0, np.int64)) if key is not None else np.zeros(0, np.int64)
         if len(own):
-            sums = sums.copy()
             for r, v in zip(own.tolist(), np.asarray(profiles.row_vectors(own), np.float64), strict=True):
                 at = np.flatnonzero(groups == profiles.groups[r])
                 sums[at] -= v

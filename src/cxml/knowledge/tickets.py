@@ -107,8 +107,7 @@ class TicketHistory:
         assert index is not None  # only read when self._has_tickets()
         tids = self._t_tid
         centres = getattr(self, "_lang_centres", {}).get("query")
-        langs = [None if is_missing(v) or not str(v).strip() else str(v).strip().lower()
-                 for v in self.tickets_["language"]] if centres else []
+        langs = self._stored_languages(self.tickets_["language"]) if centres else []
 
         def row_vectors(rows: np.ndarray) -> np.ndarray:
             vecs = index.reconstruct(tids[rows])
@@ -223,11 +222,15 @@ class TicketHistory:
         cal = lab[: min(n, len(lab))]
         self._calibrate_tickets(cal, feats[: len(cal)], qv[: len(cal)], rng)
 
+    @staticmethod
+    def _stored_languages(values: Any) -> list[str | None]:
+        """Stored tickets' ``language`` values as language codes (lower case; None where missing or blank)."""
+        return [None if is_missing(v) or not str(v).strip() else str(v).strip().lower() for v in values]
+
     def _ticket_languages(self, rows: np.ndarray) -> list[str | None]:
         """Languages of stored tickets: their ``language`` field, detected where missing."""
         t = self.tickets_.iloc[rows]
-        known = [None if is_missing(v) or not str(v).strip() else str(v).strip().lower() for v in t["language"]]
-        return self._query_languages(t["text"].tolist(), None, known)
+        return self._query_languages(t["text"].tolist(), None, self._stored_languages(t["language"]))
 
     def _calibrate_tickets(self, cal: np.ndarray, feats: list[dict[str, np.ndarray]], qv: np.ndarray,
                            rng: np.random.Generator) -> None:
