@@ -72,6 +72,21 @@ class Server:
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
+    def wait_worker(self, timeout: float = 300.0) -> None:
+        """Wait until ``/readyz`` reports the webhook worker running (its process has loaded the model).
+
+        The worker starts after the service is ready and loads its own model: on loaded cores that alone can take
+        a minute, which a test's wait for its first processed event must not have to cover.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"cxml serve exited with {self.proc.returncode}:\n{self.output()}")
+            if httpx.get(self.url + "/readyz", timeout=10.0).json().get("webhook_worker") == "running":
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"the webhook worker not running after {timeout} s:\n{self.output()}")
+
     def signal(self, sig: int) -> None:
         assert self.proc is not None
         self.proc.send_signal(sig)

@@ -52,6 +52,7 @@ def test_worker_process_reports_metrics_and_dies_with_the_server(model_dir: Path
             body = json.dumps(zendesk_event(n)).encode()
             r = httpx.post(srv.url + "/webhooks/zendesk", content=body, headers=zendesk_headers(body, SECRET))
             assert r.status_code == 202, r.text
+        srv.wait_worker()
         assert wait_for(lambda: _done(queue) == 3, timeout=180)
         assert httpx.get(srv.url + "/readyz").json()["webhook_worker"] == "running"
         assert srv.proc is not None

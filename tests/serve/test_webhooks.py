@@ -65,6 +65,7 @@ def test_event_is_queued_processed_and_deduplicated(dry: Server) -> None:
     assert r.json() == {"status": "queued", "vendor": "zendesk", "event_id": "evt-000000"}
     again = _post(dry.url, ev)  # the helpdesk retries: same event id
     assert again.status_code == 202 and again.json()["status"] == "duplicate"
+    dry.wait_worker()
     assert wait_for(lambda: _counts(dry.queue_path)["done"] >= 1)  # type: ignore[attr-defined]
     q = _queue(dry.queue_path)  # type: ignore[attr-defined]
     try:
@@ -120,6 +121,7 @@ def test_writeback_retries_through_an_outage(model_dir: Path, tmp_path: Path) ->
         with srv:
             for n in range(3):
                 assert _post(srv.url, zendesk_event(n)).status_code == 202
+            srv.wait_worker()
             assert wait_for(lambda: _counts(queue)["done"] == 3, timeout=90), _counts(queue)
         assert desk.refused == 3
         assert desk.writes_per_ticket() == {"100000": 1, "100001": 1, "100002": 1}
@@ -137,6 +139,7 @@ def test_dead_letters_and_the_cli(model_dir: Path, tmp_path: Path) -> None:
                      "--max-attempts", "2", env=ENV)
         with srv:
             assert _post(srv.url, zendesk_event(7)).status_code == 202
+            srv.wait_worker()
             assert wait_for(lambda: _counts(queue)["dead"] == 1, timeout=90), _counts(queue)
             listed = httpx.get(srv.url + "/admin/dead-letters").json()["dead_letters"]
         assert listed[0]["event_id"] == "evt-000007" and listed[0]["attempts"] == 2
