@@ -484,3 +484,26 @@ def test_predict_refuses_a_dict_and_an_empty_list(reason_clf):
         reason_clf.predict({"Paketti ei tullut": 1})
     with pytest.raises(ValidationError, match="the list is empty"):
         reason_clf.predict([])
+
+
+def test_short_forms_are_learned_only_when_asked(split, monkeypatch):
+    import cxml.triage.classifier as module
+
+    seen: list[tuple[bool, int]] = []
+    real = module.cross_validated_head
+
+    def spy(*args, **kw):
+        extra = kw.get("extra")
+        seen.append((kw.get("train_on_extra", False), 0 if extra is None else extra.shape[0]))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(module, "cross_validated_head", spy)
+    train, test = split
+    plain = TicketClassifier(encoder="hash", features="tfidf").fit(train, train["reason"])
+    learned = TicketClassifier(encoder="hash", features="tfidf", short_forms=True).fit(train, train["reason"])
+    assert seen[0] == (False, 0)  # lexical features: no short forms computed at all
+    assert seen[1][0] is True and seen[1][1] >= len(train)  # a subject and a first sentence per ticket
+    assert learned.get_params()["short_forms"] is True and plain.get_params()["short_forms"] is False
+    assert (learned.predict(test) == test["reason"].to_numpy()).mean() > 0.6
+    with pytest.raises(ValueError, match="short_forms must be True or False"):
+        TicketClassifier(encoder="hash", short_forms="auto").fit(train, train["reason"])

@@ -123,7 +123,7 @@ class CalibratedHead:
 
 
 def cross_validated_head(spec: CalibratedHead, F: Any, y_idx: np.ndarray, k: int, splits: list[Any], *,
-                         extra: Any = None, owner: np.ndarray | None = None
+                         extra: Any = None, owner: np.ndarray | None = None, train_on_extra: bool = False
                          ) -> tuple[np.ndarray, Any, float | None, np.ndarray | None]:
     """Out-of-fold probabilities of the training data, the final head, and its temperature.
 
@@ -134,6 +134,10 @@ def cross_validated_head(spec: CalibratedHead, F: Any, y_idx: np.ndarray, k: int
         by the head of the fold that holds out its ticket ``owner[j]``.
     owner : ndarray of shape (m,), optional
         The training row each ``extra`` row comes from.
+    train_on_extra : bool, default=False
+        Also learn from the ``extra`` rows, each with its ticket's label: a fold's head from the short forms
+        of the tickets it trains on (never those of the tickets it scores), the final head from all of them.
+        Out-of-fold probabilities and the temperature stay those of the whole tickets.
 
     Returns
     -------
@@ -145,26 +149,47 @@ def cross_validated_head(spec: CalibratedHead, F: Any, y_idx: np.ndarray, k: int
     n = len(y_idx)
     m = 0 if extra is None else extra.shape[0]
     held = [np.flatnonzero(np.isin(owner, test)) if m else np.empty(0, dtype=int) for _, test in splits]
+    learn = bool(train_on_extra and m)
+
+    def training(rows: np.ndarray, held_out: np.ndarray) -> tuple[Any, np.ndarray]:
+        """The head's training matrix and labels: the tickets ``rows`` and, when learning from them, the short
+        forms of those tickets (every extra row but the ``held_out`` ones)."""
+        if not learn:
+            return F[rows], y_idx[rows]
+        assert owner is not None and extra is not None
+        keep = np.setdiff1d(np.arange(m), held_out)
+        return _vstack(F[rows], extra[keep]), np.concatenate([y_idx[rows], y_idx[owner[keep]]])
+
+    everything = np.arange(n)
     if spec.calibration == "temperature":
         D, D_extra = np.zeros((n, k)), np.zeros((m, k))
         for (train, test), rows in zip(splits, held, strict=True):
-            svm = spec.svm().fit(F[train], y_idx[train])
+            svm = spec.svm().fit(*training(train, rows))
             D[test] = head_logits(svm, F[test], k)
             if len(rows):
                 D_extra[rows] = head_logits(svm, extra[rows], k)
         beta = fit_temperature(D, y_idx)
         P_extra = softmax(beta * D_extra) if m else None
-        return softmax(beta * D), spec.svm().fit(F, y_idx), 1.0 / beta, P_extra
+        return softmax(beta * D), spec.svm().fit(*training(everything, np.empty(0, dtype=int))), 1.0 / beta, P_extra
     P, P_x = np.zeros((n, k)), np.zeros((m, k))
     for (train, test), rows in zip(splits, held, strict=True):
-        head = spec.make(y_idx[train])
-        head.fit(F[train], y_idx[train])
+        X_fold, y_fold = training(train, rows)
+        head = spec.make(y_fold)
+        head.fit(X_fold, y_fold)
         P[np.ix_(test, head.classes_)] = head.predict_proba(F[test])
         if len(rows):
             P_x[np.ix_(rows, head.classes_)] = head.predict_proba(extra[rows])
-    head = spec.make(y_idx)
-    head.fit(F, y_idx)
+    X_all, y_all = training(everything, np.empty(0, dtype=int))
+    head = spec.make(y_all)
+    head.fit(X_all, y_all)
     return P, head, None, (P_x if m else None)
+
+
+def _vstack(A: Any, B: Any) -> Any:
+    """Rows of ``A`` then of ``B`` (sparse when either is)."""
+    if sp.issparse(A) or sp.issparse(B):
+        return sp.vstack([sp.csr_matrix(A), sp.csr_matrix(B)], format="csr")
+    return np.vstack([A, B])
 
 
 def head_proba(head: Any, F: Any, k: int, temperature: float | None) -> np.ndarray:
