@@ -507,3 +507,36 @@ def test_short_forms_are_learned_only_when_asked(split, monkeypatch):
     assert (learned.predict(test) == test["reason"].to_numpy()).mean() > 0.6
     with pytest.raises(ValueError, match="short_forms must be True or False"):
         TicketClassifier(encoder="hash", short_forms="auto").fit(train, train["reason"])
+
+
+def test_balanced_class_weight_finds_more_of_a_rare_class(tmp_path):
+    import cxml
+
+    rng = np.random.default_rng(11)
+    centres = np.eye(8)[:2] * 1.2  # two overlapping classes, one ten times rarer
+    y = np.array(["common"] * 400 + ["rare"] * 40)
+    E = rng.normal(size=(len(y), 8)) + centres[(y == "rare").astype(int)]
+    E_test = rng.normal(size=(400, 8)) + centres[(np.arange(400) % 2)]
+    y_test = np.where(np.arange(400) % 2 == 1, "rare", "common")
+    plain = TicketClassifier(encoder="precomputed", head_search=False).fit(E, y)
+    balanced = TicketClassifier(encoder="precomputed", head_search=False, class_weight="balanced").fit(E, y)
+
+    def rare_recall(clf):
+        return np.mean(clf.predict(E_test)[y_test == "rare"] == "rare")
+
+    assert rare_recall(balanced) > rare_recall(plain) + 0.2  # measured: 0.78 vs 0.24
+    from cxml.triage.model_card import card_sections
+
+    def card(clf):
+        return "\n".join(card_sections({"reason": clf}, clf.featurizer_).values())
+
+    assert "class_weight='balanced'" in card(balanced) and "class_weight" not in card(plain)
+    loaded = cxml.load(balanced.save(tmp_path / "clf"))
+    assert loaded.get_params()["class_weight"] == "balanced"
+    np.testing.assert_array_equal(loaded.predict(E_test), balanced.predict(E_test))
+    by_label = TicketClassifier(encoder="precomputed", head_search=False, class_weight={"rare": 10.0}).fit(E, y)
+    assert rare_recall(by_label) > rare_recall(plain) + 0.2
+    with pytest.raises(ValueError, match="class_weight must be None, 'balanced' or a dict"):
+        TicketClassifier(encoder="precomputed", class_weight="auto").fit(E, y)
+    with pytest.raises(ValueError, match=r"class_weight names \['nope'\]"):
+        TicketClassifier(encoder="precomputed", class_weight={"nope": 2.0}).fit(E, y)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,10 @@ def check_k(k: Any, method: str) -> None:
         raise ValueError(f"{method}: k must be a positive integer (how many results), got {k!r}")
 
 
+#: The class of the knowledge base a method of the mixin returns (a :class:`KnowledgeBase`, for chaining).
+_H = TypeVar("_H", bound="TicketHistory")
+
+
 class TicketHistory:
     """What a knowledge base learns from past tickets: the ticket index, feedback, similar tickets, macros.
 
@@ -44,7 +48,7 @@ class TicketHistory:
         return getattr(self, "tickets_", None) is not None and len(self.tickets_) > 0 \
             and getattr(self, "ticket_dense_", None) is not None
 
-    def add_tickets(self, tickets: Any, article_col: str = "resolving_article_id") -> TicketHistory:
+    def add_tickets(self: _H, tickets: Any, article_col: str = "resolving_article_id") -> _H:
         """Index resolved tickets for :meth:`similar_tickets`, :meth:`suggest_macros` and votes.
 
         Texts and answers are PII-scrubbed (:func:`cxml.pii.scrub_many`) before they are
@@ -118,8 +122,8 @@ class TicketHistory:
         self._profiles = built
         return built
 
-    def fit_feedback(self, tickets: Any, article_col: str = "resolving_article_id", accepted: Any = None,
-                     dismissed: Any = None) -> TicketHistory:
+    def fit_feedback(self: _H, tickets: Any, article_col: str = "resolving_article_id", accepted: Any = None,
+                     dismissed: Any = None) -> _H:
         """Learn from history: resolved tickets and agents' accepted / dismissed suggestions.
 
         Each resolved ticket (and accepted suggestion) becomes a vote for its article: a new

@@ -99,15 +99,17 @@ class CalibratedHead:
     C: float | None = None
     random_state: int | None = 0
     linear: str = "svm"
+    class_weight: str | dict[int, float] | None = None
 
     def svm(self) -> Any:
         """The linear model whose scores are calibrated: a linear SVM with the configured ``C``
-        (default 0.5) or, with ``linear="logreg"``, a logistic regression (default C 10)."""
+        (default 0.5) or, with ``linear="logreg"``, a logistic regression (default C 10); both weigh the
+        classes by ``class_weight`` (None; "balanced": inversely to their frequency; or a weight per class index)."""
         if self.linear == "logreg":
             C = self.C if self.C is not None else DEFAULT_C["logreg"]
-            return LogisticRegression(C=C, max_iter=2000)
+            return LogisticRegression(C=C, max_iter=2000, class_weight=self.class_weight)
         C = self.C if self.C is not None else DEFAULT_C["svm"]
-        return LinearSVC(C=C, random_state=self.random_state)
+        return LinearSVC(C=C, random_state=self.random_state, class_weight=self.class_weight)
 
     def make(self, y_train: np.ndarray) -> Any:
         """A head with its own probabilities: CalibratedClassifierCV (sigmoid / isotonic) or, without
@@ -117,7 +119,7 @@ class CalibratedHead:
         method = self.calibration
         if method is None or smallest < 2:
             C = self.C if (self.C is not None and method is None) else DEFAULT_C["logreg"]
-            return LogisticRegression(C=C, max_iter=2000)
+            return LogisticRegression(C=C, max_iter=2000, class_weight=self.class_weight)
         # an integer cv (unshuffled stratified folds) keeps the saved head free of splitter objects
         return CalibratedClassifierCV(self.svm(), method=method, cv=min(3, smallest), ensemble=False)
 

@@ -180,6 +180,13 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         cross-validation); "sigmoid" / "isotonic": one-vs-rest ``CalibratedClassifierCV``
         (3 inner folds; isotonic needs thousands of tickets). ``None`` uses a
         logistic-regression head and its own probabilities.
+    class_weight : None, "balanced" or dict, default=None
+        How the head weighs the classes while it learns: None, equally per ticket; "balanced",
+        inversely to their frequency (scikit-learn's meaning), so rare reasons are predicted more
+        often: higher macro-F1 on imbalanced data, at some accuracy (Endava IT tickets, validation
+        folds: macro-F1 0.410 -> 0.433, accuracy 86.0 -> 85.6 %); or ``{label: weight}`` (labels
+        not named weigh 1). Confidence is still calibrated and each class's auto threshold still
+        met on cross-validation.
     target_precision : float or dict, default=0.9
         Precision the automatically applied predictions must reach, for every class, or per
         class as ``{class: precision}`` (classes not listed get 0.9).
@@ -292,7 +299,8 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, *, encoder: str = "auto", features: str = "hybrid", C: float | None = None,
-                 head_search: bool | float | str = "auto", calibration: str | None = "temperature", target_precision: float | dict[Any, float] = 0.9,
+                 head_search: bool | float | str = "auto", calibration: str | None = "temperature",
+                 class_weight: str | dict[Any, float] | None = None, target_precision: float | dict[Any, float] = 0.9,
                  min_confidence: float = 0.3, cv: int = 5, out_of_scope: bool | float = True,
                  oos_by_length: bool | str = "auto", oos_method: str = "auto", short_forms: bool = False,
                  unknown_language: bool = True, scrub_pii: bool = True, clean_text: bool = True,
@@ -305,6 +313,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         self.C = C
         self.head_search = head_search
         self.calibration = calibration
+        self.class_weight = class_weight
         self.target_precision = target_precision
         self.min_confidence = min_confidence
         self.cv = cv
@@ -360,6 +369,11 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{name}: min_confidence must be in [0, 1), got {self.min_confidence!r}")
         if self.oos_by_length not in (True, False, "auto"):
             raise ValueError(f"{name}: oos_by_length must be True, False or 'auto', got {self.oos_by_length!r}")
+        cw = self.class_weight
+        if not (cw is None or cw == "balanced" or (isinstance(cw, dict) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in cw.values()))):
+            raise ValueError(f"{name}: class_weight must be None, 'balanced' or a dict of label -> positive "
+                             f"weight, got {cw!r}")
         if not isinstance(self.short_forms, (bool, np.bool_)):
             raise ValueError(f"{name}: short_forms must be True or False, got {self.short_forms!r}")
         if self.oos_method not in OOS_METHODS:
@@ -462,14 +476,28 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         return self.featurizer_.fine_tune_
 
     def _calibrated(self) -> CalibratedHead:
-        return self.head_layout_.head(self.calibration, self.random_state)
+        return self.head_layout_.head(self.calibration, self.random_state, self._class_weight_idx())
+
+    def _class_weight_idx(self) -> str | dict[int, float] | None:
+        """``class_weight`` as the head sees it: None, "balanced", or a weight per class index (labels not
+        named weigh 1; a label may be named as itself or as its string, as JSON stores it)."""
+        cw = self.class_weight
+        if not isinstance(cw, dict):
+            return cw
+        known = {_py(c) for c in self.classes_} | {str(c) for c in self.classes_}
+        unknown = [k for k in cw if k not in known]
+        if unknown:
+            raise ValueError(f"{type(self).__name__}: class_weight names {unknown}, which are not among the "
+                             f"training labels {[_py(c) for c in self.classes_]}")
+        return {i: float(cw.get(_py(c), cw.get(str(c), 1.0))) for i, c in enumerate(self.classes_)}
 
     def _choose_layout(self, feats: TextFeatures, context: Any, y_idx: np.ndarray, splits: list[Any]) -> HeadLayout:
         """The head's layout: the defaults, or the best one ``head_search`` finds within its budget."""
         budget = search_budget(self.head_search, np.bincount(y_idx))
         if budget is None or feats.raw is not None or self.calibration is None:
             return HeadLayout(C=self.C)
-        return search_head(feats, context, y_idx, splits, C=self.C, budget_s=budget, random_state=self.random_state)
+        return search_head(feats, context, y_idx, splits, C=self.C, budget_s=budget, random_state=self.random_state,
+                           class_weight=self._class_weight_idx())
 
     def _target_precisions(self, classes: np.ndarray) -> np.ndarray:
         tp = self.target_precision

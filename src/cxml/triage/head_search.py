@@ -86,9 +86,10 @@ class HeadLayout:
         """The head's input matrix for these features."""
         return feats.head_matrix(context, blocks=self.blocks, embedding_weight=self.embedding_weight)
 
-    def head(self, calibration: str | None, random_state: int | None) -> CalibratedHead:
+    def head(self, calibration: str | None, random_state: int | None,
+             class_weight: str | dict[int, float] | None = None) -> CalibratedHead:
         """How the head of this layout is fitted and calibrated."""
-        return CalibratedHead(calibration, self.C, random_state, linear=self.linear)
+        return CalibratedHead(calibration, self.C, random_state, linear=self.linear, class_weight=class_weight)
 
 
 def search_budget(setting: bool | float | str, counts: np.ndarray) -> float | None:
@@ -152,9 +153,9 @@ def _candidates(feats: TextFeatures, C: float | None) -> list[HeadLayout]:
 
 
 def _cv_accuracy(layout: HeadLayout, feats: TextFeatures, context: Any, y_idx: np.ndarray, splits: list[Any],
-                 random_state: int | None) -> float:
+                 random_state: int | None, class_weight: str | dict[int, float] | None = None) -> float:
     F = layout.matrix(feats, context)
-    spec = layout.head("temperature", random_state)
+    spec = layout.head("temperature", random_state, class_weight)
     correct = 0
     for train, test in splits:
         model = spec.svm().fit(F[train], y_idx[train])
@@ -163,7 +164,8 @@ def _cv_accuracy(layout: HeadLayout, feats: TextFeatures, context: Any, y_idx: n
 
 
 def search_head(feats: TextFeatures, context: Any, y_idx: np.ndarray, splits: list[Any], *, C: float | None,
-                budget_s: float, random_state: int | None) -> HeadLayout:
+                budget_s: float, random_state: int | None,
+                class_weight: str | dict[int, float] | None = None) -> HeadLayout:
     """The layout with the best CV accuracy among those tried within ``budget_s`` seconds.
 
     Parameters
@@ -179,6 +181,8 @@ def search_head(feats: TextFeatures, context: Any, y_idx: np.ndarray, splits: li
         A C the user fixed (then only blocks and weights are searched, with the linear SVM).
     budget_s : float
     random_state : int or None
+    class_weight : None, "balanced" or dict of class index -> weight
+        The classifier's class weighting, which every candidate keeps.
 
     Returns
     -------
@@ -192,7 +196,7 @@ def search_head(feats: TextFeatures, context: Any, y_idx: np.ndarray, splits: li
     for cand in cands:
         if tried and time.perf_counter() - start > budget_s:
             break
-        cand.cv_accuracy = _cv_accuracy(cand, feats, context, y_idx, splits, random_state)
+        cand.cv_accuracy = _cv_accuracy(cand, feats, context, y_idx, splits, random_state, class_weight)
         tried += 1
         default_acc = cand.cv_accuracy if default_acc is None else default_acc
         if best is None or cand.cv_accuracy > best.cv_accuracy + 1e-12:  # type: ignore[operator]

@@ -107,16 +107,20 @@ def _fine_tune_line(info: dict[str, Any]) -> str:
 
 
 def _layout_line(clf: Any) -> str:
-    """The head search's choice and its CV accuracy (empty when no search ran)."""
+    """The class weighting when not the default, then the head search's choice and its CV accuracy (empty when
+    no search ran)."""
+    cw = getattr(clf, "class_weight", None)
+    weights = (" Classes weighted inversely to their frequency (`class_weight='balanced'`)." if cw == "balanced"
+               else f" Classes weighted by `class_weight={cw!r}`." if cw else "")
     layout = getattr(clf, "head_layout_", None)
     if layout is None or not layout.tried:
-        return ""
+        return weights
     blocks = {"all": "embedding + TF-IDF", "embedding": "embedding only", "tfidf": "TF-IDF only"}[layout.blocks]
     linear = {"svm": "linear SVM", "logreg": "logistic regression"}.get(layout.linear, layout.linear)
     return (f" Head chosen by cross-validation on the training folds ({layout.tried} of {len(layout.grid)} "
             f"layouts tried in {layout.seconds:.0f} s, budget {layout.budget_s:.0f} s): {blocks}, {linear}, embedding "
             f"weight {layout.embedding_weight:g}, C {layout.C:g}; CV accuracy {layout.cv_accuracy:.3f} "
-            f"(default layout {layout.default_cv_accuracy:.3f}).")
+            f"(default layout {layout.default_cv_accuracy:.3f}).") + weights
 
 
 def _oos_detectors(clf: Any) -> str:

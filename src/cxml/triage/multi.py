@@ -68,8 +68,8 @@ class Triage(BaseEstimator):
     targets : sequence of str, default=("reason", "priority", "team")
         Label columns of the ticket table; rows with a missing label are left out of that
         target's training only.
-    encoder, features, C, calibration, min_confidence, cv, out_of_scope, oos_method, short_forms, unknown_language,
-    scrub_pii, text_columns, fine_tune_budget, random_state
+    encoder, features, C, calibration, class_weight, min_confidence, cv, out_of_scope, oos_method, short_forms,
+    unknown_language, scrub_pii, text_columns, fine_tune_budget, random_state
         As for :class:`TicketClassifier`.
     fine_tune : {"auto", True, False}, default=False
         As for :class:`TicketClassifier`: the shared encoder is fine-tuned once, on the first target's labels
