@@ -70,7 +70,9 @@ def test_candidate_matrix_and_top_row():
     assert np.allclose(X[:, 1], fusion.margins(logit)) and np.allclose(X[:, 2], [2.0, 3.0, 0.0])
     assert np.allclose(X[:, 5], 0.0)  # no no-article share: none
     assert np.allclose(answerability.top_row({**f, "no_article": np.full(3, 0.3)}, logit, calib),
-                       [3.0, 2.0, 3.0, 0.6, 1.5, 0.3, 0.0, 2.0, 0.0])  # no nearest / lexical: 0; agree: 2
+                       [3.0, 2.0, 3.0, 0.6, 1.5, 0.3, 0.0, 2.0, 0.0, 0.0])  # no nearest / lexical / profile: 0
+    with_profile = {**f, "profile": np.array([0.2, 0.9, 0.4])}
+    assert answerability.top_row(with_profile, logit, calib)[answerability.FEATURES.index("profile")] == 0.9
     assert answerability.top_row({k: v[:0] for k, v in f.items()}, logit[:0], calib) is None
 
 
