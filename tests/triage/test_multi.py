@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import cxml
 from cxml.schema import ticket_batch
@@ -105,3 +106,15 @@ def test_triage_decisions_are_each_heads_own(triage, split):
         mine = out["reason" if col == "label" else f"reason_{col}"]
         assert mine.tolist() == alone[col].tolist(), col
         assert mine.dtype == alone[col].dtype
+
+
+def test_class_weight_for_every_target_or_per_target(split):
+    train, _ = split
+    both = Triage(targets=("reason", "priority"), encoder="hash", features="tfidf", class_weight="balanced").fit(train)
+    assert {t: e.class_weight for t, e in both.estimators_.items()} == {"reason": "balanced", "priority": "balanced"}
+    one = Triage(targets=("reason", "priority"), encoder="hash", features="tfidf",
+                 class_weight={"priority": "balanced"}).fit(train)
+    assert {t: e.class_weight for t, e in one.estimators_.items()} == {"reason": None, "priority": "balanced"}
+    with pytest.raises(ValueError, match=r"class_weight is keyed by target.*\['team'\]"):
+        Triage(targets=("reason", "priority"), encoder="hash", features="tfidf",
+               class_weight={"team": "balanced"}).fit(train)

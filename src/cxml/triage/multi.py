@@ -68,7 +68,7 @@ class Triage(BaseEstimator):
     targets : sequence of str, default=("reason", "priority", "team")
         Label columns of the ticket table; rows with a missing label are left out of that
         target's training only.
-    encoder, features, C, calibration, class_weight, min_confidence, cv, out_of_scope, oos_method, short_forms,
+    encoder, features, C, calibration, min_confidence, cv, out_of_scope, oos_method, short_forms,
     unknown_language, scrub_pii, text_columns, fine_tune_budget, random_state
         As for :class:`TicketClassifier`.
     fine_tune : {"auto", True, False}, default=False
@@ -76,6 +76,9 @@ class Triage(BaseEstimator):
         (its labelled tickets), and every head reads the fine-tuned embeddings.
     target_precision : float or dict, default=0.9
         A float for every target, or ``{target: float or {class: float}}``.
+    class_weight : None, "balanced" or dict, default=None
+        As for :class:`TicketClassifier`, for every target; or per target as
+        ``{target: None, "balanced" or {label: weight}}`` (targets not named: None).
     context_columns : "auto", list or None, default="auto"
         Structured columns used next to the text. With "auto", priority also uses the
         reason: the predicted one (trained on cross-validated predictions, so training
@@ -137,9 +140,10 @@ class Triage(BaseEstimator):
         tp = self.target_precision
         if isinstance(tp, dict):
             tp = tp.get(target, 0.9)
+        cw = self.class_weight.get(target) if isinstance(self.class_weight, dict) else self.class_weight
         cls = PriorityClassifier if levels is not None else TicketClassifier
         params = shared_params(self, cls)
-        params.update(target_precision=tp, context_columns=context, ordinal=levels)
+        params.update(target_precision=tp, class_weight=cw, context_columns=context, ordinal=levels)
         return cls(**params)
 
     def fit(self, tickets: pd.DataFrame, columns: dict[str, Any] | None = None) -> Triage:
@@ -162,8 +166,12 @@ class Triage(BaseEstimator):
         targets = self._targets()
         batch = self._training_batch(tickets, columns, targets)
         shared = TicketClassifier(**{**shared_params(self, TicketClassifier), "target_precision": 0.9,
-                                     "ordinal": None})
+                                     "class_weight": None, "ordinal": None})
         shared._check_params()  # before minutes of fine-tuning, not after
+        if isinstance(self.class_weight, dict) and set(self.class_weight) - set(targets):
+            raise ValueError(f"Triage: class_weight is keyed by target ({{target: None, 'balanced' or "
+                             f"{{label: weight}}}}); {sorted(set(self.class_weight) - set(targets), key=str)} "
+                             f"are not among the targets {targets}")
         featurizer = shared._featurizer()
         tune_on = None if self.fine_tune is False else batch.frame[targets[0]].to_numpy()  # type: ignore[index]
         feats = featurizer.fit_transform(batch, tune_on)  # the one and only embedding pass over the training tickets
