@@ -110,6 +110,12 @@ def test_train_and_evaluate_commands(tmp_path, capsys):
                  "--out", str(tmp_path / "eval")]) == 0
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert 0.5 < metrics["reason"]["accuracy"] <= 1.0
+    assert cxml.load(out).get_params()["class_weight"] is None
+    balanced = tmp_path / "balanced"
+    assert main(["train", "--tickets", str(src), "--targets", "reason", "--columns", "reason=category",
+                 "--encoder", "hash", "--class-weight", "balanced", "--out", str(balanced)]) == 0
+    assert cxml.load(balanced).get_params()["class_weight"] == "balanced"
+    assert "class_weight='balanced'" in (balanced / "README.md").read_text()  # the model card says so
 
 
 @pytest.fixture(scope="module")

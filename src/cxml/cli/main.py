@@ -52,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--encoder", default="auto")
     train.add_argument("--features", default="hybrid", choices=["hybrid", "embedding", "tfidf"])
     train.add_argument("--target-precision", type=float, default=0.9)
+    train.add_argument("--class-weight", default="none", choices=["none", "balanced"],
+                       help="'balanced': weigh each label inversely to its frequency, so rare reasons are predicted "
+                            "more often (higher macro-F1 on imbalanced history; default none)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", required=True, help="model directory to write (a new path, or a cxml model to "
                                                     "replace with --overwrite; any other existing path is refused)")
@@ -143,7 +146,8 @@ def _train(args: argparse.Namespace) -> int:
     targets = tuple(t.strip() for t in args.targets.split(",") if t.strip())
     start = time.perf_counter()
     model = Triage(targets=targets, encoder=args.encoder, features=args.features,
-                   target_precision=args.target_precision, random_state=args.seed)
+                   target_precision=args.target_precision,
+                   class_weight=None if args.class_weight == "none" else args.class_weight, random_state=args.seed)
     model.fit(df, columns=parse_columns(args.columns))
     path = model.save(args.out, overwrite=args.overwrite)
     print(f"trained {', '.join(targets)} on {len(df)} tickets in {time.perf_counter() - start:.1f} s "
