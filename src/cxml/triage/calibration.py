@@ -153,35 +153,35 @@ def cross_validated_head(spec: CalibratedHead, F: Any, y_idx: np.ndarray, k: int
     held = [np.flatnonzero(np.isin(owner, test)) if m else np.empty(0, dtype=int) for _, test in splits]
     learn = bool(train_on_extra and m)
 
-    def training(rows: np.ndarray, held_out: np.ndarray) -> tuple[Any, np.ndarray]:
+    def training(rows: np.ndarray) -> tuple[Any, np.ndarray]:
         """The head's training matrix and labels: the tickets ``rows`` and, when learning from them, the short
-        forms of those tickets (every extra row but the ``held_out`` ones)."""
+        forms of those tickets."""
         if not learn:
             return F[rows], y_idx[rows]
         assert owner is not None and extra is not None
-        keep = np.setdiff1d(np.arange(m), held_out)
+        keep = np.flatnonzero(np.isin(owner, rows))
         return _vstack(F[rows], extra[keep]), np.concatenate([y_idx[rows], y_idx[owner[keep]]])
 
     everything = np.arange(n)
     if spec.calibration == "temperature":
         D, D_extra = np.zeros((n, k)), np.zeros((m, k))
         for (train, test), rows in zip(splits, held, strict=True):
-            svm = spec.svm().fit(*training(train, rows))
+            svm = spec.svm().fit(*training(train))
             D[test] = head_logits(svm, F[test], k)
             if len(rows):
                 D_extra[rows] = head_logits(svm, extra[rows], k)
         beta = fit_temperature(D, y_idx)
         P_extra = softmax(beta * D_extra) if m else None
-        return softmax(beta * D), spec.svm().fit(*training(everything, np.empty(0, dtype=int))), 1.0 / beta, P_extra
+        return softmax(beta * D), spec.svm().fit(*training(everything)), 1.0 / beta, P_extra
     P, P_x = np.zeros((n, k)), np.zeros((m, k))
     for (train, test), rows in zip(splits, held, strict=True):
-        X_fold, y_fold = training(train, rows)
+        X_fold, y_fold = training(train)
         head = spec.make(y_fold)
         head.fit(X_fold, y_fold)
         P[np.ix_(test, head.classes_)] = head.predict_proba(F[test])
         if len(rows):
             P_x[np.ix_(rows, head.classes_)] = head.predict_proba(extra[rows])
-    X_all, y_all = training(everything, np.empty(0, dtype=int))
+    X_all, y_all = training(everything)
     head = spec.make(y_all)
     head.fit(X_all, y_all)
     return P, head, None, (P_x if m else None)

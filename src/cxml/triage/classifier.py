@@ -150,6 +150,11 @@ def _py(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
+def _class_value(by_class: dict[Any, Any], label: Any, default: Any) -> Any:
+    """A per-class setting's value for ``label``, named as itself or as its string (as JSON stores it)."""
+    return by_class.get(_py(label), by_class.get(str(label), default))
+
+
 # =========================================================================== classifier
 class TicketClassifier(ClassifierMixin, BaseEstimator):
     """Classify tickets (reason, team, ...) and decide when to apply the prediction.
@@ -489,7 +494,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"{type(self).__name__}: class_weight names {unknown}, which are not among the "
                              f"training labels {[_py(c) for c in self.classes_]}")
-        return {i: float(cw.get(_py(c), cw.get(str(c), 1.0))) for i, c in enumerate(self.classes_)}
+        return {i: float(_class_value(cw, c, 1.0)) for i, c in enumerate(self.classes_)}
 
     def _choose_layout(self, feats: TextFeatures, context: Any, y_idx: np.ndarray, splits: list[Any]) -> HeadLayout:
         """The head's layout: the defaults, or the best one ``head_search`` finds within its budget."""
@@ -502,7 +507,7 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
     def _target_precisions(self, classes: np.ndarray) -> np.ndarray:
         tp = self.target_precision
         if isinstance(tp, dict):
-            return np.array([float(tp.get(_py(c), tp.get(str(c), 0.9))) for c in classes])
+            return np.array([float(_class_value(tp, c, 0.9)) for c in classes])
         return np.full(len(classes), float(tp))
 
     def _setup_decision_rule(self, classes: np.ndarray) -> None:
