@@ -763,3 +763,36 @@ def test_records_the_lean_path_does_not_model_take_the_general_one():
         assert schema._few_plain_tickets(_records_frame(records), True) is None
     with pytest.raises(ValidationError, match="non-text"):  # and is validated there, naming the column
         schema.ticket_batch(_records_frame([{"subject": "a", "body": 3}]))
+
+
+def test_ticket_records_are_read_as_their_dataframe():
+    """A list of dicts (what JSON brings) is the DataFrame records_frame makes of it: the lean path for a few
+    plain records, the general one otherwise; either way the batch the DataFrame would give."""
+    from cxml.schema import records_frame, ticket_batch
+
+    for records in _plain_records() + [[{"subject": "a", "body": "b"}, {"subject": "c"}],
+                                        [{"body": "x", "created_at": "2025-01-02"}]]:
+        got, want = ticket_batch(records), ticket_batch(records_frame(records), columns={})
+        assert got.texts == want.texts
+        np.testing.assert_array_equal(got.empty, want.empty)
+        pd.testing.assert_frame_equal(got.frame, want.frame, check_exact=True, check_column_type=True)
+        assert got.column_names == want.column_names == list(want.frame.columns)
+        for name in [*want.frame.columns, "no_such_column"]:
+            assert got.column(name) == want.column(name), name
+    ragged = records_frame([{"subject": "a", "body": "b"}, {"subject": "c", "language": "fi"}])
+    assert list(ragged.columns) == ["subject", "body", "language"]
+    assert ragged["body"].tolist() == ["b", None] and ragged["language"].tolist() == [None, "fi"]
+    with pytest.raises(TypeError, match="not str"):  # records mixed with texts are still refused
+        ticket_batch([{"subject": "a"}, "b"])
+
+
+def test_a_lean_batch_answers_columns_without_building_its_frame():
+    from cxml.schema import ticket_batch
+
+    batch = ticket_batch([{"subject": "Kortti", "body": "Maksu ei mene läpi", "language": "fi",
+                           "error_code": "CARD_DECLINED"}])
+    assert batch.column("language") == ["fi"] and batch.column("has_error") == ["yes"]
+    assert batch._built is None  # the frame is built on first use only
+    assert batch.frame["has_error"].tolist() == ["yes"]
+    batch.frame = batch.frame.assign(language="en")  # a frame set from outside is what columns read from then
+    assert batch.column("language") == ["en"]

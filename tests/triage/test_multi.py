@@ -97,6 +97,25 @@ def test_predict_records_are_the_predict_frames_records(triage, split):
     assert all(type(r["reason_confidence"]) is float for r in records)
 
 
+def test_ticket_records_are_triaged_as_their_dataframe(triage, split):
+    """Dicts (a service's JSON records) get the decisions their DataFrame gets, a few at a time (the lean path,
+    whose frame is never built) or many (the general one)."""
+    _, test = split
+    fields = [c for c in ("subject", "body", "language", "channel") if c in test.columns]
+    frame = test[fields].reset_index(drop=True).astype(object)
+    records = frame.to_dict("records")
+    want = triage.predict_records(frame)
+    few = [row for i in range(0, len(records), 4) for row in triage.predict_records(records[i:i + 4])]
+    for got in (few, triage.predict_records(records)):
+        assert [list(r) for r in got] == [list(r) for r in want]
+        for g, w in zip(got, want, strict=True):
+            assert {k: v for k, v in g.items() if not k.endswith(("_confidence", "_top3"))} == \
+                {k: v for k, v in w.items() if not k.endswith(("_confidence", "_top3"))}
+            for k in g:
+                if k.endswith("_confidence"):
+                    assert g[k] == pytest.approx(w[k], rel=1e-9, abs=1e-12)
+
+
 def test_triage_decisions_are_each_heads_own(triage, split):
     """The shared path (one featurizer pass, columns built once) decides as the reason head does alone."""
     _, test = split

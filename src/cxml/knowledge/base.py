@@ -859,15 +859,15 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
                                          f"at positions {bad[:5]}; pass all texts or all tickets")
                 queries = pd.DataFrame([dict(q) for q in queries])
         batch = ticket_batch(queries, what="suggest_many()", require=())
-        if batch.frame is not None and batch.empty.any():
+        if batch.empty.any() and batch.column_names:  # ticket records (texts alone are checked elsewhere)
             rows = np.flatnonzero(batch.empty).tolist()
             raise ValidationError(f"a ticket query needs a non-empty 'text', 'subject' or 'body'; "
                                   f"{len(rows)} have none, first at positions {rows[:5]}", column="text", rows=rows)
         labels = list(batch.index) if batch.index is not None else list(range(len(batch)))
         langs: list[str | None] = [None] * len(batch)
-        if batch.frame is not None and "language" in batch.frame.columns:
-            langs = [str(v).strip().lower() if not is_missing(v) and str(v).strip() else None
-                     for v in batch.frame["language"].tolist()]
+        values = batch.column("language")
+        if values is not None:
+            langs = [str(v).strip().lower() if not is_missing(v) and str(v).strip() else None for v in values]
         return labels, batch, langs
 
     def _rows(self, f: dict[str, np.ndarray], k: int, lang: str | None, thr: float,

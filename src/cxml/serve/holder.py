@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from cxml.bundle import HelpdeskModel
 from cxml.knowledge import KnowledgeBase
 from cxml.language import warm_up as warm_languages
@@ -65,19 +63,10 @@ class ServingModel:
             groups.setdefault(tuple(sorted(record)), []).append(i)
         out: list[dict[str, Any]] = [{}] * len(records)
         for rows in groups.values():
-            part = self.triage.predict_records(_frame([records[i] for i in rows]))
+            part = self.triage.predict_records([records[i] for i in rows])
             for i, row in zip(rows, part, strict=True):
                 out[i] = row
         return out
-
-
-def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    """Records that share their fields as a DataFrame of object columns and an object column index, as the JSON
-    values came: pandas would otherwise build Arrow strings for the values and the column names, and convert them
-    back at each step of the validation (a millisecond a request)."""
-    keys = list(records[0])
-    return pd.DataFrame([[r[k] for k in keys] for r in records], columns=pd.Index(keys, dtype=object),
-                        dtype=object, index=pd.RangeIndex(len(records)))
 
 
 def _components(model: Any) -> dict[str, Any]:

@@ -676,12 +676,12 @@ class TicketClassifier(ClassifierMixin, BaseEstimator):
 
     def _head_input(self, batch: TicketBatch, feats: TextFeatures,
                     ctx_overrides: dict[str, Any] | None = None) -> Any:
-        missing = self.context_.missing_in(batch.frame, ctx_overrides)
+        missing = self.context_.missing_in(batch, ctx_overrides)
         if missing:
             warnings.warn(f"{type(self).__name__} was fitted with context columns {missing}, which this input "
                           "lacks; they count as unknown", UserWarning, stacklevel=4)
-        C = self.context_.transform(batch.frame, len(batch), ctx_overrides)
-        return self.head_layout_.matrix(feats, C)
+        C = self.context_.transform(batch, len(batch), ctx_overrides)
+        return self.head_layout_.rows(feats, C)
 
     def _proba_from(self, F: Any) -> np.ndarray:
         return head_proba(self.head_, F, len(self.classes_), getattr(self, "temperature_", None))

@@ -30,6 +30,7 @@ from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 from cxml import encoders
 from cxml.persistence import ArtifactError, check_dimensions
 from cxml.schema import TicketBatch
+from cxml.triage.blocks import BlockRows, hstack_csr
 from cxml.triage.fine_tune import (
     DEFAULT_FINE_TUNE_BUDGET_S,
     fine_tune_encoder,
@@ -102,9 +103,11 @@ class ContextEncoder:
                 self.categories_[c] = kept
         return self
 
-    def transform(self, frame: pd.DataFrame | None, n: int,
+    def transform(self, frame: pd.DataFrame | TicketBatch | None, n: int,
                   overrides: dict[str, Sequence[Any]] | None = None) -> sp.csr_matrix:
-        """Sparse one-hot matrix ``(n, dim)``; ``overrides`` supplies columns absent from ``frame``."""
+        """Sparse one-hot matrix ``(n, dim)``; ``overrides`` supplies columns absent from ``frame`` (a ticket
+        table, or a batch: its columns are read with :meth:`TicketBatch.column`)."""
+        have = _column_names(frame)
         # built as one CSR matrix (each row's columns in block order, at most one per block): the same matrix as
         # stacking one block per column, without a sparse construction per block (a service's one-ticket calls)
         per_row: list[list[int]] = [[] for _ in range(n)]
@@ -112,10 +115,10 @@ class ContextEncoder:
         for c, cats in self.categories_.items():
             lookup = {v: offset + j for j, v in enumerate(cats)}
             offset += len(cats)
-            if overrides and c in overrides and (frame is None or c not in frame.columns):
+            if overrides and c in overrides and c not in have:
                 values = list(overrides[c])
-            elif frame is not None and c in frame.columns:
-                values = frame[c].tolist()
+            elif c in have:
+                values = _column_values(frame, c)
             else:
                 continue
             for i, v in enumerate(values):
@@ -129,10 +132,10 @@ class ContextEncoder:
         indices = np.fromiter((j for r in per_row for j in r), dtype=np.int32, count=int(indptr[-1]))
         return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(n, offset))
 
-    def missing_in(self, frame: pd.DataFrame | None, overrides: dict[str, Any] | None = None) -> list[str]:
-        """Fitted context columns that ``frame`` lacks."""
-        have = set() if frame is None else set(frame.columns)
-        have |= set(overrides or ())
+    def missing_in(self, frame: pd.DataFrame | TicketBatch | None,
+                   overrides: dict[str, Any] | None = None) -> list[str]:
+        """Fitted context columns that ``frame`` (a ticket table or a batch) lacks."""
+        have = _column_names(frame) | set(overrides or ())
         return [c for c in self.categories_ if c not in have]
 
     def to_dict(self) -> dict[str, Any]:
@@ -143,6 +146,18 @@ class ContextEncoder:
         enc = cls(d.get("columns", []))
         enc.categories_ = {k: list(v) for k, v in d.get("categories", {}).items()}
         return enc
+
+
+def _column_names(source: pd.DataFrame | TicketBatch | None) -> set[str]:
+    if source is None:
+        return set()
+    return set(source.column_names) if isinstance(source, TicketBatch) else set(source.columns)
+
+
+def _column_values(source: pd.DataFrame | TicketBatch, name: str) -> list[Any]:
+    if isinstance(source, TicketBatch):
+        return source.column(name) or []
+    return source[name].tolist()
 
 
 # --------------------------------------------------------------------------- text features
@@ -182,34 +197,46 @@ class TextFeatures:
         ``blocks`` ("all", "embedding", "tfidf") picks what a hybrid head reads; ``embedding_weight``
         scales the embedding block against the TF-IDF blocks (see :mod:`cxml.triage.head_search`).
         """
-        if self.raw is not None:
-            return self.raw
-        use_emb = self.embedding is not None and blocks != "tfidf"
-        use_tfidf = self.word is not None and self.char is not None and blocks != "embedding"
-        has_context = context is not None and context.shape[1]
-        if use_emb and not use_tfidf and not has_context:
-            return self.embedding
-        w = embedding_weight if use_tfidf else 1.0
-        key = (use_emb, use_tfidf, float(w), id(self.embedding), id(self.word), id(self.char))
+        whole, parts, has_context = self._layout(context, blocks, embedding_weight)
+        if whole is not None:
+            return whole
+        key = tuple((id(b), s) for b, s in parts)
         if self._memo.get("text_blocks_key") != key:  # one layout kept (a head search tries many in turn)
-            self._memo["text_blocks"] = self._text_blocks(use_emb, use_tfidf, w)
+            self._memo["text_blocks"] = hstack_csr(parts, self.n)
             self._memo["text_blocks_key"] = key
         text = self._memo["text_blocks"]
         if not has_context:
             return text
         # the text blocks stacked once for all heads, then the head's context: the same rows as one stack
-        return sp.hstack([text, context * np.float32(CONTEXT_WEIGHT)], format="csr", dtype=np.float32)
+        return hstack_csr([(text, 1.0), (context, CONTEXT_WEIGHT)], self.n)
 
-    def _text_blocks(self, use_emb: bool, use_tfidf: bool, w: float) -> sp.csr_matrix:
-        parts: list[Any] = []
+    def head_rows(self, context: sp.csr_matrix | None = None, *, blocks: str = "all",
+                  embedding_weight: float = EMBEDDING_WEIGHT) -> Any:
+        """:meth:`head_matrix` for prediction: the same rows, as :class:`~cxml.triage.blocks.BlockRows` that a
+        head multiplies block by block (a dense array where :meth:`head_matrix` gives one)."""
+        whole, parts, has_context = self._layout(context, blocks, embedding_weight)
+        if whole is not None:
+            return whole
+        return BlockRows(parts + ([(context, CONTEXT_WEIGHT)] if has_context else []), self.n)
+
+    def _layout(self, context: sp.csr_matrix | None, blocks: str, embedding_weight: float
+                ) -> tuple[Any, list[tuple[Any, float]], bool]:
+        """What a head reads: a matrix to take as it is (else None), the text blocks with their scales, and
+        whether the context block follows them."""
+        if self.raw is not None:
+            return self.raw, [], False
+        use_emb = self.embedding is not None and blocks != "tfidf"
+        use_tfidf = self.word is not None and self.char is not None and blocks != "embedding"
+        has_context = bool(context is not None and context.shape[1])
+        if use_emb and not use_tfidf and not has_context:
+            return self.embedding, [], False
+        parts: list[tuple[Any, float]] = []
         if use_emb:
-            parts.append(sp.csr_matrix(self.embedding * np.float32(w)))
+            parts.append((self.embedding, embedding_weight if use_tfidf else 1.0))
         if use_tfidf:
-            s = np.float32(1.0 / math.sqrt(2.0))
-            parts += [self.word * s, self.char * s]
-        if not parts:
-            return sp.csr_matrix((self.n, 0), dtype=np.float32)
-        return sp.hstack(parts, format="csr", dtype=np.float32)
+            s = 1.0 / math.sqrt(2.0)
+            parts += [(self.word, s), (self.char, s)]
+        return None, parts, has_context
 
     def oos_matrix(self) -> Any:
         """The vectors out-of-scope similarity is measured on (L2-normalised rows)."""

@@ -86,6 +86,10 @@ class HeadLayout:
         """The head's input matrix for these features."""
         return feats.head_matrix(context, blocks=self.blocks, embedding_weight=self.embedding_weight)
 
+    def rows(self, feats: TextFeatures, context: Any = None) -> Any:
+        """The head's input for prediction: :meth:`matrix`'s rows, not stacked (see :meth:`TextFeatures.head_rows`)."""
+        return feats.head_rows(context, blocks=self.blocks, embedding_weight=self.embedding_weight)
+
     def head(self, calibration: str | None, random_state: int | None,
              class_weight: str | dict[int, float] | None = None) -> CalibratedHead:
         """How the head of this layout is fitted and calibrated."""

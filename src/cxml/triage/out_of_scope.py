@@ -27,6 +27,7 @@ abstain with ``unknown_language``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -351,13 +352,21 @@ def class_mean_similarity(V: Any, means: np.ndarray, pred: np.ndarray) -> np.nda
     return np.einsum("ij,ij->i", np.asarray(V, dtype=np.float64), M.astype(np.float64))
 
 
+@functools.lru_cache(maxsize=8)
+def _levels(n: int) -> np.ndarray:
+    """``n`` evenly spaced levels from 0 to 1 (read-only: shared by every call)."""
+    out = np.linspace(0.0, 1.0, n)
+    out.flags.writeable = False
+    return out
+
+
 def _p_values(scores: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Lower-tail empirical p-values of ``scores`` against a reference kept as a quantile grid: the
     share of reference scores at or below each score, at least one grid step; below the lowest reference
     score the p-value keeps falling (exponentially, on the scale of the reference's lowest 5 %), so a
     text far below every in-scope score counts as more unusual than the least usual in-scope one."""
     floor = 1.0 / (len(grid) - 1)
-    p = np.clip(np.interp(scores, grid, np.linspace(0.0, 1.0, len(grid))), floor, 1.0)
+    p = np.clip(np.interp(scores, grid, _levels(len(grid))), floor, 1.0)
     spread = max(float(grid[(len(grid) - 1) // 20] - grid[0]), 1e-9)
     below = scores < grid[0]
     p[below] = floor * np.exp((scores[below] - grid[0]) / spread)
@@ -448,8 +457,8 @@ def batch_languages(batch: TicketBatch, *, detect: bool) -> list[str | None] | N
         return batch.languages
     if batch.matrix is not None:
         return None
-    if batch.frame is not None and "language" in batch.frame.columns:
-        vals = batch.frame["language"].tolist()
+    vals = batch.column("language")
+    if vals is not None:
         langs: list[str | None] = [None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)))
                                    else str(v).strip().lower()[:2] or None for v in vals]
     elif detect:
