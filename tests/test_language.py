@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from cxml.language import detect_language, detect_languages, is_english_only, language_mix
 
 
@@ -29,3 +31,13 @@ def test_one_text_alone_gets_the_language_it_gets_in_a_batch():
         together = detect_languages(texts, min_distance=min_distance)
         assert [detect_languages([t], min_distance=min_distance)[0] for t in texts] == together
     assert detect_languages(["Var är mitt paket?", "12"]) == ["sv", None]
+
+
+def test_warm_up_preloads_what_detection_then_uses() -> None:
+    from cxml.language import detect_languages, warm_up
+
+    warm_up(("en", "fi", "sv"))
+    assert detect_languages(["Missä on pakettini? Se ei ole vielä saapunut.", "Where is my parcel? It is late."],
+                            ("en", "fi", "sv")) == ["fi", "en"]
+    with pytest.raises(ValueError, match="unknown ISO 639-1 language code 'xx'"):
+        warm_up(("en", "xx"))

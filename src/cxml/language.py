@@ -24,17 +24,22 @@ DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "fi", "sv", "et", "de", "fr", "es", 
 MIN_LETTERS = 3
 
 
-@functools.lru_cache(maxsize=8)
-def _detector(languages: tuple[str, ...], min_distance: float):
+def _languages(codes: Sequence[str]) -> list[Language]:
     langs = []
-    for code in languages:
+    for code in codes:
         try:
             langs.append(Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())))
         except AttributeError:
             raise ValueError(f"unknown ISO 639-1 language code {code!r}") from None
     if len(langs) < 2:
         raise ValueError("language detection needs at least two candidate languages")
-    return LanguageDetectorBuilder.from_languages(*langs).with_minimum_relative_distance(min_distance).build()
+    return langs
+
+
+@functools.lru_cache(maxsize=8)
+def _detector(languages: tuple[str, ...], min_distance: float):
+    return LanguageDetectorBuilder.from_languages(*_languages(languages)).with_minimum_relative_distance(
+        min_distance).build()
 
 
 def detect_languages(texts: Iterable[str], languages: Sequence[str] = DEFAULT_LANGUAGES,
@@ -71,10 +76,13 @@ def detect_languages(texts: Iterable[str], languages: Sequence[str] = DEFAULT_LA
 def warm_up(languages: Sequence[str] = DEFAULT_LANGUAGES) -> None:
     """Load lingua's language models now rather than in the first detection.
 
-    The first detection of a process loads the n-gram models of every candidate language: about 4 s of CPU for
-    the default languages. lingua does that without holding the GIL, so a service calls this in a thread while it
-    loads the rest of its model, and the first request does not pay for it.
+    The first detection of a process loads the n-gram models of every candidate language, one after the other:
+    ~3.7 s here for the default languages. Preloaded by the builder they load in parallel (~2 s, ~80 MB more
+    resident, as every n-gram order is loaded), and every detector of the process shares them. lingua holds the
+    GIL while it loads, so a service calls this in its own turn: run beside the model's loading, in a thread, the
+    two took longer together (8.0 s) than one after the other (7.1 s).
     """
+    LanguageDetectorBuilder.from_languages(*_languages(languages)).with_preloaded_language_models().build()
     detect_languages(["Where is my parcel? It has not arrived yet."], languages)
 
 

@@ -85,8 +85,9 @@ def _components(model: Any) -> dict[str, Any]:
 def load_serving_model(path: str | Path, *, warm: bool = True) -> ServingModel:
     """Load (checksums verified), check and warm a model directory.
 
-    Warming runs one ticket through triage, one query through the knowledge base and one context through the
-    proactive helper, so the first real request does not pay for lazy encoder loading; then the heap is settled
+    Warming loads the language detector's models (:func:`cxml.language.warm_up`), runs one ticket through triage,
+    one query through the knowledge base and one context through the proactive helper, so the first real request
+    does not pay for lazy loading; then the heap is settled
     (:func:`settle_heap`), so that no request pays for a full garbage collection over the model.
 
     Raises
@@ -100,10 +101,6 @@ def load_serving_model(path: str | Path, *, warm: bool = True) -> ServingModel:
     warnings.filterwarnings("ignore", message=_MISSING_CONTEXT, category=UserWarning)
     path = Path(path)
     t0 = time.perf_counter()
-    # lingua's models (seconds of CPU, the GIL released) load on another core while this thread loads the model
-    languages = threading.Thread(target=_warm_languages, name="cxml-warm-languages", daemon=True)
-    if warm:
-        languages.start()
     version = hashlib.sha256((path / "manifest.json").read_bytes()).hexdigest()[:12] \
         if (path / "manifest.json").is_file() else "unknown"
     read_manifest(path)  # a clear ArtifactError for a folder that is no model
@@ -114,7 +111,7 @@ def load_serving_model(path: str | Path, *, warm: bool = True) -> ServingModel:
     if not warm:
         return sm
     t1 = time.perf_counter()
-    languages.join()
+    _warm_languages()  # lingua holds the GIL while it loads: in a thread beside the model's loading it was slower
     if sm.triage is not None:
         sm.triage_rows([_WARM_TICKET])
     if sm.knowledge is not None:
