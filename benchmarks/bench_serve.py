@@ -1,6 +1,8 @@
 """``cxml serve`` under load, on loopback: latency and throughput per endpoint, a webhook burst, and a SIGKILL.
 
     python benchmarks/bench_serve.py [--encoder auto] [--requests 300] [--max-seconds 20] [--crash-events 10000]
+    python benchmarks/bench_serve.py --english-only [--english-encoder e5-static]   # the English triage rows alone
+    python benchmarks/bench_serve.py --crash-only [--crash-events 10000]            # the SIGKILL run alone
 
 1. Cold start: ``cxml serve`` started as a subprocess, seconds until ``/readyz`` answers 200.
 2. ``/v1/triage`` (one English ticket; one Finnish ticket), ``/v1/suggest``, ``/v1/proactive`` (a context seen
@@ -424,9 +426,16 @@ def main() -> None:
                     help="an extra `cxml serve` argument for the served models (repeat; e.g. --server-arg=--worker "
                          "--server-arg=thread)")
     ap.add_argument("--english-model-dir", default=None, help="with --english-only: reuse this model directory")
+    ap.add_argument("--crash-only", action="store_true",
+                    help="run only the SIGKILL crash run (--crash-events events; prints, RESULTS.md untouched)")
     args = ap.parse_args()
     if args.english_only:
         english_only(args)
+        return
+    if args.crash_only:
+        work = Path(tempfile.mkdtemp(prefix="cxml-bench-serve-crash-"))
+        crashed = crash(build_model(work / "hash-model", n_tickets=300), work, args.crash_events)
+        print("crash:", json.dumps(crashed, default=str), flush=True)
         return
 
     import os
