@@ -796,3 +796,7 @@ def test_a_lean_batch_answers_columns_without_building_its_frame():
     assert batch.frame["has_error"].tolist() == ["yes"]
     batch.frame = batch.frame.assign(language="en")  # a frame set from outside is what columns read from then
     assert batch.column("language") == ["en"]
+    import dataclasses
+
+    copy = dataclasses.replace(batch, texts=["other"])
+    assert copy.texts == ["other"] and copy.column("language") == ["en"]

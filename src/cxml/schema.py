@@ -1254,9 +1254,10 @@ class _RecordBatch(TicketBatch):
     use (prediction reads columns through :meth:`column`, so a service's request never builds one: half a
     millisecond of pandas a call)."""
 
-    def __init__(self, columns: dict[str, list[Any]], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._columns: dict[str, list[Any]] | None = columns
+    def __init__(self, columns: dict[str, list[Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # (dataclasses.replace() gives no columns but the frame it read: that then)
+        if columns is not None:
+            self._columns: dict[str, list[Any]] | None = columns
 
     @property  # type: ignore[override]
     def frame(self) -> pd.DataFrame | None:
