@@ -857,7 +857,7 @@ class KnowledgeBase(candidates.BatchCandidates, tickets.TicketHistory, zero_shot
                 if bad:
                     raise InputTypeError(f"suggest_many(): queries mix tickets (dicts) with other values, first "
                                          f"at positions {bad[:5]}; pass all texts or all tickets")
-                queries = pd.DataFrame([dict(q) for q in queries])
+                queries = [dict(q) for q in queries]  # ticket records: ticket_batch reads them
         batch = ticket_batch(queries, what="suggest_many()", require=())
         if batch.empty.any() and batch.column_names:  # ticket records (texts alone are checked elsewhere)
             rows = np.flatnonzero(batch.empty).tolist()

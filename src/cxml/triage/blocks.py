@@ -54,9 +54,9 @@ def hstack_csr(blocks: Sequence[tuple[Any, float]], n: int) -> sp.csr_matrix:
             cols.append(c.astype(np.int64) + offset)
             counts.append(np.bincount(rows, minlength=n))
         offset += int(block.shape[1])
-    indptr = np.zeros(n + 1, dtype=np.int64)
     if not blocks:
         return sp.csr_matrix((n, 0), dtype=np.float32)
+    indptr = np.zeros(n + 1, dtype=np.int64)
     per_row = np.vstack(counts)  # (blocks, n)
     np.cumsum(per_row.sum(axis=0), out=indptr[1:])
     nnz = int(indptr[-1])

@@ -9,6 +9,7 @@ Sigmoid / isotonic calibration nest a 3-fold ``CalibratedClassifierCV`` in each 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,19 +63,19 @@ def _linear_scores(head: Any, F: Any) -> np.ndarray:
     width): the same arithmetic, a fraction of the time for the one-ticket batches of a service. Prediction's
     :class:`~cxml.triage.blocks.BlockRows` are multiplied block by block. Anything else goes through
     ``decision_function`` itself (and its checks and errors)."""
-    if isinstance(F, BlockRows):
-        if type(head) in (LinearSVC, LogisticRegression) and F.shape[1] == head.n_features_in_ and F.all_finite():
-            coef_t = head.coef_.T if head.coef_.ndim == 2 else head.coef_
-            scores = F.dot(coef_t) + head.intercept_
-            return scores.reshape(-1) if (scores.ndim > 1 and scores.shape[1] == 1) else scores
-        F = F.tocsr()
-    if type(head) in (LinearSVC, LogisticRegression) and F.ndim == 2 and F.shape[1] == head.n_features_in_:
+    linear = type(head) in (LinearSVC, LogisticRegression) and F.ndim == 2 and F.shape[1] == head.n_features_in_
+    if isinstance(F, BlockRows) and linear and F.all_finite():
+        product = F.dot
+    else:
+        if isinstance(F, BlockRows):
+            F = F.tocsr()
         data = F.data if sp.issparse(F) and F.format == "csr" else F if isinstance(F, np.ndarray) else None
-        if data is not None and data.dtype.kind == "f" and np.isfinite(data).all():
-            coef_t = head.coef_.T if head.coef_.ndim == 2 else head.coef_
-            scores = safe_sparse_dot(F, coef_t, dense_output=True) + head.intercept_
-            return scores.reshape(-1) if (scores.ndim > 1 and scores.shape[1] == 1) else scores
-    return head.decision_function(F)
+        if not (linear and data is not None and data.dtype.kind == "f" and np.isfinite(data).all()):
+            return head.decision_function(F)
+        product = functools.partial(safe_sparse_dot, F, dense_output=True)
+    coef_t = head.coef_.T if head.coef_.ndim == 2 else head.coef_
+    scores = product(coef_t) + head.intercept_
+    return scores.reshape(-1) if (scores.ndim > 1 and scores.shape[1] == 1) else scores
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
