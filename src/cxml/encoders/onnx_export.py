@@ -13,6 +13,13 @@ export. Only models made of ``Transformer`` -> ``Pooling`` (mean or CLS) -> opti
 ``Normalize`` are exported, and every export is checked against PyTorch on probe texts
 (cosine >= 0.9999) before it is used; anything else stays on PyTorch.
 
+``precision="int8"`` (the ``"minilm-int8"`` preset) quantises that graph to 8-bit matrix products with the
+recipe that suits this CPU (:mod:`cxml.encoders.int8_recipe`, as for e5-small), after ONNX Runtime's BERT fusions,
+and keeps it only when every probe text stays within cosine :data:`INT8_PARITY` of the float32 model; otherwise
+(or for a model that is not BERT-shaped) it warns and runs the float32 graph. On this project's VNNI CPU, MiniLM
+in int8 takes 0.65-0.75 of the float32 CPU time a ticket (the recipes and their parity: :mod:`cxml.encoders.int8_recipe`;
+quality and serving figures: benchmarks/RESULTS.md, "HTTP service").
+
 Needs the optional packages ``onnxruntime`` and ``onnx`` (``pip install "cxml[onnx]"``).
 """
 
@@ -35,6 +42,12 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 4
 _PROBES = ("Where is my parcel? It was due on Tuesday.", "Maksu epäonnistui kortilla, mitä teen?", "x")
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+#: Cosine an int8 graph must keep with the float32 model on every probe text (as e5-small's int8 graphs).
+INT8_PARITY = 0.99
+#: Version of the int8 graphs' recipe code: part of their cached names, so a changed recipe never reuses one.
+INT8_VERSION = 1
+#: Model types ONNX Runtime's BERT fusions (which the int8 recipes build on) understand.
+_BERT_TYPES = ("bert",)
 
 
 def available() -> bool:
@@ -63,17 +76,33 @@ class OnnxSentenceModel:
     """
 
     def __init__(self, session: Any, tokenizer: Any, input_names: tuple[str, ...], pooling: str,
-                 max_length: int, path: Path) -> None:
+                 max_length: int, path: Path, precision: str = "fp32", recipe: str | None = None) -> None:
         self.session = session
         self.tokenizer = tokenizer
         self.input_names = input_names
         self.pooling = pooling
         self.max_length = max_length
         self.path = path
+        self.precision = precision
+        self.recipe = recipe
+        self.parity_: float | None = None  # an int8 graph's minimum probe cosine to float32, once checked
 
     @classmethod
-    def build(cls, st_model: Any, *, num_threads: int | None = None) -> OnnxSentenceModel | None:
-        """Export (or reuse an export of) ``st_model`` and check it; None when not possible."""
+    def build(cls, st_model: Any, *, num_threads: int | None = None,
+              precision: str = "fp32") -> OnnxSentenceModel | None:
+        """Export (or reuse an export of) ``st_model`` and check it; None when not possible.
+
+        Parameters
+        ----------
+        st_model : SentenceTransformer
+        num_threads : int, optional
+            ONNX Runtime intra-op threads (default: PyTorch's).
+        precision : {"fp32", "int8"}, default="fp32"
+            ``"int8"``: the quantised graph when one passes its parity check, else (with a warning) the
+            float32 graph.
+        """
+        if precision not in ("fp32", "int8"):
+            raise ValueError(f"precision must be 'fp32' or 'int8', got {precision!r}")
         if not available():
             return None
         import torch
@@ -118,7 +147,68 @@ class OnnxSentenceModel:
             warnings.warn(f"the ONNX export of the encoder disagrees with PyTorch (cosine {agreement:.5f}); "
                           "encoding stays on PyTorch", RuntimeWarning, stacklevel=3)
             return None
+        if precision == "int8":
+            threads = num_threads if num_threads else torch.get_num_threads()
+            return model.quantised(st_model, hf_model.config, threads) or model
         return model
+
+    def quantised(self, st_model: Any, config: Any, threads: int) -> OnnxSentenceModel | None:
+        """This float32 graph in int8, by the first recipe whose graph keeps parity; None (warned) when none does.
+
+        Each recipe of :func:`~cxml.encoders.int8_recipe.choose_recipes` (MiniLM's) is tried in turn: its graph (cached beside
+        this one, named by recipe and :data:`INT8_VERSION`) must keep cosine :data:`INT8_PARITY` with the
+        float32 PyTorch model on every bilingual probe text of e5-small's gate.
+        """
+        from cxml.encoders import e5_onnx, int8_recipe
+
+        if str(getattr(config, "model_type", "")) not in _BERT_TYPES:
+            warnings.warn(f"int8 needs a BERT-shaped encoder (ONNX Runtime's BERT fusions), not "
+                          f"{getattr(config, 'model_type', '?')!r}; encoding stays in float32", RuntimeWarning,
+                          stacklevel=4)
+            return None
+        probes = list(e5_onnx.PROBES)
+        import torch
+
+        with torch.inference_mode():
+            want = st_model.encode(probes, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        for recipe in int8_recipe.choose_recipes("minilm"):
+            target = self.path.with_name(f"{self.path.stem}-int8-{recipe}-v{INT8_VERSION}.onnx")
+            try:
+                if not target.exists():
+                    self._write_int8(target, recipe, config)
+                model = type(self)(onnx_session(target, threads), self.tokenizer, self.input_names, self.pooling,
+                                   self.max_length, target, precision="int8", recipe=recipe)
+                parity = float(np.min(np.sum(want * np.vstack([model.encode([t]) for t in probes]), axis=1)))
+            except Exception as exc:  # noqa: BLE001 - anything odd means: not this recipe
+                warnings.warn(f"the int8 recipe {recipe!r} failed on the encoder ({type(exc).__name__}: {exc}); "
+                              "trying the next recipe or float32", RuntimeWarning, stacklevel=4)
+                continue
+            if parity >= INT8_PARITY:
+                model.parity_ = parity
+                return model
+            warnings.warn(f"the int8 encoder ({recipe!r}, {target}) disagrees with float32 (cosine {parity:.4f} < "
+                          f"{INT8_PARITY}); trying the next recipe or float32", RuntimeWarning, stacklevel=4)
+        return None
+
+    def _write_int8(self, target: Path, recipe: str, config: Any) -> None:
+        """Fuse this graph (ONNX Runtime's BERT fusions), quantise it by ``recipe``, write it atomically."""
+        from cxml.encoders import e5_onnx, int8_recipe
+
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".int8-build-") as tmp:
+            fused, out = Path(tmp) / "fused.onnx", Path(tmp) / "int8.onnx"
+            e5_onnx._fuse(self.path, fused, {"heads": int(config.num_attention_heads),
+                                              "hidden": int(config.hidden_size)})
+            feeds = None
+            if int8_recipe.RECIPES[recipe].get("ffn_outliers"):
+                feeds = [self._feed([t]) for t in e5_onnx.CALIBRATION]
+            int8_recipe.quantise(fused, out, recipe, calibration=feeds)
+            os.replace(out, target)  # atomic: a concurrent process sees the whole file or none
+
+    def _feed(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The graph's inputs for ``texts``, padded to the longest of them."""
+        batch = self.tokenizer(texts, return_tensors="np", padding=True, truncation=True,
+                               max_length=self.max_length)
+        return {n: np.asarray(batch[n], dtype=np.int64) for n in self.input_names}
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised embeddings, shape (n, dim), float32.
@@ -142,9 +232,7 @@ class OnnxSentenceModel:
 
     def _run(self, texts: list[str]) -> np.ndarray:
         """One ONNX Runtime run: a few texts padded to the longest of them."""
-        batch = self.tokenizer(texts, return_tensors="np", padding=True, truncation=True,
-                               max_length=self.max_length)
-        feed = {n: np.asarray(batch[n], dtype=np.int64) for n in self.input_names}
+        feed = self._feed(texts)
         hidden = self.session.run(None, feed)[0]
         if self.pooling == "cls":
             vecs = hidden[:, 0]

