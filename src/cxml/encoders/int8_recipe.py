@@ -15,7 +15,7 @@ leaves the other 1,535 channels a few levels each. Recipe ``"outliers"`` (the de
 takes that one channel per layer out of the int8 product into a float32 side path (its
 intermediate weights zeroed and bias set to -1e4 in the main path, so GELU gives exactly 0 there;
 the side path computes it with the float32 weights and adds its share: the same function in
-float32), located on :data:`~cxml.encoders.e5_onnx.CALIBRATION` texts when the graph is built, and
+float32), located on :data:`CALIBRATION` texts when the graph is built, and
 quantises every matrix product in 8 bits. Recipe ``"vnni"`` instead keeps layer 4's FFN output
 projection in float32 and quantises the rest as is.
 
@@ -44,14 +44,31 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["RECIPES", "cpu_flags", "has_vnni", "choose_recipes", "quantise"]
+__all__ = ["CALIBRATION", "PROBES", "RECIPES", "cpu_flags", "has_vnni", "choose_recipes", "fuse_bert", "quantise"]
 
+#: Bilingual probe texts for the parity check (Finnish, English, numbers, URL, emoji, long).
+PROBES = (
+    "Maksu epäonnistui kortilla kassalla, mitä teen?",
+    "Where is my parcel? It was due on Tuesday (order #48213).",
+    "Salasanan vaihto ei onnistu: https://kauppa.example.fi/tili?sivu=2 näyttää virheen 500 🙁",
+    "x",
+    "Hei! Tilasin 3 kpl kenkiä 12.5.2024 ja yksi pari oli väärää kokoa, miten palautan ne? " * 4,
+)
+#: Texts whose activations locate the FFN outlier channels of an int8 recipe that splits them out (not the
+#: parity probes: the gate is checked on texts the graph was not built from). Any text shows them: they sit on
+#: ``<s>`` and ``</s>``.
+CALIBRATION = (
+    "query: Tilaukseni ei ole vieläkään saapunut, vaikka se piti toimittaa viime viikolla.",
+    "passage: How to return an item: open your orders, choose the item and print the prepaid label.",
+    "query: I cannot log in to my account, the password reset link has expired (error 403).",
+)
 #: int8 recipes: ``reduce_range`` (7-bit weights), ``per_channel`` weight scales (default True), the layers
 #: whose FFN output projection stays float32 (``"all"`` or a tuple of layer numbers) and ``ffn_outliers``: how
 #: many FFN channels per layer (those with the largest activations on the calibration texts) run in a float32
@@ -251,3 +268,23 @@ def _ffn_output_layer(node_name: str) -> int | None:
     """Layer number of an FFN output projection's MatMul (``/inner/encoder/layer.4/output/dense/MatMul``)."""
     match = _FFN_OUTPUT.search(node_name)
     return int(match.group(1)) if match and "/attention/" not in node_name else None
+
+
+def fuse_bert(source: Path, target: Path, cfg: dict[str, Any]) -> None:
+    """ONNX Runtime's BERT fusions (attention, skip-layer-norm, bias-GELU): fewer, faster kernels, and the
+    ``BiasGelu`` nodes the FFN recipes find their projections by.
+
+    Parameters
+    ----------
+    source, target : Path
+        The float32 graph and where to write the fused one.
+    cfg : dict
+        ``heads`` and ``hidden`` of the model.
+    """
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fused = optimize_model(str(source), model_type="bert", num_heads=cfg["heads"],
+                               hidden_size=cfg["hidden"], opt_level=1)
+        fused.save_model_to_file(str(target))

@@ -159,14 +159,14 @@ class OnnxSentenceModel:
         this one, named by recipe and :data:`INT8_VERSION`) must keep cosine :data:`INT8_PARITY` with the
         float32 PyTorch model on every bilingual probe text of e5-small's gate.
         """
-        from cxml.encoders import e5_onnx, int8_recipe
+        from cxml.encoders import int8_recipe
 
         if str(getattr(config, "model_type", "")) not in _BERT_TYPES:
             warnings.warn(f"int8 needs a BERT-shaped encoder (ONNX Runtime's BERT fusions), not "
                           f"{getattr(config, 'model_type', '?')!r}; encoding stays in float32", RuntimeWarning,
                           stacklevel=4)
             return None
-        probes = list(e5_onnx.PROBES)
+        probes = list(int8_recipe.PROBES)
         import torch
 
         with torch.inference_mode():
@@ -192,15 +192,15 @@ class OnnxSentenceModel:
 
     def _write_int8(self, target: Path, recipe: str, config: Any) -> None:
         """Fuse this graph (ONNX Runtime's BERT fusions), quantise it by ``recipe``, write it atomically."""
-        from cxml.encoders import e5_onnx, int8_recipe
+        from cxml.encoders import int8_recipe
 
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".int8-build-") as tmp:
             fused, out = Path(tmp) / "fused.onnx", Path(tmp) / "int8.onnx"
-            e5_onnx._fuse(self.path, fused, {"heads": int(config.num_attention_heads),
+            int8_recipe.fuse_bert(self.path, fused, {"heads": int(config.num_attention_heads),
                                               "hidden": int(config.hidden_size)})
             feeds = None
             if int8_recipe.RECIPES[recipe].get("ffn_outliers"):
-                feeds = [self._feed([t]) for t in e5_onnx.CALIBRATION]
+                feeds = [self._feed([t]) for t in int8_recipe.CALIBRATION]
             int8_recipe.quantise(fused, out, recipe, calibration=feeds)
             os.replace(out, target)  # atomic: a concurrent process sees the whole file or none
 
