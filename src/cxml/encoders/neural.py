@@ -40,7 +40,7 @@ class SentenceTransformerEncoder(BatchedEncoder):
         ``"onnx"`` requires it; ``"torch"`` never uses it. Embeddings agree to a cosine of
         0.9999 or better (checked on every export).
     precision : {"fp32", "int8"}, default="fp32"
-        ``"int8"``: ONNX Runtime's 8-bit matrix products (about twice as fast for a single ticket),
+        ``"int8"``: ONNX Runtime's 8-bit matrix products (0.65-0.75 of float32's CPU time a ticket),
         used only when the quantised graph keeps a cosine of 0.99 with the float32 model on
         probe texts (:meth:`~cxml.encoders.onnx_export.OnnxSentenceModel.quantised`); else float32,
         with a warning. Needs the ONNX Runtime path (not ``backend="torch"``).

@@ -17,8 +17,9 @@ export. Only models made of ``Transformer`` -> ``Pooling`` (mean or CLS) -> opti
 recipe that suits this CPU (:mod:`cxml.encoders.int8_recipe`, as for e5-small), after ONNX Runtime's BERT fusions,
 and keeps it only when every probe text stays within cosine :data:`INT8_PARITY` of the float32 model; otherwise
 (or for a model that is not BERT-shaped) it warns and runs the float32 graph. On this project's VNNI CPU, MiniLM
-in int8 takes 0.65-0.75 of the float32 CPU time a ticket (the recipes and their parity: :mod:`cxml.encoders.int8_recipe`;
-quality and serving figures: benchmarks/RESULTS.md, "HTTP service").
+in int8 takes 0.65-0.75 of the float32 CPU time a ticket (the recipes and their parity:
+:mod:`cxml.encoders.int8_recipe`; quality and serving figures: benchmarks/RESULTS.md, "MiniLM float32 vs int8" and
+"HTTP service").
 
 Needs the optional packages ``onnxruntime`` and ``onnx`` (``pip install "cxml[onnx]"``).
 """
@@ -155,9 +156,9 @@ class OnnxSentenceModel:
     def quantised(self, st_model: Any, config: Any, threads: int) -> OnnxSentenceModel | None:
         """This float32 graph in int8, by the first recipe whose graph keeps parity; None (warned) when none does.
 
-        Each recipe of :func:`~cxml.encoders.int8_recipe.choose_recipes` (MiniLM's) is tried in turn: its graph (cached beside
-        this one, named by recipe and :data:`INT8_VERSION`) must keep cosine :data:`INT8_PARITY` with the
-        float32 PyTorch model on every bilingual probe text of e5-small's gate.
+        Each recipe of :func:`~cxml.encoders.int8_recipe.choose_recipes` (MiniLM's) is tried in turn: its graph
+        (cached beside this one, named by recipe and :data:`INT8_VERSION`) must keep cosine :data:`INT8_PARITY`
+        with the float32 PyTorch model on every bilingual probe text of e5-small's gate.
         """
         from cxml.encoders import int8_recipe
 
@@ -197,7 +198,7 @@ class OnnxSentenceModel:
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".int8-build-") as tmp:
             fused, out = Path(tmp) / "fused.onnx", Path(tmp) / "int8.onnx"
             int8_recipe.fuse_bert(self.path, fused, {"heads": int(config.num_attention_heads),
-                                              "hidden": int(config.hidden_size)})
+                                                     "hidden": int(config.hidden_size)})
             feeds = None
             if int8_recipe.RECIPES[recipe].get("ffn_outliers"):
                 feeds = [self._feed([t]) for t in int8_recipe.CALIBRATION]
