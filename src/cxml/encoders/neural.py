@@ -44,6 +44,13 @@ class SentenceTransformerEncoder(BatchedEncoder):
         used only when the quantised graph keeps a cosine of 0.99 with the float32 model on
         probe texts (:meth:`~cxml.encoders.onnx_export.OnnxSentenceModel.quantised`); else float32,
         with a warning. Needs the ONNX Runtime path (not ``backend="torch"``).
+
+    Notes
+    -----
+    A local model folder whose ONNX Runtime graph has passed its gates once starts again without PyTorch or
+    sentence-transformers (:mod:`cxml.encoders.export_record`: seconds off every process start); the
+    ``SentenceTransformer`` itself (:attr:`model`) is then loaded only when something asks for it, such as
+    fine-tuning.
     """
 
     def __init__(self, model: str, *, spec: str | None = None, query_prefix: str = "",
@@ -62,28 +69,42 @@ class SentenceTransformerEncoder(BatchedEncoder):
         self._onnx: Any = None
         self._onnx_tried = False
         self._onnx_lock = threading.Lock()
-        from sentence_transformers import SentenceTransformer
-
-        try:  # the weight-loading bar is noise in batch logs
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-        except ImportError:  # pragma: no cover
-            pass
+        self._st: Any = None
+        self._st_lock = threading.Lock()
+        self._source, self._local_files_only = model, local_files_only
         self.spec = spec or model
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
-        try:
-            self.model = SentenceTransformer(model, device=device, local_files_only=local_files_only)
-        except Exception as exc:  # noqa: BLE001 - re-raised with advice
-            raise EncoderNotAvailableError(
-                f"could not load sentence-transformers model {model!r}: it is not a model folder, not in "
-                f"the local Hugging Face cache, and could not be downloaded ({type(exc).__name__}: {exc}). "
-                "Use an offline preset ('minilm', 'e5-small', 'tfidf') or pass the path of a downloaded "
-                "model folder."
-            ) from exc
-        self.dim = _dimension(self.model)
         self.name = f"{model} (sentence-transformers)"
+        recalled = self._recall()
+        if recalled is not None:  # the verified ONNX Runtime model, without PyTorch; the model loads if asked for
+            self._onnx, self._onnx_tried, self.dim = recalled.model, True, recalled.dim
+        else:
+            self.dim = _dimension(self.model)
+
+    def _recall(self) -> Any:
+        """The ONNX Runtime model recorded for this local folder and precision (no PyTorch), or None."""
+        if self.backend == "torch" or self.device != "cpu" or not os.path.isdir(self._source):
+            return None
+        from cxml.encoders import export_record
+        from cxml.encoders import onnx_export as _onnx
+
+        if not _onnx.available():
+            return None
+        return export_record.recall(self._source, self.precision)
+
+    @property
+    def model(self) -> Any:
+        """The ``SentenceTransformer``; loaded on first use when the encoder started from its ONNX record."""
+        if self._st is None:
+            with self._st_lock:
+                if self._st is None:
+                    self._st = _load_sentence_transformer(self._source, self.device, self._local_files_only)
+        return self._st
+
+    @model.setter
+    def model(self, value: Any) -> None:
+        self._st = value
 
     @classmethod
     def from_model(cls, model: Any, *, spec: str, name: str, query_prefix: str = "", passage_prefix: str = "",
@@ -109,7 +130,8 @@ class SentenceTransformerEncoder(BatchedEncoder):
         BatchedEncoder.__init__(self, cache)
         self.backend, self.device, self.precision = backend, str(getattr(model, "device", "cpu")), "fp32"
         self._onnx, self._onnx_tried, self._onnx_lock = None, False, threading.Lock()
-        self.spec, self.name, self.model = spec, name, model
+        self._st, self._st_lock, self._source, self._local_files_only = model, threading.Lock(), None, True
+        self.spec, self.name = spec, name
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
         self.dim = _dimension(model)
         return self
@@ -125,6 +147,11 @@ class SentenceTransformerEncoder(BatchedEncoder):
                 self._onnx_tried = True
                 self._onnx = (_onnx.OnnxSentenceModel.build(self.model, precision=self.precision)
                               if _onnx.available() else None)
+                if self._onnx is not None and self._onnx.precision == self.precision and \
+                        self._source is not None and os.path.isdir(self._source):
+                    from cxml.encoders import export_record
+
+                    export_record.remember(self._source, self._onnx, self.dim)
         if self._onnx is None and self.backend == "onnx":  # required: say so on every call, not only the first
             if not _onnx.available():
                 raise EncoderNotAvailableError(
@@ -143,6 +170,27 @@ class SentenceTransformerEncoder(BatchedEncoder):
             return fast.encode(texts)
         return self.model.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
                                  convert_to_numpy=True, normalize_embeddings=True)
+
+
+def _load_sentence_transformer(model: str, device: str, local_files_only: bool) -> Any:
+    """``SentenceTransformer(model)``, with the hub's progress bars off and advice when it cannot load."""
+    from sentence_transformers import SentenceTransformer
+
+    try:  # the weight-loading bar is noise in batch logs
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        return SentenceTransformer(model, device=device, local_files_only=local_files_only)
+    except Exception as exc:  # noqa: BLE001 - re-raised with advice
+        raise EncoderNotAvailableError(
+            f"could not load sentence-transformers model {model!r}: it is not a model folder, not in "
+            f"the local Hugging Face cache, and could not be downloaded ({type(exc).__name__}: {exc}). "
+            "Use an offline preset ('minilm', 'e5-small', 'tfidf') or pass the path of a downloaded "
+            "model folder."
+        ) from exc
 
 
 def _dimension(model: Any) -> int:

@@ -21,6 +21,9 @@ in int8 takes 0.65-0.75 of the float32 CPU time a ticket (the recipes and their 
 :mod:`cxml.encoders.int8_recipe`; quality and serving figures: benchmarks/RESULTS.md, "MiniLM float32 vs int8" and
 "HTTP service").
 
+Once a local model folder's graph has passed these checks, :mod:`cxml.encoders.export_record` records it, and later
+processes start from the record without importing PyTorch (the encoder asks for it; this module never does).
+
 Needs the optional packages ``onnxruntime`` and ``onnx`` (``pip install "cxml[onnx]"``).
 """
 
