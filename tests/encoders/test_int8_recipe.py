@@ -130,6 +130,20 @@ def test_splitting_the_outlier_channel_makes_int8_closer_to_float32(tmp_path, mo
     assert errors["outliers"] < errors["plain"] / 3, errors
 
 
+def test_quantising_logs_no_preprocessing_advice_and_leaves_other_records_alone(tmp_path, caplog):
+    import logging
+
+    pytest.importorskip("onnxruntime")
+    source = tmp_path / "ffn.onnx"
+    _ffn_graph(source, outlier=3, seed=0)
+    with caplog.at_level(logging.WARNING):
+        int8_recipe.quantise(source, tmp_path / "int8.onnx", "avx2")
+        logging.warning("Please consider to run pre-processing before quantization (after the call: kept)")
+    assert (tmp_path / "int8.onnx").exists()
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["Please consider to run pre-processing before quantization (after the call: kept)"], messages
+
+
 def test_an_outlier_recipe_without_calibration_is_refused(tmp_path):
     pytest.importorskip("onnxruntime")
     source = tmp_path / "ffn.onnx"

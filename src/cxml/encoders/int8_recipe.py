@@ -41,10 +41,13 @@ full-range weights: VNNI only) 0.9914 / 0.9907, 16.4 ms; ``"avx2"`` 0.9888 (fail
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 import tempfile
 import warnings
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -181,9 +184,31 @@ def quantise(source: Path, target: Path, recipe: str, calibration: list[dict[str
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".quantise-") as tmp:
         staged = Path(tmp) / "split.onnx"
         onnx.save(model, str(staged))
-        quantize_dynamic(str(staged), str(target), weight_type=QuantType.QInt8,
-                         per_channel=spec.get("per_channel", True), reduce_range=spec["reduce_range"],
-                         nodes_to_exclude=keep, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        with _without_preprocessing_advice():
+            quantize_dynamic(str(staged), str(target), weight_type=QuantType.QInt8,
+                             per_channel=spec.get("per_channel", True), reduce_range=spec["reduce_range"],
+                             nodes_to_exclude=keep, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+
+
+class _PreprocessingAdvice(logging.Filter):
+    """Drops ONNX Runtime's "Please consider to run pre-processing before quantization" record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "pre-processing before quantization" not in record.getMessage()
+
+
+@contextlib.contextmanager
+def _without_preprocessing_advice() -> Iterator[None]:
+    """Silence the advice ``quantize_dynamic`` logs on the root logger for every graph without its pre-processing
+    metadata: meant for static quantisation of image models (shape inference, constant folding), it has nothing
+    to say to a fused BERT graph quantised dynamically, and it landed in the middle of ``cxml demo``'s output."""
+    root = logging.getLogger()
+    advice = _PreprocessingAdvice()
+    root.addFilter(advice)
+    try:
+        yield
+    finally:
+        root.removeFilter(advice)
 
 
 def _ffn_peaks(model: Any, calibration: list[dict[str, Any]]) -> dict[int, np.ndarray]:
