@@ -19,8 +19,9 @@ SHOP = "https://shop.example.fi"
 @pytest.fixture(scope="module")
 def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     queue = tmp_path_factory.mktemp("api") / "queue.sqlite"
+    # two triage batches at once here (the other modules serve with the default one)
     srv = Server(model_dir, "--queue", str(queue), "--api-keys-env", "CXML_TEST_KEYS", "--cors-origin", SHOP,
-                 "--max-body", "20000", env={"CXML_TEST_KEYS": f"other-key,{KEY}"})
+                 "--max-body", "20000", "--batch-workers", "2", env={"CXML_TEST_KEYS": f"other-key,{KEY}"})
     with srv:
         srv.queue_path = queue  # type: ignore[attr-defined]
         yield srv
@@ -30,6 +31,31 @@ def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
 def client(server: Server):
     with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=30) as c:
         yield c
+
+
+def test_concurrent_requests_on_two_batch_workers_get_their_own_answers(client: httpx.Client) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cxml.datasets import make_webshop
+
+    tickets = make_webshop(n_tickets=60, seed=21).tickets
+    bodies = [{"ticket": {"subject": s, "body": b, "channel": c, "language": lang}}
+              for s, b, c, lang in zip(tickets["subject"], tickets["body"], tickets["channel"], tickets["language"],
+                                       strict=True)][:24]
+
+    def decisions(body: dict) -> dict:
+        res = client.post("/v1/triage", json=body)
+        assert res.status_code == 200, res.text
+        return res.json()["results"][0]["decisions"]
+
+    alone = [decisions(b) for b in bodies]
+    with ThreadPoolExecutor(8) as pool:  # 8 clients at once: batches form and two of them run together
+        together = list(pool.map(decisions, bodies))
+    for one, many in zip(alone, together, strict=True):
+        assert set(one) == set(many) == {"reason", "priority"}
+        for target in one:  # a ticket's answer does not depend on the batch it shared (float noise aside)
+            assert many[target]["label"] == one[target]["label"]
+            assert many[target]["confidence"] == pytest.approx(one[target]["confidence"], abs=1e-4)
 
 
 def test_health_ready_and_docs(server: Server, client: httpx.Client) -> None:

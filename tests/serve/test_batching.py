@@ -126,3 +126,71 @@ def test_max_batch_cuts_the_batches_and_answers_the_first_requests_first() -> No
     assert calls[:4] == [1, 4, 4, 2]  # 10 queued requests in calls of at most 4, in arrival order
     assert answered[:5] == [0, 1, 2, 3, 4]
     assert big == list(range(6)) and calls[4:] == [6]
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_workers_bound_how_many_batches_run_at_once(workers) -> None:
+    inside, most = [0], [0]
+    lock = threading.Lock()
+    release = threading.Event()
+
+    def fn(key, records):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        release.wait(10)
+        with lock:
+            inside[0] -= 1
+        return [r["x"] for r in records]
+
+    async def main():
+        b = MicroBatcher(fn, max_batch=1, workers=workers)  # one ticket a batch: every request is a batch
+        await b.start()
+        tasks = [asyncio.create_task(b.submit("m", [{"x": i}])) for i in range(6)]
+        for _ in range(100):  # until the workers are all busy (or, for 1, a while)
+            await asyncio.sleep(0.01)
+            if most[0] >= workers:
+                break
+        await asyncio.sleep(0.05)
+        busy = most[0]
+        release.set()
+        out = await asyncio.gather(*tasks)
+        await b.stop()
+        return busy, out
+
+    busy, out = asyncio.run(main())
+    assert busy == workers  # as many batches at once as workers, never more
+    assert out == [[i] for i in range(6)]  # each caller its own result
+
+
+def test_stop_lets_running_batches_finish_and_fails_the_queued_ones() -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    def fn(key, records):
+        started.set()
+        release.wait(10)
+        return [1] * len(records)
+
+    async def main():
+        b = MicroBatcher(fn, max_batch=1, workers=1)
+        await b.start()
+        running = asyncio.create_task(b.submit("m", [{}]))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        queued = asyncio.create_task(b.submit("m", [{}]))
+        await asyncio.sleep(0.05)
+        stopping = asyncio.create_task(b.stop())
+        await asyncio.sleep(0.05)
+        release.set()
+        await stopping
+        return await running, await asyncio.gather(queued, return_exceptions=True)
+
+    done, (queued,) = asyncio.run(main())
+    assert done == [1]
+    assert isinstance(queued, RuntimeError) and "shutting down" in str(queued)
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="workers must be at least 1, got 0"):
+        MicroBatcher(lambda k, r: r, workers=0)

@@ -16,7 +16,8 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         main(["serve", "--help"])
     out = capsys.readouterr().out
     for option in ("--model", "--host", "--port", "--queue", "--api-keys-file", "--api-keys-env", "--cors-origin",
-                   "--demo", "--dead-letters", "--webhook-secret-env", "--secrets-file", "--writeback", "--gil-switch-ms"):
+                   "--demo", "--dead-letters", "--webhook-secret-env", "--secrets-file", "--writeback", "--gil-switch-ms",
+                   "--batch-workers"):
         assert option in out
 
 
@@ -29,6 +30,11 @@ def test_refuses_a_gil_switch_interval_that_is_not_positive(model_dir: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--model", str(model_dir), "--gil-switch-ms", "0"]) == 1
     assert "--gil-switch-ms must be a positive number of milliseconds, got 0.0" in capsys.readouterr().err
+
+
+def test_refuses_fewer_than_one_batch_worker(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--model", str(model_dir), "--batch-workers", "0"]) == 1
+    assert "--batch-workers must be at least 1, got 0" in capsys.readouterr().err
 
 
 def test_missing_model_and_keys(tmp_path: Path, model_dir: Path, capsys: pytest.CaptureFixture[str],

@@ -56,6 +56,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--gil-switch-ms", type=float, default=1.0,
                    help="how long a thread of the service may hold the GIL while another waits for it (default 1 ms; "
                         "Python's own is 5): the event loop then reads new requests while a batch is triaged")
+    p.add_argument("--batch-workers", type=int, default=1, metavar="N",
+                   help="/v1/triage batches triaged at once, each in its own thread (default 1); the encoder and "
+                        "numpy release the GIL, so a second batch can take a second core")
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     return p
 
@@ -126,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.gil_switch_ms > 0:
         raise ValueError(f"--gil-switch-ms must be a positive number of milliseconds, got {args.gil_switch_ms}")
+    if args.batch_workers < 1:
+        raise ValueError(f"--batch-workers must be at least 1, got {args.batch_workers}")
     queue_path = Path(args.queue) if args.queue else default_queue_path(args.model)
     if args.dead_letters or args.requeue_dead:
         if not queue_path.is_file():
@@ -155,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(args.model, queue_path=queue_path, api_keys=keys, cors_origins=args.cors_origin,
                      demo=args.demo, vendors=vendors, writeback=args.writeback, max_body_bytes=args.max_body,
                      handle_sighup=True, queue_options={"max_attempts": args.max_attempts},
-                     worker_process=args.worker == "process")
+                     worker_process=args.worker == "process", batch_workers=args.batch_workers)
     import uvicorn
 
     sys.setswitchinterval(args.gil_switch_ms / 1000)

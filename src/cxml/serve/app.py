@@ -213,7 +213,8 @@ def create_app(model_dir: str | Path, *, queue_path: str | Path | None = None, a
                vendors: Mapping[str, VendorConfig] | None = None, writeback: bool = False,
                max_body_bytes: int = 1_000_000, max_webhook_bytes: int = 512_000, max_batch: int = 64,
                connectors: Any = None, handle_sighup: bool = False, warm: bool = True,
-               queue_options: Mapping[str, Any] | None = None, worker_process: bool = False) -> FastAPI:
+               queue_options: Mapping[str, Any] | None = None, worker_process: bool = False,
+               batch_workers: int = 1) -> FastAPI:
     """Build the service for a model directory.
 
     The model is loaded and warmed in the background when the app starts: ``/healthz`` answers at once,
@@ -252,6 +253,8 @@ def create_app(model_dir: str | Path, *, queue_path: str | Path | None = None, a
     worker_process : bool, default=False
         Run the webhook worker in a child process (:mod:`cxml.serve.process`; ``cxml serve`` does), started
         once the model is ready, so its triage never delays an acknowledgement; else in a thread of this one.
+    batch_workers : int, default=1
+        ``/v1/triage`` batches that may run at once, each in its own thread (:class:`MicroBatcher`).
     """
     model_dir = Path(model_dir)
     if not (model_dir / "manifest.json").is_file():
@@ -272,7 +275,7 @@ def create_app(model_dir: str | Path, *, queue_path: str | Path | None = None, a
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         state.batcher = MicroBatcher(lambda m, recs: m.triage_rows(recs), max_batch=max_batch,
-                                     on_batch=metrics.batch_size.observe)
+                                     on_batch=metrics.batch_size.observe, workers=batch_workers)
         await state.batcher.start()
         loader = loop.run_in_executor(None, _load_first, state)
         # started from this (the main) thread: the child's death signal follows the thread that started it

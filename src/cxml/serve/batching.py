@@ -1,9 +1,12 @@
 """Micro-batching: concurrent ``/v1/triage`` requests answered by one triage call.
 
-While the model works on one batch (in one worker thread), requests that arrive wait in a queue; the next batch
-takes all of them (up to ``max_batch`` tickets), so a lone client pays no extra wait and
-concurrent clients share the fixed cost of a call: validation, the encoder, the TF-IDF and the heads. Each request is bound to the model that was serving when it arrived: a batch only mixes requests
-of one model, so a reload never changes the model under a request in flight.
+While the model works on a batch (in a worker thread), requests that arrive wait in a queue; the next batch
+takes all of them (up to ``max_batch`` tickets), so a lone client pays no extra wait and concurrent clients share
+the fixed cost of a call: validation, the encoder, the TF-IDF and the heads. With ``workers`` > 1, that many
+batches run at once, each in its own thread: the encoder (ONNX Runtime) and the numpy parts release the GIL, so
+a second core takes a second batch instead of idling while the first one's tickets wait. Each request is bound to
+the model that was serving when it arrived: a batch only mixes requests of one model, so a reload never changes
+the model under a request in flight.
 """
 
 from __future__ import annotations
@@ -36,31 +39,43 @@ class MicroBatcher:
         Most records per call; a larger single request is still one call.
     on_batch : callable, optional
         Called with the number of records of each batch (metrics).
+    workers : int, default=1
+        Batches that may run at once (threads calling ``fn``); ``fn`` must then be safe to call concurrently.
     """
 
     def __init__(self, fn: Callable[[Any, list[dict[str, Any]]], list[Any]], *, max_batch: int = 64,
-                 on_batch: Callable[[int], None] | None = None) -> None:
+                 on_batch: Callable[[int], None] | None = None, workers: int = 1) -> None:
+        if int(workers) < 1:
+            raise ValueError(f"workers must be at least 1, got {workers!r}")
         self.fn = fn
         self.max_batch = int(max_batch)
         self.on_batch = on_batch
+        self.workers = int(workers)
         self._queue: asyncio.Queue[_Item] | None = None
         self._task: asyncio.Task[None] | None = None
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxml-batch")
+        self._slots: asyncio.Semaphore | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cxml-batch")
         self._held: _Item | None = None
 
     async def start(self) -> None:
         """Start the consumer task on the running loop."""
         self._queue = asyncio.Queue()
+        self._slots = asyncio.Semaphore(self.workers)
         self._task = asyncio.create_task(self._run(), name="cxml-micro-batcher")
 
     async def stop(self) -> None:
-        """Stop the consumer; requests still queued get a ``RuntimeError``."""
+        """Stop the consumer (batches already running finish); requests still queued get a ``RuntimeError``."""
         if self._task is not None:
             self._task.cancel()
             try:
                 await self._task
             except asyncio.CancelledError:
                 pass
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        if self._held is not None and not self._held.future.done():
+            self._held.future.set_exception(RuntimeError("the service is shutting down"))
         if self._queue is not None:
             while not self._queue.empty():
                 item = self._queue.get_nowait()
@@ -84,44 +99,62 @@ class MicroBatcher:
         return await self._queue.get()
 
     async def _run(self) -> None:
-        assert self._queue is not None
-        loop = asyncio.get_running_loop()
+        assert self._queue is not None and self._slots is not None
         while True:
-            first = await self._next()
+            await self._slots.acquire()  # requests queue up while every worker is busy: the next batch takes them
+            try:
+                first = await self._next()
+            except BaseException:
+                self._slots.release()
+                raise
             batch = [first]
             n = len(first.records)
-            limit = self.max_batch
-            while n < limit and not self._queue.empty():
+            while n < self.max_batch and not self._queue.empty():
                 item = self._queue.get_nowait()
-                if item.key is not first.key or n + len(item.records) > limit:
+                if item.key is not first.key or n + len(item.records) > self.max_batch:
                     self._held = item  # another model (a reload happened) or too big: next batch
                     break
                 batch.append(item)
                 n += len(item.records)
-            records = [r for item in batch for r in item.records]
-            if self.on_batch is not None:
-                self.on_batch(len(records))
-            try:
-                results = await loop.run_in_executor(self._executor, self.fn, first.key, records)
-            except Exception as exc:
-                if len(batch) == 1:
-                    if not first.future.done():
-                        first.future.set_exception(exc)
-                    continue
-                # one bad request must not fail the others: run each alone, so only its own caller sees an error
-                for item in batch:
-                    try:
-                        part = await loop.run_in_executor(self._executor, self.fn, item.key, item.records)
-                    except Exception as one:
-                        if not item.future.done():
-                            item.future.set_exception(one)
-                    else:
-                        if not item.future.done():
-                            item.future.set_result(part)
-                continue
-            start = 0
+            task = asyncio.create_task(self._process(batch), name="cxml-micro-batch")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _process(self, batch: list[_Item]) -> None:
+        """Run one batch in a worker thread and answer its requests; frees its worker slot when done."""
+        assert self._slots is not None
+        try:
+            await self._answer(batch)
+        finally:
+            self._slots.release()
+
+    async def _answer(self, batch: list[_Item]) -> None:
+        loop = asyncio.get_running_loop()
+        first = batch[0]
+        records = [r for item in batch for r in item.records]
+        if self.on_batch is not None:
+            self.on_batch(len(records))
+        try:
+            results = await loop.run_in_executor(self._executor, self.fn, first.key, records)
+        except Exception as exc:
+            if len(batch) == 1:
+                if not first.future.done():
+                    first.future.set_exception(exc)
+                return
+            # one bad request must not fail the others: run each alone, so only its own caller sees an error
             for item in batch:
-                part = results[start:start + len(item.records)]
-                start += len(item.records)
-                if not item.future.done():
-                    item.future.set_result(part)
+                try:
+                    part = await loop.run_in_executor(self._executor, self.fn, item.key, item.records)
+                except Exception as one:
+                    if not item.future.done():
+                        item.future.set_exception(one)
+                else:
+                    if not item.future.done():
+                        item.future.set_result(part)
+            return
+        start = 0
+        for item in batch:
+            part = results[start:start + len(item.records)]
+            start += len(item.records)
+            if not item.future.done():
+                item.future.set_result(part)
