@@ -420,7 +420,7 @@ def cold_starts(args: argparse.Namespace) -> None:
                 for record in cache_dir().glob("st-*.json"):
                     record.unlink()
             t0 = time.perf_counter()
-            srv = Server(en_dir, "--queue", str(work / f"q-{i}.sqlite"), *args.server_arg,
+            srv = Server(en_dir, "--queue", str(work / f"q-{i}.sqlite"), *args.server_arg, env=server_env(args),
                          log=work / "serve-cold.log").start(timeout=600)
             cold = time.perf_counter() - t0
             assert srv.proc is not None
@@ -532,7 +532,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     srv = Server(model_dir, *args.server_arg, "--queue", str(work / "q.sqlite"), "--webhook-secret-env", "zendesk=ZD_SECRET",
-                 env={"ZD_SECRET": SECRET}, log=work / "serve.log").start(timeout=600)
+                 env={"ZD_SECRET": SECRET, **server_env(args)}, log=work / "serve.log").start(timeout=600)
     cold = time.perf_counter() - t0
     ready = httpx.get(srv.url + "/readyz").json()
     print(f"cold start to ready: {cold:.1f} s (load {ready['model']['load_s']:.1f} s, warm "
@@ -575,7 +575,7 @@ def main() -> None:
     if args.english_model:
         en_dir = build_english_model(work / "model-en", n_tickets=args.n_tickets, spec=args.english_encoder)
         en_spec = cxml.persistence.read_manifest(en_dir)["encoder"]["spec"]
-        en_srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), *args.server_arg,
+        en_srv = Server(en_dir, "--queue", str(work / "q-en.sqlite"), *args.server_arg, env=server_env(args),
                         log=work / "serve-en.log").start(timeout=600)
         en_model = cxml.load(en_dir)
         en_base = baseline(lambda t: en_model.predict([t["subject"] + "\n" + t["body"]]), en[held:], n_req,

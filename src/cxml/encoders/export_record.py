@@ -219,6 +219,8 @@ def remember(folder: str | Path, model: OnnxSentenceModel, dim: int) -> Path | N
     """
     folder = Path(folder)
     try:
+        if model.path.parent != cache_dir():  # the cache was not writable: the graph went to a temporary folder
+            return None
         pad_id = getattr(model.tokenizer, "pad_token_id", None)
         if pad_id is None or not (folder / "tokenizer.json").is_file():
             return None
@@ -233,8 +235,6 @@ def remember(folder: str | Path, model: OnnxSentenceModel, dim: int) -> Path | N
                   "max_length": int(model.max_length), "pad_id": int(pad_id), "dim": int(dim),
                   "parity": model.parity_}
         target = _record_path(folder_digest(folder), model.precision)
-        if target.parent != model.path.parent:  # the cache was not writable: the graph went to a temporary folder
-            return None
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".record-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(record, fh, indent=1)

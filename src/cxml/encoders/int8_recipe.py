@@ -127,7 +127,8 @@ def choose_recipes(family: str = "e5") -> list[str]:
 
     For e5-small ``["outliers", "avx2"]`` with VNNI (the recipe that needs no VNNI as fallback: it keeps
     zero-shot knowledge quality, which ``"vnni"`` does not), for MiniLM ``["ffn32", "avx2"]``, for
-    paraphrase-MiniLM-L3 ``["outliers", "avx2"]``; ``["avx2"]`` without VNNI. ``CXML_E5_INT8_RECIPE`` forces one (a key of :data:`RECIPES`).
+    paraphrase-MiniLM-L3 ``["outliers", "avx2"]``; ``["avx2"]`` without VNNI. ``CXML_E5_INT8_RECIPE`` forces
+    one (a key of :data:`RECIPES`).
 
     Parameters
     ----------

