@@ -186,9 +186,17 @@ def test_sigkill_during_a_burst_loses_nothing_and_writes_nothing_twice(model_dir
         srv.start()
         acked: set[int] = set()
         lock = threading.Lock()
+        killed = threading.Event()
+        kill_at = n_events // 3 + 10
 
         def deliver(n: int) -> None:
             deliver_until_acknowledged(srv.url, n, SECRET, acked, lock, client)
+            # the sender whose acknowledgement reaches kill_at kills the server at once: polling for that count
+            # from the main thread (every 0.1 s) let the rest of the burst (~50 ms) be acknowledged first
+            with lock:
+                if len(acked) >= kill_at and not killed.is_set():
+                    killed.set()
+                    srv.signal(signal.SIGKILL)
 
         with httpx.Client() as client, ThreadPoolExecutor(8) as pool:  # one client for the 8 senders
             futures = [pool.submit(deliver, n) for n in range(n_events // 3)]
@@ -196,8 +204,7 @@ def test_sigkill_during_a_burst_loses_nothing_and_writes_nothing_twice(model_dir
             # burst arrives: the kill lands in the middle of both
             assert wait_for(lambda: len(desk.writes) >= 5, timeout=300)
             futures += [pool.submit(deliver, n) for n in range(n_events // 3, n_events)]
-            assert wait_for(lambda: len(acked) >= n_events // 3 + 10, timeout=120)
-            srv.signal(signal.SIGKILL)
+            assert killed.wait(120)
             srv.proc.wait(30)  # type: ignore[union-attr]
             killed_at = (len(acked), len(desk.writes))
             srv.kill()
