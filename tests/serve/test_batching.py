@@ -163,6 +163,37 @@ def test_workers_bound_how_many_batches_run_at_once(workers) -> None:
     assert out == [[i] for i in range(6)]  # each caller its own result
 
 
+def test_two_workers_share_requests_that_arrive_together() -> None:
+    # eight clients answered by one batch resubmit at once: with a worker idle, the next batch takes half of them
+    # and the idle worker the other half (without a share, one request alone, then the other seven)
+    calls: list[int] = []
+    lock = threading.Lock()
+    release = threading.Event()
+
+    def fn(key, records):
+        with lock:
+            calls.append(len(records))
+        release.wait(10)
+        return [r["x"] for r in records]
+
+    async def main():
+        b = MicroBatcher(fn, max_batch=64, workers=2)
+        await b.start()
+        tasks = [asyncio.create_task(b.submit("m", [{"x": i}])) for i in range(8)]
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if sum(calls) == 8:
+                break
+        release.set()
+        out = await asyncio.gather(*tasks)
+        await b.stop()
+        return out
+
+    out = asyncio.run(main())
+    assert sorted(calls) == [4, 4]
+    assert out == [[i] for i in range(8)]
+
+
 def test_stop_lets_running_batches_finish_and_fails_the_queued_ones() -> None:
     started = threading.Event()
     release = threading.Event()

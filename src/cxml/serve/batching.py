@@ -55,6 +55,7 @@ class MicroBatcher:
         self._task: asyncio.Task[None] | None = None
         self._slots: asyncio.Semaphore | None = None
         self._running: set[asyncio.Task[None]] = set()
+        self._busy = 0  # batches dispatched and not yet answered
         self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cxml-batch")
         self._held: _Item | None = None
 
@@ -107,18 +108,40 @@ class MicroBatcher:
             except BaseException:
                 self._slots.release()
                 raise
+            try:
+                share = await self._fair_share() if self.workers > 1 else None
+            except BaseException:
+                self._held = first  # stop() answers it
+                self._slots.release()
+                raise
             batch = [first]
             n = len(first.records)
-            while n < self.max_batch and not self._queue.empty():
+            while n < self.max_batch and not self._queue.empty() and (share is None or len(batch) < share):
                 item = self._queue.get_nowait()
                 if item.key is not first.key or n + len(item.records) > self.max_batch:
                     self._held = item  # another model (a reload happened) or too big: next batch
                     break
                 batch.append(item)
                 n += len(item.records)
+            self._busy += 1
             task = asyncio.create_task(self._process(batch), name="cxml-micro-batch")
             self._running.add(task)
             task.add_done_callback(self._running.discard)
+
+    async def _fair_share(self) -> int | None:
+        """Most requests this batch takes while other workers are idle: an even share of those waiting.
+
+        Concurrent clients answered by one batch resubmit together; without a share, the first free worker takes
+        the first of them alone and the next takes all the rest, so two workers rarely carry equal halves. One
+        turn of the event loop first lets the clients just answered queue their next requests. None (no limit
+        but ``max_batch``) when every other worker is busy.
+        """
+        assert self._queue is not None
+        await asyncio.sleep(0)
+        idle = self.workers - self._busy  # this batch's own slot is not counted in _busy yet
+        if idle <= 1:
+            return None
+        return -(-(1 + self._queue.qsize()) // idle)
 
     async def _process(self, batch: list[_Item]) -> None:
         """Run one batch in a worker thread and answer its requests; frees its worker slot when done."""
@@ -126,6 +149,7 @@ class MicroBatcher:
         try:
             await self._answer(batch)
         finally:
+            self._busy -= 1
             self._slots.release()
 
     async def _answer(self, batch: list[_Item]) -> None:
