@@ -54,8 +54,7 @@ class MicroBatcher:
         self._queue: asyncio.Queue[_Item] | None = None
         self._task: asyncio.Task[None] | None = None
         self._slots: asyncio.Semaphore | None = None
-        self._running: set[asyncio.Task[None]] = set()
-        self._busy = 0  # batches dispatched and not yet answered
+        self._running: set[asyncio.Task[None]] = set()  # batches dispatched and not yet answered
         self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cxml-batch")
         self._held: _Item | None = None
 
@@ -123,10 +122,8 @@ class MicroBatcher:
                     break
                 batch.append(item)
                 n += len(item.records)
-            self._busy += 1
             task = asyncio.create_task(self._process(batch), name="cxml-micro-batch")
             self._running.add(task)
-            task.add_done_callback(self._running.discard)
 
     async def _fair_share(self) -> int | None:
         """Most requests this batch takes while other workers are idle: an even share of those waiting.
@@ -138,7 +135,7 @@ class MicroBatcher:
         """
         assert self._queue is not None
         await asyncio.sleep(0)
-        idle = self.workers - self._busy  # this batch's own slot is not counted in _busy yet
+        idle = self.workers - len(self._running)  # this batch is not running yet: its own slot counts as idle
         if idle <= 1:
             return None
         return -(-(1 + self._queue.qsize()) // idle)
@@ -149,7 +146,8 @@ class MicroBatcher:
         try:
             await self._answer(batch)
         finally:
-            self._busy -= 1
+            # leaves the running set with its slot, so the next batch counts idle workers exactly
+            self._running.discard(asyncio.current_task())
             self._slots.release()
 
     async def _answer(self, batch: list[_Item]) -> None:
