@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -16,7 +16,7 @@ class _QueueCollector:
     def __init__(self, counts: Callable[[], dict[str, int]]) -> None:
         self._counts = counts
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily("cxml_queue_events", "Webhook events in the durable queue, by state",
                                    labels=["state"])
         for state, n in self._counts().items():
@@ -44,7 +44,7 @@ class ServiceMetrics:
         self.model_loaded = Gauge("cxml_model_loaded_timestamp_seconds", "When the serving model was loaded",
                                   registry=self.registry)
         if queue_counts is not None:
-            self.registry.register(_QueueCollector(queue_counts))  # type: ignore[arg-type]
+            self.registry.register(_QueueCollector(queue_counts))
 
     def render(self) -> bytes:
         """The text exposition format."""

@@ -242,6 +242,7 @@ class WebhookWorker:
 
     @staticmethod
     def _send(client: Any, wb: Any, key: str) -> Any:
+        params: Mapping[str, inspect.Parameter]
         try:
             params = inspect.signature(client.send).parameters
         except (TypeError, ValueError):  # pragma: no cover - builtins
@@ -261,15 +262,15 @@ class WebhookWorker:
 def _added_tags(wb: Any) -> list[str]:
     """The tags a write-back adds (Zendesk ``ticket.additional_tags``, or a top-level ``tags``), if any."""
     body = wb.json if isinstance(wb.json, dict) else {}
-    ticket = body.get("ticket") if isinstance(body.get("ticket"), dict) else {}
+    ticket: dict[str, Any] = body["ticket"] if isinstance(body.get("ticket"), dict) else {}
     tags = ticket.get("additional_tags") or ticket.get("tags") or body.get("tags") or []
     return [str(t) for t in tags] if isinstance(tags, (list, tuple)) else []
 
 
 def _comment(wb: Any) -> str | None:
     body = wb.json if isinstance(wb.json, dict) else {}
-    ticket = body.get("ticket") if isinstance(body.get("ticket"), dict) else {}
-    comment = ticket.get("comment") if isinstance(ticket.get("comment"), dict) else {}
+    ticket: dict[str, Any] = body["ticket"] if isinstance(body.get("ticket"), dict) else {}
+    comment: dict[str, Any] = ticket["comment"] if isinstance(ticket.get("comment"), dict) else {}
     text = comment.get("body") or comment.get("html_body")
     return str(text) if text else None
 
